@@ -1,0 +1,84 @@
+package kiosk
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/uketsuke/uketsuke/kiosk/insurance"
+	"github.com/uketsuke/uketsuke/kiosk/name"
+	"github.com/uketsuke/uketsuke/kiosk/wareki"
+)
+
+// Form is the manual entry of a 資格確認書 or 資格情報のお知らせ, as typed.
+type Form struct {
+	Insurer string // 保険者番号
+	Symbol  string // 記号 (may be empty)
+	Number  string // 番号
+	Branch  string // 枝番 (empty for 後期高齢者)
+	Birth   string // 生年月日, 和暦 or 西暦
+	Name    string // 氏名 (optional: the eligibility answer carries it)
+	Kohi    string // 公費負担者番号 (optional, with Jukyu)
+	Jukyu   string // 受給者番号 (optional)
+}
+
+// Form fields beyond the insurance numbers.
+const (
+	FieldBirth insurance.Field = "birth_date"
+	FieldName  insurance.Field = "name"
+)
+
+// FieldError names a wrong field of a Form, for an inline message.
+type FieldError struct {
+	Field insurance.Field
+	Err   error // *insurance.Error, a wareki or name error; never contains the value
+}
+
+func (e FieldError) Error() string { return string(e.Field) + ": " + e.Err.Error() }
+
+// ParsedForm is a Form that passed validation.
+type ParsedForm struct {
+	Card  insurance.Card
+	Birth wareki.Date
+	Name  name.Name // zero when not typed
+	Kohi  string
+	Jukyu string
+}
+
+// ValidateForm checks every field of f and returns all errors at once, in
+// the order of the document. A birth date after today is rejected.
+func ValidateForm(f Form, today wareki.Date) (ParsedForm, []FieldError) {
+	var p ParsedForm
+	var errs []FieldError
+	card, cerrs := insurance.ParseCard(f.Insurer, f.Symbol, f.Number, f.Branch)
+	for _, e := range cerrs {
+		errs = append(errs, FieldError{e.Field, e})
+	}
+	p.Card = card
+	birth, err := wareki.Parse(f.Birth)
+	switch {
+	case err != nil:
+		errs = append(errs, FieldError{FieldBirth, err})
+	case birth.After(today):
+		errs = append(errs, FieldError{FieldBirth, errors.New("birth date is in the future")})
+	}
+	p.Birth = birth
+	if strings.TrimSpace(f.Name) != "" {
+		n, err := name.Parse(f.Name)
+		if err != nil {
+			errs = append(errs, FieldError{FieldName, err})
+		}
+		p.Name = n
+	}
+	if f.Kohi != "" || f.Jukyu != "" {
+		if p.Kohi, err = insurance.ParseKohi(f.Kohi); err != nil {
+			errs = append(errs, FieldError{insurance.FieldKohi, err})
+		}
+		if p.Jukyu, err = insurance.ParseJukyu(f.Jukyu); err != nil {
+			errs = append(errs, FieldError{insurance.FieldJukyu, err})
+		}
+	}
+	if errs != nil {
+		return ParsedForm{}, errs
+	}
+	return p, nil
+}

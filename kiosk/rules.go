@@ -1,0 +1,153 @@
+package kiosk
+
+import (
+	"time"
+
+	"github.com/uketsuke/uketsuke/kiosk/insurance"
+	"github.com/uketsuke/uketsuke/kiosk/wareki"
+)
+
+// Dates of the rules (domain.md §5). Each is the last day on which the old
+// rule still holds, in Tokyo.
+var (
+	// OldCardLastDay is the last day any 健康保険証 was valid (MHLW newpage_50657).
+	OldCardLastDay = wareki.MustDate(2025, 12, 1)
+	// ProvisionalLastDay ends the 暫定措置: an expired 健康保険証 or a
+	// 資格情報のお知らせ alone is accepted, with online confirmation by its
+	// numbers, up to and including this day (事務連絡 2025-11-12).
+	ProvisionalLastDay = wareki.MustDate(2026, 3, 31)
+	// LateElderlyBlanketLastDay ends the 暫定運用 under which every
+	// 後期高齢者 holds a 資格確認書 regardless of マイナ保険証.
+	LateElderlyBlanketLastDay = wareki.MustDate(2026, 7, 31)
+)
+
+// Basis says why a document is accepted or not.
+type Basis int
+
+// The bases of an acceptance decision.
+const (
+	BasisNormal      Basis = iota + 1 // valid in its own right
+	BasisProvisional                  // only under the 暫定措置, with online confirmation
+	BasisNeedsCard                    // a お知らせ alone: only together with the マイナ保険証
+	BasisEnded                        // the old 健康保険証 after the 暫定措置
+	BasisUnknown                      // not an insurance document the kiosk knows
+)
+
+var basisNames = map[Basis]string{
+	BasisNormal: "normal", BasisProvisional: "provisional", BasisNeedsCard: "needs-card",
+	BasisEnded: "ended", BasisUnknown: "unknown",
+}
+
+func (b Basis) String() string { return enumString(basisNames, b) }
+
+// StaffPath is a way staff can still confirm eligibility when the kiosk
+// cannot accept what the patient has (保発0710第1号).
+type StaffPath int
+
+// The staff fallbacks.
+const (
+	StaffMynaPortal  StaffPath = iota + 1 // the patient shows the マイナポータル 資格情報 screen
+	StaffDeclaration                      // 被保険者資格申立書
+)
+
+// Acceptance is the decision on a presented document.
+type Acceptance struct {
+	Accepted bool
+	// OnlineRequired means the document is only good with an online
+	// confirmation: when the terminal is down, the visit cannot be left
+	// eligibility-pending and goes to staff instead.
+	OnlineRequired bool
+	Basis          Basis
+	StaffPaths     []StaffPath // for staff when not accepted
+}
+
+// Accept decides whether doc is accepted at reception on day today.
+// withCard tells whether the patient also has their マイナ保険証 (e.g. the
+// card could not be read and they show the お知らせ with it).
+func Accept(doc Document, withCard bool, today wareki.Date) Acceptance {
+	staff := []StaffPath{StaffMynaPortal, StaffDeclaration}
+	provisional := !today.After(ProvisionalLastDay)
+	switch doc {
+	case DocMynaCard, DocCertificate:
+		return Acceptance{Accepted: true, Basis: BasisNormal}
+	case DocNotice:
+		switch {
+		case withCard:
+			return Acceptance{Accepted: true, Basis: BasisNormal}
+		case provisional:
+			return Acceptance{Accepted: true, OnlineRequired: true, Basis: BasisProvisional}
+		}
+		return Acceptance{Basis: BasisNeedsCard, StaffPaths: staff}
+	case DocOldCard:
+		switch {
+		case !today.After(OldCardLastDay):
+			return Acceptance{Accepted: true, Basis: BasisNormal}
+		case provisional:
+			return Acceptance{Accepted: true, OnlineRequired: true, Basis: BasisProvisional}
+		}
+		return Acceptance{Basis: BasisEnded, StaffPaths: staff}
+	}
+	return Acceptance{Basis: BasisUnknown, StaffPaths: staff}
+}
+
+// ElderlyNotice is what reception tells a 後期高齢者 about their 資格確認書.
+type ElderlyNotice int
+
+// The 後期高齢者 notices.
+const (
+	ElderlyNone ElderlyNotice = iota
+	// ElderlyBlanket: every 後期高齢者 holds a 資格確認書 until 2026-07-31,
+	// whether or not they use マイナ保険証; it is valid as it is.
+	ElderlyBlanket
+	// ElderlyBlanketEnded: from 2026-08-01 only those without マイナ保険証
+	// receive a new 資格確認書; staff check the 有効期限 of the one shown.
+	ElderlyBlanketEnded
+)
+
+// LateElderlyNotice returns the notice for a 資格確認書 of insurer on day today.
+func LateElderlyNotice(insurer insurance.InsurerNumber, today wareki.Date) ElderlyNotice {
+	switch {
+	case !insurer.IsLateElderly():
+		return ElderlyNone
+	case !today.After(LateElderlyBlanketLastDay):
+		return ElderlyBlanket
+	}
+	return ElderlyBlanketEnded
+}
+
+// CertStatus is the state of the card's 利用者証明用電子証明書 at reception.
+type CertStatus int
+
+// The certificate states (MHLW newpage_50657: readers alert from 3 months
+// before to 3 months after expiry; the card works as 保険証 for those 3
+// months after).
+const (
+	CertOK       CertStatus = iota // more than 3 months left
+	CertExpiring                   // 3 months or less left: renew soon
+	CertGrace                      // expired, within 3 months: still usable, renew now
+	CertExpired                    // expired more than 3 months ago: not usable, renew
+)
+
+var certNames = map[CertStatus]string{CertOK: "ok", CertExpiring: "expiring", CertGrace: "grace", CertExpired: "expired"}
+
+func (c CertStatus) String() string { return enumString(certNames, c) }
+
+// Warn reports whether the patient should see the renewal notice.
+func (c CertStatus) Warn() bool { return c != CertOK }
+
+// CertificateStatus classifies a certificate valid until notAfter at time
+// now. Months are calendar months in Tokyo, counted from the expiry day.
+func CertificateStatus(notAfter, now time.Time) CertStatus {
+	expiry := wareki.Today(notAfter)
+	today := wareki.Today(now)
+	switch {
+	case !now.After(notAfter):
+		if today.Before(expiry.AddMonths(-3)) {
+			return CertOK
+		}
+		return CertExpiring
+	case !today.After(expiry.AddMonths(3)):
+		return CertGrace
+	}
+	return CertExpired
+}

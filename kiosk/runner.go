@@ -1,0 +1,247 @@
+package kiosk
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Ports are the adapters a Runner drives. Pager may be nil.
+type Ports struct {
+	Card        CardReader
+	Face        FaceVerifier
+	Eligibility EligibilityChecker
+	Store       VisitStore
+	Audit       AuditLog
+	Pager       StaffPager
+	Clock       Clock
+	Log         *slog.Logger
+}
+
+// Runner executes a Machine's effects against the ports. Run is the
+// kiosk's event loop; Exec is the synchronous core that the simulator and
+// tests use directly.
+type Runner struct {
+	m     *Machine
+	p     Ports
+	log   *slog.Logger
+	evs   chan Event
+	mu    sync.Mutex // guards view
+	view  View
+	watch func(View)
+
+	sessionCtx    context.Context
+	cancelSession context.CancelFunc
+}
+
+// NewRunner returns a runner over m. watch, if not nil, is called with the
+// new view after every step, from the Run goroutine.
+func NewRunner(m *Machine, p Ports, watch func(View)) *Runner {
+	if p.Clock == nil {
+		p.Clock = SystemClock{}
+	}
+	log := p.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Runner{m: m, p: p, log: log, evs: make(chan Event, 64), view: m.View(), watch: watch}
+}
+
+// Post queues an event from the UI or a hardware watcher. It never blocks
+// the caller for long: the queue holds 64 events.
+func (r *Runner) Post(ev Event) { r.evs <- ev }
+
+// View returns the latest view; safe from any goroutine.
+func (r *Runner) View() View {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.view
+}
+
+// Run steps the machine until ctx ends. Request effects run on their own
+// goroutines under a per-session context that EndSession cancels, so a
+// slow card or terminal never blocks the patient or staff; their replies
+// come back through the event queue.
+func (r *Runner) Run(ctx context.Context) error {
+	r.sessionCtx, r.cancelSession = context.WithCancel(ctx)
+	defer func() { r.cancelSession() }()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		r.arm(timer)
+		var ev Event
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case ev = <-r.evs:
+		case <-timer.C:
+			ev = Tick{}
+		}
+		for _, eff := range r.m.Step(ev, r.p.Clock.Now()) {
+			if !isRequest(eff) {
+				r.fire(ctx, eff)
+				continue
+			}
+			sctx := r.sessionCtx
+			if _, ok := eff.(RegisterVisit); ok {
+				sctx = context.WithoutCancel(ctx) // a check-in must finish even if the session ends
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if reply := r.Exec(sctx, eff); reply != nil {
+					select {
+					case r.evs <- reply:
+					case <-ctx.Done():
+					}
+				}
+			}()
+		}
+		r.publish()
+	}
+}
+
+func (r *Runner) arm(t *time.Timer) {
+	d := time.Hour
+	if dl := r.m.Deadline(); !dl.IsZero() {
+		d = max(dl.Sub(r.p.Clock.Now()), 0)
+	}
+	t.Reset(d)
+}
+
+func (r *Runner) publish() {
+	v := r.m.View()
+	r.mu.Lock()
+	r.view = v
+	r.mu.Unlock()
+	if r.watch != nil {
+		r.watch(v)
+	}
+}
+
+func isRequest(e Effect) bool {
+	switch e.(type) {
+	case Audit, AlertStaff, EndSession:
+		return false
+	}
+	return true
+}
+
+// fire executes a fire-and-forget effect.
+func (r *Runner) fire(ctx context.Context, eff Effect) {
+	switch e := eff.(type) {
+	case Audit:
+		if err := r.p.Audit.Append(context.WithoutCancel(ctx), e.Entry); err != nil {
+			r.log.Error("audit append failed", "action", e.Entry.Action, "err", err)
+		}
+	case AlertStaff:
+		r.log.Info("staff needed", "reason", e.Reason.String())
+		if r.p.Pager != nil {
+			r.p.Pager.Page(ctx, e.Reason)
+		}
+	case EndSession:
+		r.p.Face.Forget()
+		if r.cancelSession != nil {
+			r.cancelSession()
+			r.sessionCtx, r.cancelSession = context.WithCancel(ctx)
+		}
+		r.log.Info("session ended", "reason", e.Reason.String())
+	}
+}
+
+// Exec runs one effect synchronously and returns the reply event for a
+// request, or nil for a fire-and-forget effect (which it executes).
+func (r *Runner) Exec(ctx context.Context, eff Effect) Event {
+	switch e := eff.(type) {
+	case ReadCard:
+		info, err := r.p.Card.ReadCard(ctx)
+		if err != nil {
+			return r.cardFailed(e.Seq, "read card", err)
+		}
+		return CardRead{Reply{e.Seq}, info}
+	case ReadFacePhoto:
+		photo, err := r.p.Card.ReadFacePhoto(ctx, e.Code)
+		var cb *CodeBError
+		if errors.As(err, &cb) {
+			return CodeBRejected{Reply{e.Seq}, cb.Remaining}
+		}
+		if err != nil {
+			return r.cardFailed(e.Seq, "read face photo", err)
+		}
+		err = r.p.Face.Enroll(ctx, photo)
+		clear(photo) // the verifier keeps what it needs; drop our copy now
+		if err != nil {
+			r.log.Error("face enroll failed", "err", err)
+			return FaceUnavailable{Reply{e.Seq}}
+		}
+		return PhotoRead{Reply{e.Seq}}
+	case MatchFace:
+		m, err := r.p.Face.Verify(ctx)
+		if err != nil {
+			r.log.Error("face verify failed", "err", err)
+			return FaceUnavailable{Reply{e.Seq}}
+		}
+		return FaceResult{Reply{e.Seq}, m.Matched, m.Score}
+	case QueryPINTries:
+		n, err := r.p.Card.PINTries(ctx)
+		if err != nil {
+			return r.cardFailed(e.Seq, "query PIN tries", err)
+		}
+		return PINTries{Reply{e.Seq}, n}
+	case VerifyPIN:
+		err := r.p.Card.VerifyPIN(ctx, e.PIN)
+		var pe *PINError
+		switch {
+		case err == nil:
+			return PINVerified{Reply{e.Seq}}
+		case errors.As(err, &pe):
+			return PINRejected{Reply{e.Seq}, pe.Remaining}
+		}
+		return r.cardFailed(e.Seq, "verify PIN", err)
+	case CheckEligibility:
+		res, err := r.p.Eligibility.Check(ctx, e.Query)
+		switch {
+		case err == nil:
+			return EligibilityAnswered{Reply{e.Seq}, res}
+		case errors.Is(err, ErrNeedsNumbers):
+			return EligibilityFailed{Reply{e.Seq}, EligNeedsNumbers}
+		case errors.Is(err, ErrEligibilityUnavailable), errors.Is(err, context.DeadlineExceeded):
+			r.log.Warn("eligibility unavailable", "err", err)
+			return EligibilityFailed{Reply{e.Seq}, EligUnavailable}
+		}
+		r.log.Error("eligibility error answer", "err", err)
+		return EligibilityFailed{Reply{e.Seq}, EligError}
+	case RegisterVisit:
+		t, err := r.p.Store.Register(ctx, e.Visit)
+		if err != nil {
+			r.log.Error("register visit failed", "err", err)
+			return RegisterFailed{Reply{e.Seq}}
+		}
+		return VisitRegistered{Reply{e.Seq}, t}
+	default:
+		r.fire(ctx, eff)
+		return nil
+	}
+}
+
+func (r *Runner) cardFailed(seq uint64, op string, err error) Event {
+	kind := CardErrData
+	switch {
+	case errors.Is(err, ErrCardRemoved):
+		kind = CardErrRemoved
+	case errors.Is(err, ErrNotMyNumberCard):
+		kind = CardErrNotMyNumber
+	case errors.Is(err, ErrNoReader), errors.Is(err, context.DeadlineExceeded):
+		kind = CardErrReader
+	case errors.Is(err, ErrPINBlocked):
+		kind = CardErrPINBlocked
+	case errors.Is(err, ErrCodeBBlocked):
+		kind = CardErrCodeBBlocked
+	}
+	r.log.Warn("card operation failed", "op", op, "kind", kind.String(), "err", err)
+	return CardFailed{Reply{seq}, kind}
+}

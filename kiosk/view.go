@@ -1,0 +1,60 @@
+package kiosk
+
+import (
+	"slices"
+	"time"
+)
+
+// View is what the current state shows: everything a UI needs to draw the
+// screen, copied out of the machine. It holds the session's personal data
+// (the eligibility answer) only while the session lasts.
+type View struct {
+	State       State
+	Deadline    time.Time
+	Document    Document
+	Path        Path
+	Handover    Handover // StateStaff: why
+	StaffCalled bool     // the patient pressed 係員を呼ぶ and staff are on their way
+
+	CardProblem CardError  // StateChoosingDocument: why the card cannot be used
+	Cert        CertStatus // 電子証明書 expiry notice on the card path
+
+	CodeBLeft     int   // 照合番号B tries the card reported; -1 unknown
+	CodeBInputErr error // the typed parts were not a valid 照合番号B (no try used)
+	FaceFailures  int
+	FaceAttempts  int
+	FaceGaveUp    bool // the face path ended; the PIN is offered instead
+	PINLeft       int  // tries the card reported; -1 unknown
+	ConsentItems  ConsentItems
+	Acceptance    Acceptance
+	FormErrors    []FieldError
+	Elderly       ElderlyNotice
+	Result        *EligibilityResult
+	Pending       bool // registered while eligibility could not be checked
+	Ticket        *Ticket
+	Authenticated AuthMethod
+}
+
+// View returns the current view.
+func (m *Machine) View() View {
+	v := View{
+		State: m.state, Deadline: m.deadline, Document: m.s.doc, Path: m.s.path,
+		Handover: m.s.handover, StaffCalled: m.s.staffCalled, CardProblem: m.s.cardProblem,
+		Cert: m.s.cert, CodeBLeft: m.s.codeBLeft, CodeBInputErr: m.s.codeBErr,
+		FaceFailures: m.s.faceFails, FaceAttempts: m.cfg.FaceAttempts, FaceGaveUp: m.s.faceGaveUp,
+		PINLeft: m.s.pinLeft, ConsentItems: m.consentItems(), Acceptance: m.s.acceptance,
+		FormErrors: slices.Clone(m.s.formErrs), Elderly: m.s.elderly, Pending: m.s.pending,
+		Authenticated: m.s.auth,
+	}
+	v.Acceptance.StaffPaths = slices.Clone(v.Acceptance.StaffPaths)
+	if m.s.result != nil {
+		r := *m.s.result
+		r.NameFlags = slices.Clone(r.NameFlags)
+		v.Result = &r
+	}
+	if m.s.ticket != nil {
+		t := *m.s.ticket
+		v.Ticket = &t
+	}
+	return v
+}
