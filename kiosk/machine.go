@@ -416,13 +416,15 @@ func (m *Machine) cardFailed(ev CardFailed) {
 	}
 }
 
+// stepAcknowledgeToStaff: the patient read the guidance; staff were paged
+// when it was shown.
 func stepAcknowledgeToStaff(m *Machine, ev Event) {
 	if _, ok := ev.(Acknowledged); ok {
-		reason := HandoverEligibility
+		m.s.handover = HandoverEligibility
 		if m.state == StatePINLocked {
-			reason = HandoverPINLocked
+			m.s.handover = HandoverPINLocked
 		}
-		m.handover(reason)
+		m.become(StateStaff)
 	}
 }
 
@@ -571,7 +573,6 @@ func stepRegistering(m *Machine, ev Event) {
 		m.become(StateTicket)
 	case RegisterFailed:
 		m.audit("patient", "visit.registered", "failed")
-		m.emit(AlertStaff{HandoverRegisterFailed})
 		m.handover(HandoverRegisterFailed)
 	}
 }
@@ -619,8 +620,10 @@ func (m *Machine) staffConfirm(ev StaffConfirm) {
 	}
 }
 
+// handover pages staff and waits for them.
 func (m *Machine) handover(h Handover) {
 	m.s.handover = h
+	m.emit(AlertStaff{h})
 	m.become(StateStaff)
 }
 

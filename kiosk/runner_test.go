@@ -1,0 +1,311 @@
+package kiosk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Fakes are structs of function fields (restic's mock style); a nil field
+// fails the test if it is called.
+type fakeCard struct {
+	read   func(ctx context.Context) (CardInfo, error)
+	tries  func(ctx context.Context) (int, error)
+	verify func(ctx context.Context, p PIN) error
+	photo  func(ctx context.Context, c CodeB) ([]byte, error)
+}
+
+func (f *fakeCard) ReadCard(ctx context.Context) (CardInfo, error) { return f.read(ctx) }
+func (f *fakeCard) PINTries(ctx context.Context) (int, error)      { return f.tries(ctx) }
+func (f *fakeCard) VerifyPIN(ctx context.Context, p PIN) error     { return f.verify(ctx, p) }
+func (f *fakeCard) ReadFacePhoto(ctx context.Context, c CodeB) ([]byte, error) {
+	return f.photo(ctx, c)
+}
+
+type fakeFace struct {
+	enrolled atomic.Int32
+	forgot   atomic.Int32
+	verify   func(ctx context.Context) (FaceMatch, error)
+}
+
+func (f *fakeFace) Enroll(context.Context, []byte) error          { f.enrolled.Add(1); return nil }
+func (f *fakeFace) Verify(ctx context.Context) (FaceMatch, error) { return f.verify(ctx) }
+func (f *fakeFace) Forget()                                       { f.forgot.Add(1) }
+
+type fakeElig struct {
+	check func(ctx context.Context, q EligibilityQuery) (EligibilityResult, error)
+}
+
+func (f *fakeElig) Check(ctx context.Context, q EligibilityQuery) (EligibilityResult, error) {
+	return f.check(ctx, q)
+}
+
+type fakeStore struct {
+	mu       sync.Mutex
+	visits   []Visit
+	register func(ctx context.Context, v Visit) (Ticket, error)
+}
+
+func (f *fakeStore) Register(ctx context.Context, v Visit) (Ticket, error) {
+	t, err := f.register(ctx, v)
+	if err == nil {
+		f.mu.Lock()
+		f.visits = append(f.visits, v)
+		f.mu.Unlock()
+	}
+	return t, err
+}
+
+type fakeAudit struct {
+	mu   sync.Mutex
+	rows []AuditEntry
+}
+
+func (f *fakeAudit) Append(_ context.Context, e AuditEntry) error {
+	f.mu.Lock()
+	f.rows = append(f.rows, e)
+	f.mu.Unlock()
+	return nil
+}
+
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *fakeClock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
+type runFixture struct {
+	card  *fakeCard
+	face  *fakeFace
+	elig  *fakeElig
+	store *fakeStore
+	audit *fakeAudit
+	clock *fakeClock
+	r     *Runner
+	views chan View
+}
+
+func newRunFixture(t *testing.T) *runFixture {
+	f := &runFixture{
+		card: &fakeCard{
+			read:   func(context.Context) (CardInfo, error) { return validCard, nil },
+			tries:  func(context.Context) (int, error) { return 3, nil },
+			verify: func(_ context.Context, p PIN) error { return nil },
+			photo:  func(context.Context, CodeB) ([]byte, error) { return []byte("jp2"), nil },
+		},
+		face:  &fakeFace{verify: func(context.Context) (FaceMatch, error) { return FaceMatch{true, 0.9}, nil }},
+		elig:  &fakeElig{check: func(context.Context, EligibilityQuery) (EligibilityResult, error) { return validResult(), nil }},
+		audit: &fakeAudit{},
+		clock: &fakeClock{now: t0},
+		views: make(chan View, 256),
+	}
+	f.store = &fakeStore{register: func(context.Context, Visit) (Ticket, error) {
+		return Ticket{VisitID: "v1", Number: "001"}, nil
+	}}
+	return f
+}
+
+func (f *runFixture) start(t *testing.T) {
+	t.Helper()
+	f.r = NewRunner(NewMachine(DefaultConfig()), Ports{
+		Card: f.card, Face: f.face, Eligibility: f.elig, Store: f.store, Audit: f.audit, Clock: f.clock,
+	}, func(v View) { f.views <- v })
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- f.r.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("Run returned %v", err)
+		}
+	})
+}
+
+// await reads views until one is in state s; it fails after 5 s, which
+// only a hang can reach (nothing here sleeps).
+func (f *runFixture) await(t *testing.T, s State) View {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case v := <-f.views:
+			if v.State == s {
+				return v
+			}
+		case <-deadline:
+			t.Fatalf("never reached %s; last view %s", s, f.r.View().State)
+		}
+	}
+}
+
+func TestRunnerPINPathEndToEnd(t *testing.T) {
+	f := newRunFixture(t)
+	var gotPIN string
+	f.card.verify = func(_ context.Context, p PIN) error {
+		gotPIN = string(p.Bytes())
+		return nil
+	}
+	f.start(t)
+	f.r.Post(CardInserted{})
+	f.await(t, StateChoosingMethod)
+	f.r.Post(MethodChosen{MethodPIN})
+	if v := f.await(t, StateEnteringPIN); v.PINLeft != 3 {
+		t.Fatalf("tries %d", v.PINLeft)
+	}
+	f.r.Post(PINEntered{pin("4321")})
+	f.await(t, StateConsent)
+	f.r.Post(ConsentGiven{Consent{Comprehensive: true}})
+	v := f.await(t, StateTicket)
+	if v.Ticket.Number != "001" || gotPIN != "4321" {
+		t.Fatalf("ticket %+v, PIN sent %q", v.Ticket, gotPIN)
+	}
+	f.r.Post(Acknowledged{})
+	f.await(t, StateWelcome)
+	if f.face.forgot.Load() != 1 {
+		t.Fatalf("Forget called %d times", f.face.forgot.Load())
+	}
+	f.store.mu.Lock()
+	defer f.store.mu.Unlock()
+	if len(f.store.visits) != 1 || f.store.visits[0].Auth != AuthPIN {
+		t.Fatalf("visits %+v", f.store.visits)
+	}
+}
+
+func TestRunnerFacePathEnrollsInMemory(t *testing.T) {
+	f := newRunFixture(t)
+	var photoBuf []byte
+	f.card.photo = func(context.Context, CodeB) ([]byte, error) {
+		photoBuf = []byte("a chip photo")
+		return photoBuf, nil
+	}
+	f.start(t)
+	f.r.Post(CardInserted{})
+	f.await(t, StateChoosingMethod)
+	f.r.Post(MethodChosen{MethodFace})
+	f.await(t, StateEnteringCodeB)
+	f.r.Post(CodeBEntered{Birth: "S55.2.17", ExpiryYear: 2035, SecurityCode: "2285"})
+	f.await(t, StateConsent)
+	if f.face.enrolled.Load() != 1 {
+		t.Fatal("photo not enrolled")
+	}
+	for _, b := range photoBuf {
+		if b != 0 {
+			t.Fatal("the runner kept the chip photo after enrolling it")
+		}
+	}
+}
+
+func TestRunnerErrorsBecomeEvents(t *testing.T) {
+	tests := []struct {
+		err  error
+		want State
+	}{
+		{fmt.Errorf("read: %w", ErrNotMyNumberCard), StateChoosingDocument},
+		{fmt.Errorf("read: %w", ErrNoReader), StateChoosingDocument},
+		{fmt.Errorf("read: %w", ErrCardRemoved), StateWelcome},
+	}
+	for _, tt := range tests {
+		f := newRunFixture(t)
+		f.card.read = func(context.Context) (CardInfo, error) { return CardInfo{}, tt.err }
+		f.start(t)
+		f.r.Post(CardInserted{})
+		f.await(t, StateReadingCard)
+		if v := f.await(t, tt.want); tt.want == StateChoosingDocument && v.CardProblem == 0 {
+			t.Errorf("%v: no card problem in view", tt.err)
+		}
+	}
+	f := newRunFixture(t)
+	f.card.verify = func(context.Context, PIN) error { return fmt.Errorf("verify: %w", &PINError{Remaining: 2}) }
+	f.start(t)
+	f.r.Post(CardInserted{})
+	f.await(t, StateChoosingMethod)
+	f.r.Post(MethodChosen{MethodPIN})
+	f.await(t, StateEnteringPIN)
+	f.r.Post(PINEntered{pin("0000")})
+	f.await(t, StateVerifyingPIN)
+	if v := f.await(t, StateEnteringPIN); v.PINLeft != 2 {
+		t.Fatalf("after a wrong PIN the view shows %d tries", v.PINLeft)
+	}
+
+	f = newRunFixture(t)
+	f.elig.check = func(context.Context, EligibilityQuery) (EligibilityResult, error) {
+		return EligibilityResult{}, fmt.Errorf("terminal: %w", ErrEligibilityUnavailable)
+	}
+	f.start(t)
+	f.r.Post(CardInserted{})
+	f.await(t, StateChoosingMethod)
+	f.r.Post(StaffConfirm{Staff: "s01"})
+	f.await(t, StateConsent)
+	f.r.Post(ConsentGiven{})
+	if v := f.await(t, StateTicket); !v.Pending {
+		t.Fatal("visit not marked pending when the terminal is down")
+	}
+}
+
+func TestRunnerCancelStopsSlowWorkButNotACheckIn(t *testing.T) {
+	f := newRunFixture(t)
+	readCancelled := make(chan struct{})
+	f.card.read = func(ctx context.Context) (CardInfo, error) {
+		<-ctx.Done()
+		close(readCancelled)
+		return CardInfo{}, ctx.Err()
+	}
+	release := make(chan struct{})
+	storeDone := make(chan string, 1)
+	f.store.register = func(ctx context.Context, v Visit) (Ticket, error) {
+		<-release
+		storeDone <- fmt.Sprint(ctx.Err())
+		return Ticket{VisitID: "v9", Number: "009"}, nil
+	}
+	f.start(t)
+	f.r.Post(CardInserted{})
+	f.await(t, StateReadingCard)
+	f.r.Post(StaffCancel{Staff: "s01"})
+	f.await(t, StateWelcome)
+	select {
+	case <-readCancelled:
+	case <-time.After(5 * time.Second):
+		t.Fatal("ending the session did not cancel the card read")
+	}
+	f.r.Post(StaffCheckIn{Staff: "s01"})
+	f.await(t, StateRegistering)
+	f.r.Post(StaffCancel{Staff: "s01"})
+	f.await(t, StateWelcome)
+	close(release)
+	select {
+	case got := <-storeDone:
+		if got != "<nil>" {
+			t.Fatalf("the check-in's context was cancelled with the session: %v", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the check-in never finished")
+	}
+}
+
+func TestRunnerTimeoutWithInjectedClock(t *testing.T) {
+	f := newRunFixture(t)
+	f.start(t)
+	f.r.Post(CardInserted{})
+	v := f.await(t, StateChoosingMethod)
+	f.clock.Add(v.Deadline.Sub(f.clock.Now()))
+	f.r.Post(Tick{})
+	f.await(t, StateWelcome)
+	if f.face.forgot.Load() != 1 {
+		t.Fatal("timeout did not end the session in the adapters")
+	}
+	f.audit.mu.Lock()
+	defer f.audit.mu.Unlock()
+	found := false
+	for _, r := range f.audit.rows {
+		found = found || (r.Action == "timeout" && r.Outcome == "choosing-method")
+	}
+	if !found {
+		t.Fatalf("timeout not audited: %+v", f.audit.rows)
+	}
+}
