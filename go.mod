@@ -3,3 +3,5 @@ module github.com/uketsuke/uketsuke
 go 1.26.0
 
 require golang.org/x/text v0.44.0
+
+require github.com/BurntSushi/toml v1.6.0

@@ -239,6 +239,11 @@ func TestLockedCardShowsGuidanceThenStaff(t *testing.T) {
 	h.reply(func(r Reply) Event { return PINTries{r, 0} })
 	h.want(StatePINLocked)
 	h.wantEffect("AlertStaff")
+	routes := h.m.View().ResetRoutes
+	if len(routes) != 2 || routes[0].Place != ResetCityOffice || !slices.Contains(routes[0].Needs, NeedIdentityDocument) ||
+		routes[1].Place != ResetConvenienceStore || !slices.Contains(routes[1].Needs, NeedSignaturePassword) {
+		t.Fatalf("lock guidance %+v", routes)
+	}
 	h.step(Acknowledged{})
 	h.want(StateStaff)
 	if h.m.View().Handover != HandoverPINLocked {

@@ -151,3 +151,47 @@ func CertificateStatus(notAfter, now time.Time) CertStatus {
 	}
 	return CertExpired
 }
+
+// ResetPlace is where a locked or forgotten PIN can be reset.
+type ResetPlace int
+
+// The places a PIN can be reset.
+const (
+	ResetCityOffice       ResetPlace = iota + 1 // 市区町村窓口
+	ResetConvenienceStore                       // コンビニのキオスク端末 with the smartphone app
+)
+
+// ResetNeed is something the patient must bring or know to reset the PIN.
+type ResetNeed int
+
+// What a reset needs.
+const (
+	NeedCard              ResetNeed = iota + 1 // the マイナンバーカード itself
+	NeedIdentityDocument                       // 運転免許証, パスポート …
+	NeedSmartphoneApp                          // the マイナポータル / JPKI smartphone app
+	NeedSignaturePassword                      // 署名用電子証明書のパスワード (6–16 characters)
+)
+
+// ResetRoute is one way to reset the 利用者証明用 PIN.
+type ResetRoute struct {
+	Place ResetPlace
+	Needs []ResetNeed
+}
+
+// SignaturePasswordMin and SignaturePasswordMax bound the 署名用電子証明書
+// password (uppercase letters and digits) that the convenience-store reset needs.
+const (
+	SignaturePasswordMin = 6
+	SignaturePasswordMax = 16
+)
+
+// PINResetRoutes lists the ways to reset a locked 利用者証明用 PIN
+// (domain.md §1.4, §2.3): at the 市区町村 counter with an identity document,
+// or at a convenience-store kiosk together with the smartphone app, which
+// asks for the 署名用 password.
+func PINResetRoutes() []ResetRoute {
+	return []ResetRoute{
+		{ResetCityOffice, []ResetNeed{NeedCard, NeedIdentityDocument}},
+		{ResetConvenienceStore, []ResetNeed{NeedCard, NeedSmartphoneApp, NeedSignaturePassword}},
+	}
+}

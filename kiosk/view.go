@@ -33,6 +33,8 @@ type View struct {
 	Pending       bool // registered while eligibility could not be checked
 	Ticket        *Ticket
 	Authenticated AuthMethod
+	// ResetRoutes: how to reset the PIN, shown when the card is locked.
+	ResetRoutes []ResetRoute
 }
 
 // View returns the current view.
@@ -47,6 +49,9 @@ func (m *Machine) View() View {
 		Authenticated: m.s.auth,
 	}
 	v.Acceptance.StaffPaths = slices.Clone(v.Acceptance.StaffPaths)
+	if m.state == StatePINLocked || (m.state == StateStaff && m.s.handover == HandoverPINLocked) {
+		v.ResetRoutes = PINResetRoutes()
+	}
 	if m.s.result != nil {
 		r := *m.s.result
 		r.NameFlags = slices.Clone(r.NameFlags)

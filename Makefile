@@ -1,0 +1,36 @@
+# The two commands of the README: `make run` and `make test`.
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(PATH)
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+BIN := bin/uketsuke
+FUZZTIME ?= 30s
+
+.PHONY: setup build run test fuzz clean
+
+# Debian packages and Go, only what is missing.
+setup:
+	@./packaging/setup-debian.sh
+	@go mod download
+
+build: setup
+	go build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/uketsuke
+
+# The main job on embedded defaults. Until the kiosk screen exists it is
+# the headless simulation of a morning's patients.
+run: build
+	./$(BIN) simulate --patients 20
+
+test: setup
+	./packaging/run-tests.sh
+
+# Run every fuzz target for FUZZTIME each (not part of `make test`, which
+# runs their seed corpora).
+fuzz: setup
+	@set -e; for pkg in $$(go list ./...); do \
+	  for f in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$f"; go test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+clean:
+	rm -rf bin .build

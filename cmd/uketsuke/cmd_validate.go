@@ -1,0 +1,41 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/uketsuke/uketsuke/kiosk/insurance"
+)
+
+func newValidateCommand() *command {
+	return &command{
+		name:    "validate",
+		args:    "insurer|kohi|jukyu NUMBER",
+		summary: "check a 保険者番号, 公費負担者番号 or 受給者番号 and its check digit",
+		run:     runValidate,
+	}
+}
+
+func runValidate(_ context.Context, g *globals, args []string) error {
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	if err := parseFlags(g, fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		return usageError{"want a kind and a number"}
+	}
+	parse := map[string]func(string) error{
+		"insurer": func(s string) error { _, err := insurance.ParseInsurer(s); return err },
+		"kohi":    func(s string) error { _, err := insurance.ParseKohi(s); return err },
+		"jukyu":   func(s string) error { _, err := insurance.ParseJukyu(s); return err },
+	}[fs.Arg(0)]
+	if parse == nil {
+		return usageError{fmt.Sprintf("unknown kind %q", fs.Arg(0))}
+	}
+	if err := parse(fs.Arg(1)); err != nil {
+		return exitError{1, "invalid: " + err.Error()}
+	}
+	fmt.Fprintln(g.stdout, "valid")
+	return nil
+}

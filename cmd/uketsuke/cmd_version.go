@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"runtime/debug"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func newVersionCommand() *command {
+	return &command{name: "version", summary: "print the version, the config file in use and the data directory", run: runVersion}
+}
+
+func runVersion(_ context.Context, g *globals, args []string) error {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	if err := parseFlags(g, fs, args); err != nil {
+		return err
+	}
+	rev, goVersion := "unknown", "unknown"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		goVersion = bi.GoVersion
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				rev = s.Value
+			}
+		}
+	}
+	fmt.Fprintf(g.stdout, "uketsuke %s (revision %s, %s)\n", version, rev, goVersion)
+	src := g.cfg.source
+	if src == "" {
+		src = "none (embedded defaults)"
+	}
+	dir, err := g.dataDir()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stdout, "config:   %s\ndata dir: %s\n", src, dir)
+	return nil
+}

@@ -1,0 +1,160 @@
+// Command uketsuke is the reception kiosk and its tools. It is the only
+// composition root: it loads the configuration and wires the adapters into
+// the reception core.
+//
+// Exit codes: 0 success; 1 failure (for validate: the number is invalid);
+// 2 usage error; 3 configuration error.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+)
+
+// globals are the options every subcommand takes, and its environment.
+type globals struct {
+	configPath string
+	dataDirArg string
+	stdout     io.Writer
+	stderr     io.Writer
+	env        func(string) string
+
+	cfg Config
+	log *slog.Logger
+}
+
+func (g *globals) addFlags(fs *flag.FlagSet) {
+	fs.StringVar(&g.configPath, "config", "", "configuration file (default "+SystemConfigPath+", then $XDG_CONFIG_HOME/uketsuke/config.toml)")
+	fs.StringVar(&g.dataDirArg, "data-dir", "", "data directory (default $XDG_DATA_HOME/uketsuke)")
+}
+
+// load reads and validates the configuration and sets up logging.
+func (g *globals) load() error {
+	cfg, err := loadConfig(g.configPath, g.env)
+	if err != nil {
+		return configError{err}
+	}
+	level, _ := cfg.logLevel() // validated
+	g.cfg = cfg
+	g.log = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
+	return nil
+}
+
+// dataDir returns the resolved data directory.
+func (g *globals) dataDir() (string, error) { return g.cfg.dataDir(g.dataDirArg, g.env) }
+
+// command is one subcommand.
+type command struct {
+	name    string
+	args    string
+	summary string
+	run     func(ctx context.Context, g *globals, args []string) error
+}
+
+func commands() []*command {
+	return []*command{newRunCommand(), newSimulateCommand(), newValidateCommand(), newVersionCommand()}
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+type configError struct{ err error }
+
+func (e configError) Error() string { return e.err.Error() }
+func (e configError) Unwrap() error { return e.err }
+
+// exitError ends the program with a given code and message, for results
+// that are not failures of the program (e.g. an invalid number).
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e exitError) Error() string { return e.msg }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// run executes one command line and returns the exit code.
+func run(ctx context.Context, argv []string, stdout, stderr io.Writer, env func(string) string) int {
+	g := &globals{stdout: stdout, stderr: stderr, env: env}
+	name := "run"
+	if len(argv) > 0 {
+		switch {
+		case slices.Contains([]string{"help", "-h", "-help", "--help"}, argv[0]):
+			usage(stdout)
+			return 0
+		case !strings.HasPrefix(argv[0], "-"):
+			name, argv = argv[0], argv[1:]
+		}
+	}
+	for _, c := range commands() {
+		if c.name != name {
+			continue
+		}
+		err := c.run(ctx, g, argv)
+		var ue usageError
+		var ce configError
+		var ee exitError
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.As(err, &ue):
+			fmt.Fprintf(stderr, "uketsuke %s: %s\nusage: uketsuke %s %s\n", name, ue.msg, name, c.args)
+			return 2
+		case errors.As(err, &ce):
+			fmt.Fprintf(stderr, "uketsuke: %v\n", ce.err)
+			return 3
+		case errors.As(err, &ee):
+			if ee.msg != "" {
+				fmt.Fprintln(stdout, ee.msg)
+			}
+			return ee.code
+		case errors.Is(err, context.Canceled):
+			return 130
+		}
+		fmt.Fprintf(stderr, "uketsuke %s: %v\n", name, err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "uketsuke: unknown command %q\n", name)
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: uketsuke [command] [--config FILE] [--data-dir DIR] [args]")
+	fmt.Fprintln(w, "commands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %s %s\n      %s\n", c.name, c.args, c.summary)
+	}
+}
+
+// parseFlags parses a subcommand's flags, global ones included, and loads
+// the configuration.
+func parseFlags(g *globals, fs *flag.FlagSet, args []string) error {
+	g.addFlags(fs)
+	fs.SetOutput(g.stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	return g.load()
+}

