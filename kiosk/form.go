@@ -35,6 +35,17 @@ type FieldError struct {
 
 func (e FieldError) Error() string { return string(e.Field) + ": " + e.Err.Error() }
 
+// dateProblem keeps only the kind of a date error: the wareki errors quote
+// the typed value, and a birth date must not reach a log through a view.
+func dateProblem(err error) error {
+	for _, sentinel := range []error{wareki.ErrOutsideEra, wareki.ErrNoSuchDate} {
+		if errors.Is(err, sentinel) {
+			return sentinel
+		}
+	}
+	return wareki.ErrSyntax
+}
+
 // ParsedForm is a Form that passed validation.
 type ParsedForm struct {
 	Card  insurance.Card
@@ -57,7 +68,7 @@ func ValidateForm(f Form, today wareki.Date) (ParsedForm, []FieldError) {
 	birth, err := wareki.Parse(f.Birth)
 	switch {
 	case err != nil:
-		errs = append(errs, FieldError{FieldBirth, err})
+		errs = append(errs, FieldError{FieldBirth, dateProblem(err)})
 	case birth.After(today):
 		errs = append(errs, FieldError{FieldBirth, errors.New("birth date is in the future")})
 	}

@@ -1,6 +1,7 @@
 package kiosk
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -293,12 +294,20 @@ func stepEnteringCodeB(m *Machine, ev Event) {
 	}
 }
 
+// codeBFrom builds the code from the typed parts. Its errors are the bare
+// sentinels: the view shows which part is wrong, never the value.
 func codeBFrom(ev CodeBEntered) (CodeB, error) {
 	birth, err := wareki.Parse(ev.Birth)
 	if err != nil {
-		return CodeB{}, fmt.Errorf("%w: %w", ErrCodeBBirth, err)
+		return CodeB{}, ErrCodeBBirth
 	}
-	return NewCodeB(birth, ev.ExpiryYear, ev.SecurityCode)
+	code, err := NewCodeB(birth, ev.ExpiryYear, ev.SecurityCode)
+	for _, sentinel := range []error{ErrCodeBBirth, ErrCodeBExpiryYear, ErrCodeBSecurityCode} {
+		if errors.Is(err, sentinel) {
+			return CodeB{}, sentinel
+		}
+	}
+	return code, err
 }
 
 func stepReadingPhoto(m *Machine, ev Event) {
@@ -315,6 +324,9 @@ func stepReadingPhoto(m *Machine, ev Event) {
 			return
 		}
 		m.become(StateEnteringCodeB)
+	case FaceUnavailable: // the photo could not be enrolled
+		m.audit("patient", "auth.face", "unavailable")
+		m.giveUpFace()
 	case CardFailed:
 		m.cardFailed(ev)
 	}
@@ -578,8 +590,12 @@ func stepRegistering(m *Machine, ev Event) {
 }
 
 func stepTicket(m *Machine, ev Event) {
-	if _, ok := ev.(Acknowledged); ok {
+	switch ev.(type) {
+	case Acknowledged:
 		m.end(EndDone)
+	case CardInserted: // the next patient did not wait for the ticket screen to close
+		m.end(EndDone)
+		m.startCard()
 	}
 }
 
@@ -607,8 +623,8 @@ func (m *Machine) staffCheckIn(ev StaffCheckIn) {
 // staffConfirm is 目視確認: allowed once a card was read and before its
 // holder was authenticated.
 func (m *Machine) staffConfirm(ev StaffConfirm) {
-	if m.s.card == nil || m.s.auth != AuthNone || m.s.doc != DocMynaCard {
-		return
+	if m.s.card == nil || m.s.auth != AuthNone || m.s.doc != DocMynaCard || m.s.cert == CertExpired {
+		return // nothing to compare, already done, or a card that cannot be used
 	}
 	switch m.state {
 	case StateChoosingMethod, StateEnteringCodeB, StateReadingPhoto, StateMatchingFace,

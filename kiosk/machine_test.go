@@ -106,6 +106,27 @@ func validResult() EligibilityResult {
 	return EligibilityResult{Validity: ValidityValid, Card: insurance.Card{Insurer: "06132013", Number: "1987654", Branch: "01"}, Name: "診療　太郎"}
 }
 
+// certForm is a valid 資格確認書 as typed.
+var certForm = Form{Insurer: "06132013", Number: "1987654", Branch: "01", Birth: "20000102"}
+
+// pinPath reads a card, chooses the PIN and answers the tries query with n.
+func (h *harness) pinPath(n int) {
+	h.t.Helper()
+	h.cardRead()
+	h.step(MethodChosen{MethodPIN})
+	h.want(StateCheckingPINTries)
+	h.reply(func(r Reply) Event { return PINTries{r, n} })
+}
+
+// answerValid answers the pending eligibility query with 有効 and returns
+// the visit the machine then registers.
+func (h *harness) answerValid() Visit {
+	h.t.Helper()
+	h.reply(func(r Reply) Event { return EligibilityAnswered{r, validResult()} })
+	h.want(StateRegistering)
+	return h.wantEffect("RegisterVisit").(RegisterVisit).Visit
+}
+
 func TestEveryStateHasAStepAndATimeout(t *testing.T) {
 	timeouts := DefaultTimeouts()
 	for _, s := range States() {
@@ -154,11 +175,8 @@ func TestFacePathToTicket(t *testing.T) {
 	if ce.Query.ByCard == nil || ce.Query.ByCard.CertSerial != "1A2B" || !ce.Query.Consent.Surgery {
 		t.Fatalf("query %+v", ce.Query)
 	}
-	h.reply(func(r Reply) Event { return EligibilityAnswered{r, validResult()} })
-	h.want(StateRegistering)
-	rv := h.wantEffect("RegisterVisit").(RegisterVisit)
-	if rv.Visit.Path != PathMynaCard || rv.Visit.Auth != AuthFace || rv.Visit.Eligibility == nil || !rv.Visit.Consent.Diagnosis {
-		t.Fatalf("visit %+v", rv.Visit)
+	if v := h.answerValid(); v.Path != PathMynaCard || v.Auth != AuthFace || v.Eligibility == nil || !v.Consent.Diagnosis {
+		t.Fatalf("visit %+v", v)
 	}
 	h.reply(func(r Reply) Event { return VisitRegistered{r, Ticket{VisitID: "v1", Number: "A-001"}} })
 	h.want(StateTicket)
@@ -197,9 +215,7 @@ func TestFaceFailsThenPIN(t *testing.T) {
 
 func TestWrongPINStopsWithOneTryLeft(t *testing.T) {
 	h := newHarness(t)
-	h.cardRead()
-	h.step(MethodChosen{MethodPIN})
-	h.reply(func(r Reply) Event { return PINTries{r, 3} })
+	h.pinPath(3)
 	h.step(PINEntered{pin("1111")})
 	h.reply(func(r Reply) Event { return PINRejected{r, 2} })
 	h.want(StateEnteringPIN)
@@ -226,17 +242,13 @@ func TestWrongPINStopsWithOneTryLeft(t *testing.T) {
 
 func TestOneTryLeftAtStartHandsOverAtOnce(t *testing.T) {
 	h := newHarness(t)
-	h.cardRead()
-	h.step(MethodChosen{MethodPIN})
-	h.reply(func(r Reply) Event { return PINTries{r, 1} })
+	h.pinPath(1)
 	h.want(StateStaff)
 }
 
 func TestLockedCardShowsGuidanceThenStaff(t *testing.T) {
 	h := newHarness(t)
-	h.cardRead()
-	h.step(MethodChosen{MethodPIN})
-	h.reply(func(r Reply) Event { return PINTries{r, 0} })
+	h.pinPath(0)
 	h.want(StatePINLocked)
 	h.wantEffect("AlertStaff")
 	routes := h.m.View().ResetRoutes
@@ -251,9 +263,7 @@ func TestLockedCardShowsGuidanceThenStaff(t *testing.T) {
 	}
 	// A card that answers VERIFY with "blocked" ends in the same place.
 	h = newHarness(t)
-	h.cardRead()
-	h.step(MethodChosen{MethodPIN})
-	h.reply(func(r Reply) Event { return PINTries{r, 2} })
+	h.pinPath(2)
 	h.step(PINEntered{pin("1111")})
 	h.reply(func(r Reply) Event { return CardFailed{r, CardErrPINBlocked} })
 	h.want(StatePINLocked)
@@ -345,10 +355,8 @@ func TestCardFailureFallsBackToDocuments(t *testing.T) {
 	if ce.Query.ByNumbers == nil || ce.Query.ByNumbers.Card.Branch != "01" || !ce.Query.ByNumbers.LimitConsent || ce.Query.Consent.Medication {
 		t.Fatalf("query %+v", ce.Query)
 	}
-	h.reply(func(r Reply) Event { return EligibilityAnswered{r, validResult()} })
-	rv := h.wantEffect("RegisterVisit").(RegisterVisit)
-	if rv.Visit.Path != PathNotice || rv.Visit.Auth != AuthNone {
-		t.Fatalf("visit %+v", rv.Visit)
+	if v := h.answerValid(); v.Path != PathNotice || v.Auth != AuthNone {
+		t.Fatalf("visit %+v", v)
 	}
 }
 
@@ -397,7 +405,7 @@ func TestTerminalDown(t *testing.T) {
 	// A 資格確認書 is valid in itself: the visit is registered as pending.
 	h := newHarness(t)
 	h.step(DocumentChosen{Document: DocCertificate})
-	h.step(FormSubmitted{Form{Insurer: "06132013", Number: "1987654", Branch: "01", Birth: "20000102"}})
+	h.step(FormSubmitted{certForm})
 	h.step(ConsentGiven{})
 	h.reply(func(r Reply) Event { return EligibilityFailed{r, EligUnavailable} })
 	h.want(StateRegistering)
@@ -409,7 +417,7 @@ func TestTerminalDown(t *testing.T) {
 	h = newHarness(t)
 	h.now = time.Date(2026, 2, 1, 10, 0, 0, 0, time.UTC)
 	h.step(DocumentChosen{Document: DocNotice})
-	h.step(FormSubmitted{Form{Insurer: "06132013", Number: "1987654", Branch: "01", Birth: "20000102"}})
+	h.step(FormSubmitted{certForm})
 	h.step(ConsentGiven{})
 	h.reply(func(r Reply) Event { return EligibilityFailed{r, EligUnavailable} })
 	h.want(StateStaff)
@@ -420,24 +428,20 @@ func TestTerminalDown(t *testing.T) {
 
 func TestCardNeedsNumbersThenManualEntryWithoutAskingConsentAgain(t *testing.T) {
 	h := newHarness(t)
-	h.cardRead()
-	h.step(MethodChosen{MethodPIN})
-	h.reply(func(r Reply) Event { return PINTries{r, 3} })
+	h.pinPath(3)
 	h.step(PINEntered{pin("1234")})
 	h.reply(func(r Reply) Event { return PINVerified{r} })
 	h.step(ConsentGiven{Consent{Medication: true, Limit: true}})
 	h.reply(func(r Reply) Event { return EligibilityFailed{r, EligNeedsNumbers} })
 	h.want(StateManualEntry)
-	h.step(FormSubmitted{Form{Insurer: "06132013", Number: "1987654", Branch: "01", Birth: "20000102"}})
+	h.step(FormSubmitted{certForm})
 	h.want(StateCheckingEligibility)
 	ce := h.wantEffect("CheckEligibility").(CheckEligibility)
 	if ce.Query.ByNumbers == nil || !ce.Query.Consent.Medication || ce.Query.Consent.Diagnosis {
 		t.Fatalf("query %+v", ce.Query)
 	}
-	h.reply(func(r Reply) Event { return EligibilityAnswered{r, validResult()} })
-	rv := h.wantEffect("RegisterVisit").(RegisterVisit)
-	if rv.Visit.Path != PathMynaCard || rv.Visit.Auth != AuthPIN {
-		t.Fatalf("visit %+v", rv.Visit)
+	if v := h.answerValid(); v.Path != PathMynaCard || v.Auth != AuthPIN {
+		t.Fatalf("visit %+v", v)
 	}
 }
 
@@ -445,7 +449,7 @@ func TestInvalidResultGoesToStaff(t *testing.T) {
 	for _, v := range []Validity{ValidityInvalid, ValidityNewQualified, ValidityNotFound, ValidityMultipleResult} {
 		h := newHarness(t)
 		h.step(DocumentChosen{Document: DocCertificate})
-		h.step(FormSubmitted{Form{Insurer: "06132013", Number: "1987654", Branch: "01", Birth: "20000102"}})
+		h.step(FormSubmitted{certForm})
 		h.step(ConsentGiven{})
 		h.reply(func(r Reply) Event { return EligibilityAnswered{r, EligibilityResult{Validity: v}} })
 		h.want(StateResult)
@@ -651,5 +655,65 @@ func TestAuditHoldsNoPersonalData(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestEnrollFailureOffersThePIN(t *testing.T) {
+	h := reach(t, StateReadingPhoto)
+	h.reply(func(r Reply) Event { return FaceUnavailable{r} })
+	h.want(StateCheckingPINTries)
+}
+
+func TestNextPatientsCardEndsTheTicketScreen(t *testing.T) {
+	h := reach(t, StateTicket)
+	h.step(CardInserted{})
+	h.want(StateReadingCard)
+	h.wantEffect("EndSession")
+	h.wantEffect("ReadCard")
+	if v := h.m.View(); v.Ticket != nil || v.Result != nil {
+		t.Fatalf("the previous patient's data is still in the view: %+v", v)
+	}
+}
+
+func TestNoVisualConfirmOfAnExpiredCard(t *testing.T) {
+	h := newHarness(t)
+	h.step(CardInserted{})
+	h.reply(func(r Reply) Event { return CardRead{r, CardInfo{CertSerial: "x", CertNotAfter: t0.AddDate(-1, 0, 0)}} })
+	h.want(StateChoosingDocument)
+	h.step(StaffConfirm{Staff: "s01"})
+	h.want(StateChoosingDocument)
+}
+
+// TestErrorsInTheViewQuoteNoValue: a view may end up in a log line; the
+// typed birth date, code or number must not be in it.
+func TestErrorsInTheViewQuoteNoValue(t *testing.T) {
+	h := newHarness(t)
+	h.cardRead()
+	h.step(MethodChosen{MethodFace})
+	for _, ev := range []CodeBEntered{
+		{Birth: "昭和55年2月30日", ExpiryYear: 2035, SecurityCode: "2285"},
+		{Birth: "1980-02-17", ExpiryYear: 1999, SecurityCode: "2285"},
+		{Birth: "1980-02-17", ExpiryYear: 2035, SecurityCode: "22x5"},
+	} {
+		h.step(ev)
+		err := h.m.View().CodeBInputErr
+		if err == nil {
+			t.Fatalf("%+v accepted", ev)
+		}
+		for _, v := range []string{"55", "30", "1980", "1999", "2285", "22x5"} {
+			if strings.Contains(err.Error(), v) {
+				t.Errorf("code B error %q quotes %q", err, v)
+			}
+		}
+	}
+	h = newHarness(t)
+	h.step(DocumentChosen{Document: DocCertificate})
+	h.step(FormSubmitted{Form{Insurer: "06132013", Number: "1987654", Branch: "01", Birth: "平成31年5月8日"}})
+	errs := h.m.View().FormErrors
+	if len(errs) != 1 || errs[0].Field != FieldBirth {
+		t.Fatalf("form errors %v", errs)
+	}
+	if s := errs[0].Error(); strings.Contains(s, "31") || strings.Contains(s, "平成") {
+		t.Errorf("form error %q quotes the birth date", s)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"time"
 
 	"github.com/uketsuke/uketsuke/kiosk"
@@ -152,27 +153,19 @@ func (v *visitor) observe(eff kiosk.Effect) {
 	}
 }
 
-// cost is the modeled duration of an effect, from the figures in
+// costs are the modeled durations of the effects, from the figures in
 // shared/docs/platform.md and what a clinic sees.
-func cost(eff kiosk.Effect) time.Duration {
-	switch eff.(type) {
-	case kiosk.ReadCard:
-		return 1200 * time.Millisecond
-	case kiosk.ReadFacePhoto:
-		return 2500 * time.Millisecond
-	case kiosk.MatchFace:
-		return 2 * time.Second
-	case kiosk.QueryPINTries:
-		return 200 * time.Millisecond
-	case kiosk.VerifyPIN:
-		return 800 * time.Millisecond
-	case kiosk.CheckEligibility:
-		return 2 * time.Second
-	case kiosk.RegisterVisit:
-		return 50 * time.Millisecond
-	}
-	return 0
+var costs = map[reflect.Type]time.Duration{
+	reflect.TypeFor[kiosk.ReadCard]():         1200 * time.Millisecond,
+	reflect.TypeFor[kiosk.ReadFacePhoto]():    2500 * time.Millisecond,
+	reflect.TypeFor[kiosk.MatchFace]():        2 * time.Second,
+	reflect.TypeFor[kiosk.QueryPINTries]():    200 * time.Millisecond,
+	reflect.TypeFor[kiosk.VerifyPIN]():        800 * time.Millisecond,
+	reflect.TypeFor[kiosk.CheckEligibility](): 2 * time.Second,
+	reflect.TypeFor[kiosk.RegisterVisit]():    50 * time.Millisecond,
 }
+
+func cost(eff kiosk.Effect) time.Duration { return costs[reflect.TypeOf(eff)] }
 
 // next is what the patient (or staff, once handed over) does on view, and
 // how long they take. A nil event means they walk away.
