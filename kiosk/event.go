@@ -37,6 +37,8 @@ type (
 	PINEntered struct{ PIN PIN }
 	// UsePINInstead: the patient gave up on the face path.
 	UsePINInstead struct{}
+	// PINUnknown: the patient does not know their PIN (暗証番号がわからない).
+	PINUnknown struct{}
 	// ConsentGiven: the answers of the consent screen.
 	ConsentGiven struct{ Consent Consent }
 	// FormSubmitted: the reviewed fields of a 資格確認書 / お知らせ.
@@ -151,6 +153,7 @@ func (MethodChosen) isEvent()        {}
 func (CodeBEntered) isEvent()        {}
 func (PINEntered) isEvent()          {}
 func (UsePINInstead) isEvent()       {}
+func (PINUnknown) isEvent()          {}
 func (ConsentGiven) isEvent()        {}
 func (FormSubmitted) isEvent()       {}
 func (Acknowledged) isEvent()        {}

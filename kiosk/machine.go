@@ -3,6 +3,7 @@ package kiosk
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
@@ -63,11 +64,10 @@ type Machine struct {
 	s        session
 }
 
-// session is everything one patient's visit holds. reset zeroes it; a test
-// checks that nothing survives.
+// session is everything one patient's visit holds. end replaces it with
+// freshSession; TestNothingSurvivesAReset checks that nothing survives.
 type session struct {
 	doc         Document
-	withCard    bool
 	path        Path
 	acceptance  Acceptance
 	card        *CardInfo
@@ -95,15 +95,9 @@ type session struct {
 
 // NewMachine returns a machine in StateWelcome.
 func NewMachine(cfg Config) *Machine {
-	if cfg.Timeouts == nil {
-		cfg.Timeouts = DefaultTimeouts()
-	} else {
-		t := DefaultTimeouts()
-		for s, d := range cfg.Timeouts {
-			t[s] = d
-		}
-		cfg.Timeouts = t
-	}
+	t := DefaultTimeouts()
+	maps.Copy(t, cfg.Timeouts)
+	cfg.Timeouts = t
 	if err := cfg.Validate(); err != nil {
 		panic("kiosk.NewMachine: " + err.Error())
 	}
@@ -146,7 +140,9 @@ func (m *Machine) Step(ev Event, now time.Time) []Effect {
 	case StaffConfirm:
 		m.staffConfirm(ev)
 	case CallStaff:
-		m.s.staffCalled = true
+		if m.state != StateWelcome { // on the welcome screen there is no session to mark
+			m.s.staffCalled = true
+		}
 		m.emit(AlertStaff{HandoverRequested})
 		m.audit("patient", "staff.called", m.state.String())
 	case CardRemoved:
@@ -199,7 +195,9 @@ func stepWelcome(m *Machine, ev Event) {
 	case CardInserted:
 		m.startCard()
 	case DocumentChosen:
-		m.audit("patient", "session.start", ev.Document.String())
+		if ev.Document != DocMynaCard {
+			m.audit("patient", "session.start", ev.Document.String())
+		}
 		m.chooseDocument(ev)
 	}
 }
@@ -256,7 +254,7 @@ func (m *Machine) chooseDocument(ev DocumentChosen) {
 	card, problem, cert := m.s.card, m.s.cardProblem, m.s.cert
 	m.s = freshSession()
 	m.s.card, m.s.cardProblem, m.s.cert = card, problem, cert
-	m.s.doc, m.s.withCard = ev.Document, ev.WithCard
+	m.s.doc = ev.Document
 	m.s.path = map[Document]Path{DocCertificate: PathCertificate, DocNotice: PathNotice, DocOldCard: PathOldCard}[ev.Document]
 	m.s.acceptance = Accept(ev.Document, ev.WithCard, wareki.Today(m.now))
 	m.audit("patient", "document.chosen", ev.Document.String()+":"+m.s.acceptance.Basis.String())
@@ -393,8 +391,14 @@ func (m *Machine) pinTriesLeft(n int) {
 }
 
 func stepEnteringPIN(m *Machine, ev Event) {
-	if ev, ok := ev.(PINEntered); ok && !ev.PIN.IsZero() {
-		m.request(StateVerifyingPIN, func(r Request) Effect { return VerifyPIN{r, ev.PIN} })
+	switch ev := ev.(type) {
+	case PINEntered:
+		if !ev.PIN.IsZero() {
+			m.request(StateVerifyingPIN, func(r Request) Effect { return VerifyPIN{r, ev.PIN} })
+		}
+	case PINUnknown: // better a clerk now than a locked card
+		m.audit("patient", "auth.pin", "unknown")
+		m.handover(HandoverAuthFailed)
 	}
 }
 
@@ -538,7 +542,6 @@ func stepCheckingEligibility(m *Machine, ev Event) {
 		case ev.Reason == EligNeedsNumbers && m.s.form == nil:
 			// A verified card with no known insurance numbers: type them from
 			// the 資格確認書 or お知らせ, which are valid with the card.
-			m.s.withCard = true
 			m.become(StateManualEntry)
 		case ev.Reason == EligUnavailable && !m.s.acceptance.OnlineRequired:
 			m.s.pending = true

@@ -240,6 +240,19 @@ func TestWrongPINStopsWithOneTryLeft(t *testing.T) {
 	}
 }
 
+func TestUnknownPINHandsOverForAVisualCheck(t *testing.T) {
+	h := newHarness(t)
+	h.pinPath(3)
+	h.step(PINUnknown{})
+	h.want(StateStaff)
+	h.wantEffect("AlertStaff")
+	if h.m.View().Handover != HandoverAuthFailed {
+		t.Fatalf("handover %s", h.m.View().Handover)
+	}
+	h.step(StaffConfirm{Staff: "s01"})
+	h.want(StateConsent)
+}
+
 func TestOneTryLeftAtStartHandsOverAtOnce(t *testing.T) {
 	h := newHarness(t)
 	h.pinPath(1)

@@ -39,6 +39,7 @@ type Persona struct {
 	Document    kiosk.Document // what they present first
 	Method      kiosk.Method
 	PINGuesses  []string    // typed in order; the real PIN after they run out
+	NoPIN       bool        // does not know the PIN and says so
 	CodeBTypo   bool        // types one wrong security code first
 	FormTypo    bool        // mistypes the 保険者番号 once
 	WalksAwayAt kiosk.State // leaves the kiosk in this state (StateWelcome: never)
@@ -56,6 +57,7 @@ var kinds = []kind{
 	{"face-ok", 20, func(p *Persona, _ wareki.Date) { p.Method = kiosk.MethodFace }},
 	{"face-second-try", 6, func(p *Persona, _ wareki.Date) { p.Method, p.FaceMatchOn = kiosk.MethodFace, 2 }},
 	{"face-fails-pin", 5, func(p *Persona, _ wareki.Date) { p.Method, p.FaceMatchOn = kiosk.MethodFace, 0 }},
+	{"face-fails-no-pin", 2, func(p *Persona, _ wareki.Date) { p.Method, p.FaceMatchOn, p.NoPIN = kiosk.MethodFace, 0, true }},
 	{"code-b-typo", 3, func(p *Persona, _ wareki.Date) { p.Method, p.CodeBTypo = kiosk.MethodFace, true }},
 	{"pin-ok", 18, func(p *Persona, _ wareki.Date) { p.Method = kiosk.MethodPIN }},
 	{"pin-typo", 5, func(p *Persona, _ wareki.Date) { p.Method, p.PINGuesses = kiosk.MethodPIN, []string{"0000"} }},

@@ -192,6 +192,9 @@ func (v *visitor) next(view kiosk.View) (kiosk.Event, time.Duration) {
 		}
 		return kiosk.CodeBEntered{Birth: p.Birth.Wareki(), ExpiryYear: p.CardExpiryYear, SecurityCode: code}, 30 * time.Second
 	case kiosk.StateEnteringPIN:
+		if p.NoPIN {
+			return kiosk.PINUnknown{}, 10 * time.Second
+		}
 		guess := p.PIN
 		if v.guesses < len(p.PINGuesses) {
 			guess = p.PINGuesses[v.guesses]

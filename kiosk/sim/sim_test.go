@@ -19,6 +19,7 @@ var expected = map[string]struct{ outcome, auth, path, staff string }{
 	"face-second-try":     {"ticket", "face", "myna-card", ""},
 	"face-fails-pin":      {"ticket", "pin", "myna-card", ""},
 	"code-b-typo":         {"ticket", "face", "myna-card", ""},
+	"face-fails-no-pin":   {"ticket", "visual", "myna-card", "auth-failed"},
 	"pin-ok":              {"ticket", "pin", "myna-card", ""},
 	"pin-typo":            {"ticket", "pin", "myna-card", ""},
 	"pin-forgotten":       {"ticket", "visual", "myna-card", "pin-last-try"},
