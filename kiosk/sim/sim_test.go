@@ -120,3 +120,16 @@ func TestRunRejectsBadOptions(t *testing.T) {
 		t.Fatal("invalid config accepted")
 	}
 }
+
+// BenchmarkPatient measures the core's own cost of one simulated patient
+// (every Step, effect and in-memory adapter call; no device time).
+func BenchmarkPatient(b *testing.B) {
+	start := time.Date(2026, 11, 25, 8, 30, 0, 0, jst)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Run(b.Context(), Options{Patients: 100, Seed: 1, Start: start}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*100), "ns/patient")
+}
