@@ -5,11 +5,15 @@ VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 BIN := bin/uketsuke
 FUZZTIME ?= 30s
 
-.PHONY: setup build run test fuzz clean
+.PHONY: setup setup-test build run test fuzz clean
 
 # Debian packages and Go, only what is missing.
 setup:
 	@./packaging/setup-debian.sh
+	@go mod download
+
+setup-test:
+	@./packaging/setup-debian.sh --test
 	@go mod download
 
 build: setup
@@ -20,7 +24,7 @@ build: setup
 run: build
 	./$(BIN) simulate --patients 20
 
-test: setup
+test: setup-test
 	./packaging/run-tests.sh
 
 # Run every fuzz target for FUZZTIME each (not part of `make test`, which

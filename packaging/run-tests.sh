@@ -12,6 +12,25 @@ log=.build/test.log
 
 step() { printf '\n== %s\n' "$*"; }
 
+# pcscd for the card tests (ebfe/scard → pcscd → vsmartcard-vpcd → our
+# virtual card). Without systemd nobody starts it, so we do, and stop it
+# afterwards if we started it.
+pcscd_started=""
+stop_services() {
+  if [ -n "$pcscd_started" ] && [ -f /run/pcscd/pcscd.pid ]; then
+    kill "$(tr -dc '0-9' </run/pcscd/pcscd.pid)" 2>/dev/null || true
+  fi
+}
+trap stop_services EXIT
+if [ ! -S /run/pcscd/pcscd.comm ]; then
+  step "starting pcscd"
+  pcscd --foreground >.build/pcscd.log 2>&1 &
+  pcscd_started=$!
+  disown "$pcscd_started" # the card tests kill and restart pcscd themselves
+  for _ in $(seq 100); do [ -S /run/pcscd/pcscd.comm ] && break; sleep 0.05; done
+  [ -S /run/pcscd/pcscd.comm ] || { echo "pcscd did not start (see .build/pcscd.log)"; exit 1; }
+fi
+
 step "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.build/*'))
 if [ -n "$unformatted" ]; then

@@ -2,6 +2,12 @@
 # Set up a Debian 12 machine to build, run and test Uketsuke.
 # Idempotent: installs only what is missing, so a warm re-run takes seconds.
 # Run as root, or as a user who can sudo.
+#
+#   setup-debian.sh          what the kiosk needs to build and run
+#   setup-debian.sh --test   plus what the tests need (virtual card reader, OpenSC …)
+#
+# Never use --test on a real kiosk: vsmartcard-vpcd listens on
+# 0.0.0.0:35963/35964 and anyone on the network could insert a card.
 set -euo pipefail
 
 GO_VERSION=1.26.8
@@ -19,7 +25,18 @@ PACKAGES=(
   ca-certificates curl unzip git make gcc libc6-dev pkg-config
   # the time zone database (the binary embeds tzdata too; tools and tests use the system's)
   tzdata
+  # smart cards: the PC/SC daemon and the headers github.com/ebfe/scard builds against
+  pcscd libpcsclite-dev
 )
+TEST_PACKAGES=(
+  # the virtual card reader driver our virtual My Number card plugs into,
+  # independent PC/SC clients for cross-checks (pcsc_scan, opensc-tool, pkcs15-tool),
+  # and the JPEG 2000 encoder the virtual card stores its photo with
+  vsmartcard-vpcd pcsc-tools opensc libopenjp2-tools
+)
+if [ "${1:-}" = "--test" ]; then
+  PACKAGES+=("${TEST_PACKAGES[@]}")
+fi
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 

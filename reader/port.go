@@ -1,0 +1,175 @@
+package reader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/uketsuke/uketsuke/kiosk"
+)
+
+// Port is the kiosk's card: it implements kiosk.CardReader over PC/SC. On
+// ReadCard it connects to the card in the matching reader and keeps the
+// session for the PIN and the card face; Close (or the next ReadCard)
+// ends it. Errors wrap the kiosk's sentinels (kiosk.ErrCardRemoved …) and
+// keep this package's cause.
+type Port struct {
+	Match string // reader name substring; empty: the first reader
+	Trace Tracer
+
+	mu   sync.Mutex
+	pc   *Context
+	card *Card
+	cert *Certificate
+}
+
+var _ kiosk.CardReader = (*Port)(nil)
+
+// ReadCard connects to the card and reads its 利用者証明用電子証明書.
+func (p *Port) ReadCard(ctx context.Context) (kiosk.CardInfo, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closeLocked()
+	if err := ctx.Err(); err != nil {
+		return kiosk.CardInfo{}, err
+	}
+	card, err := p.connectLocked()
+	if err != nil {
+		return kiosk.CardInfo{}, toKiosk(err, false)
+	}
+	if _, err := card.Token(); err != nil {
+		return kiosk.CardInfo{}, toKiosk(err, false)
+	}
+	cert, err := card.AuthCertificate()
+	if err != nil {
+		return kiosk.CardInfo{}, toKiosk(err, false)
+	}
+	p.card, p.cert = card, cert
+	return kiosk.CardInfo{CertSerial: cert.Serial, CertNotAfter: cert.NotAfter}, nil
+}
+
+// connectLocked connects, re-establishing the PC/SC context once when
+// pcscd has restarted since the last session.
+func (p *Port) connectLocked() (*Card, error) {
+	for attempt := 0; ; attempt++ {
+		if p.pc == nil {
+			pc, err := Establish()
+			if err != nil {
+				return nil, err
+			}
+			p.pc = pc
+		}
+		name, err := p.pc.Pick(p.Match)
+		if err == nil {
+			var card *Card
+			if card, err = p.pc.Connect(name, Options{Trace: p.Trace}); err == nil {
+				return card, nil
+			}
+		}
+		if !errors.Is(err, ErrNoService) || attempt > 0 {
+			return nil, err
+		}
+		_ = p.pc.Release()
+		p.pc = nil
+	}
+}
+
+// session returns the open card or a "card removed" error.
+func (p *Port) session(ctx context.Context) (*Card, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if p.card == nil {
+		return nil, fmt.Errorf("no card session: %w", kiosk.ErrCardRemoved)
+	}
+	return p.card, nil
+}
+
+// PINTries reports the 利用者証明用 PIN tries left without using one.
+func (p *Port) PINTries(ctx context.Context) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	card, err := p.session(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n, err := card.AuthPINTries()
+	if err != nil {
+		return 0, toKiosk(err, false)
+	}
+	return n, nil
+}
+
+// VerifyPIN verifies the PIN once and checks the card's signature of a
+// fresh challenge.
+func (p *Port) VerifyPIN(ctx context.Context, pin kiosk.PIN) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	card, err := p.session(ctx)
+	if err != nil {
+		return err
+	}
+	return toKiosk(card.Authenticate(pin, p.cert), false)
+}
+
+// ReadFacePhoto unlocks the card face with code and returns the chip photo.
+func (p *Port) ReadFacePhoto(ctx context.Context, code kiosk.CodeB) ([]byte, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	card, err := p.session(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cf, err := card.CardFace(code)
+	if err != nil {
+		return nil, toKiosk(err, true)
+	}
+	return cf.Photo, nil
+}
+
+// Close ends the card session.
+func (p *Port) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closeLocked()
+	if p.pc != nil {
+		err := p.pc.Release()
+		p.pc = nil
+		return err
+	}
+	return nil
+}
+
+func (p *Port) closeLocked() {
+	if p.card != nil {
+		_ = p.card.Close()
+		p.card, p.cert = nil, nil
+	}
+}
+
+// toKiosk maps this package's errors to the kiosk's port contract; codeB
+// says whether a PIN-style error concerns 照合番号B.
+func toKiosk(err error, codeB bool) error {
+	if err == nil {
+		return nil
+	}
+	var pe *PINError
+	switch {
+	case errors.As(err, &pe) && codeB:
+		return fmt.Errorf("%w: %w", &kiosk.CodeBError{Remaining: pe.Remaining}, err)
+	case errors.As(err, &pe):
+		return fmt.Errorf("%w: %w", &kiosk.PINError{Remaining: pe.Remaining}, err)
+	case errors.Is(err, ErrBlocked) && codeB:
+		return fmt.Errorf("%w: %w", kiosk.ErrCodeBBlocked, err)
+	case errors.Is(err, ErrBlocked):
+		return fmt.Errorf("%w: %w", kiosk.ErrPINBlocked, err)
+	case errors.Is(err, ErrCardRemoved), errors.Is(err, ErrNoCard):
+		return fmt.Errorf("%w: %w", kiosk.ErrCardRemoved, err)
+	case errors.Is(err, ErrNotMyNumberCard):
+		return fmt.Errorf("%w: %w", kiosk.ErrNotMyNumberCard, err)
+	case errors.Is(err, ErrNoReader), errors.Is(err, ErrNoService):
+		return fmt.Errorf("%w: %w", kiosk.ErrNoReader, err)
+	}
+	return fmt.Errorf("%w: %w", kiosk.ErrCardData, err)
+}
