@@ -4,6 +4,10 @@ go 1.26.0
 
 require golang.org/x/text v0.44.0
 
-require github.com/BurntSushi/toml v1.6.0
+require (
+	github.com/BurntSushi/toml v1.6.0
+	github.com/ebfe/scard v0.0.0-20241214075232-7af069cabc25
+	golang.org/x/term v0.48.0
+)
 
-require github.com/ebfe/scard v0.0.0-20241214075232-7af069cabc25 // indirect
+require golang.org/x/sys v0.50.0 // indirect

@@ -10,65 +10,27 @@ import (
 	"context"
 	"encoding/pem"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/uketsuke/uketsuke/kiosk"
 	"github.com/uketsuke/uketsuke/reader/cardsim"
+	"github.com/uketsuke/uketsuke/reader/readertest"
 )
 
 const (
-	pcscdSocket = "/run/pcscd/pcscd.comm"
-	vpcdAddr    = "127.0.0.1:35963"
-	vpcdReader  = "Virtual PCD 00 00" // the reader behind port 35963
+	vpcdAddr   = readertest.VPCDAddr
+	vpcdReader = readertest.VPCDReader
 )
 
-func TestMain(m *testing.M) {
-	var started *exec.Cmd
-	if _, err := os.Stat(pcscdSocket); err != nil {
-		var err error
-		if started, err = startPCSCD(); err != nil {
-			fmt.Fprintln(os.Stderr, "cannot start pcscd for the end-to-end tests:", err)
-			os.Exit(1)
-		}
-	}
-	code := m.Run()
-	if started != nil {
-		// Stop the pcscd running now: TestE2EPCSCDRestart replaces the one
-		// started here with another.
-		if pid, err := pcscdPID(); err == nil {
-			_ = syscall.Kill(pid, syscall.SIGTERM)
-		}
-		_ = started.Wait()
-	}
-	os.Exit(code)
-}
-
-// startPCSCD starts pcscd in the foreground and waits for its socket.
-func startPCSCD() (*exec.Cmd, error) {
-	cmd := exec.Command("pcscd", "--foreground")
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	for range 100 {
-		if _, err := os.Stat(pcscdSocket); err == nil {
-			return cmd, nil
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	_ = cmd.Process.Kill()
-	return nil, errors.New("pcscd did not create its socket within 5s")
-}
+func TestMain(m *testing.M) { os.Exit(readertest.Main(m.Run)) }
 
 // simSlot builds persona p's card, puts it into the virtual reader, and
 // waits until pcscd sees it.
-func simSlot(t *testing.T, p *cardsim.Persona) (*cardsim.Card, *cardsim.Slot) {
+func simSlot(t testing.TB, p *cardsim.Persona) (*cardsim.Card, *cardsim.Slot) {
 	t.Helper()
 	is, err := testIssuer()
 	if err != nil {
@@ -92,7 +54,7 @@ func simSlot(t *testing.T, p *cardsim.Persona) (*cardsim.Card, *cardsim.Slot) {
 }
 
 // awaitPresence waits until the watcher reports kind for the virtual reader.
-func awaitPresence(t *testing.T, kind EventKind) {
+func awaitPresence(t testing.TB, kind EventKind) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -121,7 +83,7 @@ func awaitPresence(t *testing.T, kind EventKind) {
 	}
 }
 
-func connectSim(t *testing.T) *Card {
+func connectSim(t testing.TB) *Card {
 	t.Helper()
 	pc, err := Establish()
 	if err != nil {
@@ -291,12 +253,14 @@ func TestE2EPCSCDRestart(t *testing.T) {
 	}()
 	waitEvent(t, events, CardPresent)
 
-	killPCSCD(t)
+	if err := readertest.KillPCSCD(); err != nil {
+		t.Fatal(err)
+	}
 	waitEvent(t, events, ReaderMissing)
 	if _, err := card.AuthCertificate(); !errors.Is(err, ErrNoService) && !errors.Is(err, ErrCardRemoved) {
 		t.Fatalf("read with pcscd gone: %v", err)
 	}
-	restarted, err := startPCSCD()
+	restarted, err := readertest.StartPCSCD()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,33 +274,6 @@ func TestE2EPCSCDRestart(t *testing.T) {
 	if err != nil || info.CertSerial == "" {
 		t.Fatalf("read after the restart: %+v, %v", info, err)
 	}
-}
-
-// pcscdPID reads the running pcscd's process id.
-func pcscdPID() (int, error) {
-	b, err := os.ReadFile("/run/pcscd/pcscd.pid")
-	if err != nil {
-		return 0, err
-	}
-	return strconv.Atoi(strings.Trim(string(b), " \n\x00"))
-}
-
-func killPCSCD(t *testing.T) {
-	t.Helper()
-	pid, err := pcscdPID()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	for range 100 { // a killed pcscd leaves its socket behind
-		if syscall.Kill(pid, 0) != nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	_ = os.Remove(pcscdSocket)
 }
 
 func waitEvent(t *testing.T, ch <-chan Event, kind EventKind) Event {
@@ -369,7 +306,7 @@ func TestE2ENoReader(t *testing.T) {
 		t.Fatalf("port: %v", err)
 	}
 	// A reader with no card in it.
-	if _, err := pc.Connect("Virtual PCD 00 01", Options{}); !errors.Is(err, ErrNoCard) {
+	if _, err := pc.Connect(readertest.EmptyReader, Options{}); !errors.Is(err, ErrNoCard) {
 		t.Fatalf("empty reader: %v", err)
 	}
 }

@@ -20,10 +20,11 @@ func newRunCommand() *command {
 // demo mode, serving simulated patients through the reception core.
 func runKiosk(ctx context.Context, g *globals, args []string) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	if err := parseFlags(g, fs, args); err != nil {
+	args, err := parseFlags(g, fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 0 {
+	if len(args) != 0 {
 		return usageError{"run takes no arguments"}
 	}
 	fmt.Fprintln(g.stderr, "uketsuke run: this build has no kiosk screen yet; running the headless demo (uketsuke simulate).")

@@ -40,11 +40,12 @@ func runSimulate(ctx context.Context, g *globals, args []string) error {
 	var o simulateOptions
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	o.addFlags(fs)
-	if err := parseFlags(g, fs, args); err != nil {
+	args, err := parseFlags(g, fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 0 {
-		return usageError{"unexpected arguments: " + strings.Join(fs.Args(), " ")}
+	if len(args) != 0 {
+		return usageError{"unexpected arguments: " + strings.Join(args, " ")}
 	}
 	return simulate(ctx, g, o)
 }

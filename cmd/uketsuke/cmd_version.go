@@ -16,7 +16,8 @@ func newVersionCommand() *command {
 
 func runVersion(_ context.Context, g *globals, args []string) error {
 	fs := flag.NewFlagSet("version", flag.ContinueOnError)
-	if err := parseFlags(g, fs, args); err != nil {
+	args, err := parseFlags(g, fs, args)
+	if err != nil {
 		return err
 	}
 	rev, goVersion := "unknown", "unknown"

@@ -26,6 +26,7 @@ type Config struct {
 	DataDir   string          `toml:"data_dir"`
 	LogLevel  string          `toml:"log_level"`
 	Reception ReceptionConfig `toml:"reception"`
+	Card      CardConfig      `toml:"card"`
 
 	source string // the file it came from; "" for the embedded defaults
 }
@@ -37,6 +38,12 @@ type ReceptionConfig struct {
 	CodeBMaxWrong int               `toml:"code_b_max_wrong"`
 	CodeBReserve  int               `toml:"code_b_reserve"`
 	Timeouts      map[string]string `toml:"timeouts"`
+}
+
+// CardConfig selects the card reader.
+type CardConfig struct {
+	// Reader picks the PC/SC reader whose name contains it; empty picks the first.
+	Reader string `toml:"reader"`
 }
 
 // defaultConfig is what a kiosk runs with when there is no file.

@@ -61,7 +61,10 @@ type command struct {
 }
 
 func commands() []*command {
-	return []*command{newRunCommand(), newSimulateCommand(), newValidateCommand(), newVersionCommand()}
+	return []*command{
+		newRunCommand(), newSimulateCommand(), newValidateCommand(), newCardCommand(), newCardsimCommand(),
+		newVersionCommand(),
+	}
 }
 
 type usageError struct{ msg string }
@@ -145,16 +148,24 @@ func usage(w io.Writer) {
 	}
 }
 
-// parseFlags parses a subcommand's flags, global ones included, and loads
-// the configuration.
-func parseFlags(g *globals, fs *flag.FlagSet, args []string) error {
+// parseFlags parses a subcommand's flags, global ones included, wherever
+// they stand among the arguments, loads the configuration, and returns the
+// positional arguments.
+func parseFlags(g *globals, fs *flag.FlagSet, args []string) ([]string, error) {
 	g.addFlags(fs)
 	fs.SetOutput(g.stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err.Error()}
 		}
-		return usageError{err.Error()}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos, args = append(pos, fs.Arg(0)), fs.Args()[1:]
 	}
-	return g.load()
+	return pos, g.load()
 }

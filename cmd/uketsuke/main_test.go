@@ -113,13 +113,15 @@ code_b_reserve = 6
 [reception.timeouts]
 consent = "45s"
 entering-pin = "3m"
+[card]
+reader = "SONY"
 `)
 	cfg, err := loadConfig(good, envOf())
 	if err != nil {
 		t.Fatal(err)
 	}
 	kc, _ := cfg.kioskConfig()
-	if cfg.KioskID != "front-2" || kc.FaceAttempts != 2 || kc.CodeBReserve != 6 ||
+	if cfg.KioskID != "front-2" || cfg.Card.Reader != "SONY" || kc.FaceAttempts != 2 || kc.CodeBReserve != 6 ||
 		kc.Timeouts[kiosk.StateConsent] != 45*time.Second || kc.Timeouts[kiosk.StateEnteringPIN] != 3*time.Minute ||
 		kc.Timeouts[kiosk.StateTicket] != kiosk.DefaultTimeouts()[kiosk.StateTicket] {
 		t.Fatalf("config %+v, kiosk %+v", cfg, kc)
@@ -191,11 +193,7 @@ func TestConfigSearchOrder(t *testing.T) {
 // TestBinaryEndToEnd builds the real binary and runs it as a process, the
 // way `make run` and a clinic do.
 func TestBinaryEndToEnd(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "uketsuke")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := binary(t)
 	home := t.TempDir()
 	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "TZ=America/Los_Angeles"}
 	cmd := exec.Command(bin, "simulate", "--patients", "12", "--seed", "9")

@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/uketsuke/uketsuke/kiosk"
+	"github.com/uketsuke/uketsuke/reader"
+)
+
+func newCardCommand() *command {
+	return &command{
+		name:    "card",
+		args:    "watch|info|read",
+		summary: "the card reader: watch events, show the card without a PIN, read the 基本4情報 with the PIN",
+		run:     runCard,
+	}
+}
+
+// cardOptions are the flags of card.
+type cardOptions struct {
+	reader  string
+	faceOut string
+	trace   bool
+}
+
+func (o *cardOptions) addFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.reader, "reader", "", "reader name substring (default: [card] reader of the config)")
+	fs.StringVar(&o.faceOut, "face-out", "", "refused: the chip photo never goes to disk")
+	fs.BoolVar(&o.trace, "trace", false, "print every APDU (VERIFY data masked)")
+}
+
+func runCard(ctx context.Context, g *globals, args []string) error {
+	var o cardOptions
+	fs := flag.NewFlagSet("card", flag.ContinueOnError)
+	o.addFlags(fs)
+	args, err := parseFlags(g, fs, args)
+	if err != nil {
+		return err
+	}
+	if len(args) != 1 {
+		return usageError{"want one of watch, info, read"}
+	}
+	if o.faceOut != "" {
+		return usageError{"--face-out is refused: the chip photo is personal data and never goes to disk"}
+	}
+	if o.reader == "" {
+		o.reader = g.cfg.Card.Reader
+	}
+	switch args[0] {
+	case "watch":
+		return cardWatch(ctx, g, o)
+	case "info":
+		return cardInfo(g, o)
+	case "read":
+		return cardRead(g, o, os.Stdin)
+	}
+	return usageError{fmt.Sprintf("unknown card command %q", args[0])}
+}
+
+func cardWatch(ctx context.Context, g *globals, o cardOptions) error {
+	w := &reader.Watcher{Match: o.reader, Log: g.log}
+	fmt.Fprintf(g.stdout, "watching readers matching %q; Ctrl-C to stop\n", o.reader)
+	err := w.Run(ctx, func(e reader.Event) {
+		line := fmt.Sprintf("%s  %-14s %s", time.Now().Format("15:04:05.000"), e.Kind, e.Reader)
+		switch {
+		case e.Kind == reader.CardPresent:
+			line += fmt.Sprintf("  ATR % X", e.ATR)
+		case e.Err != nil:
+			line += "  (" + e.Err.Error() + ")"
+		}
+		fmt.Fprintln(g.stdout, line)
+	})
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// openCard connects to the card in the configured reader.
+func openCard(g *globals, o cardOptions) (*reader.Card, func(), error) {
+	pc, err := reader.Establish()
+	if err != nil {
+		return nil, nil, err
+	}
+	name, err := pc.Pick(o.reader)
+	if err != nil {
+		_ = pc.Release()
+		return nil, nil, err
+	}
+	var opts reader.Options
+	if o.trace {
+		opts.Trace = func(cmd, resp []byte) { fmt.Fprintf(g.stderr, "> % X\n< % X\n", cmd, resp) }
+	}
+	card, err := pc.Connect(name, opts)
+	if err != nil {
+		_ = pc.Release()
+		return nil, nil, err
+	}
+	return card, func() { _ = card.Close(); _ = pc.Release() }, nil
+}
+
+func cardInfo(g *globals, o cardOptions) error {
+	card, done, err := openCard(g, o)
+	if err != nil {
+		return err
+	}
+	defer done()
+	w := g.stdout
+	fmt.Fprintf(w, "reader:        %s\nATR:           % X\n", card.Reader(), card.ATR())
+	tok, err := card.Token()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "token:         %s\n", tok)
+	cert, err := card.AuthCertificate()
+	if err != nil {
+		return err
+	}
+	status := cert.Status(time.Now())
+	notice := map[kiosk.CertStatus]string{
+		kiosk.CertOK:       "valid",
+		kiosk.CertExpiring: "expires within 3 months: renew at the 市区町村",
+		kiosk.CertGrace:    "EXPIRED, usable as 保険証 for 3 months after expiry: renew now",
+		kiosk.CertExpired:  "EXPIRED more than 3 months ago: not usable, renew",
+	}[status]
+	fmt.Fprintf(w, "certificate:   利用者証明用電子証明書, %d bytes\n  subject:     %s\n  issuer:      %s\n  serial:      %s\n  valid:       %s to %s\n  status:      %s\n",
+		len(cert.Raw), cert.Subject, cert.Issuer, cert.Serial,
+		cert.NotBefore.Format(time.DateOnly), cert.NotAfter.Format(time.DateOnly), notice)
+	pinLeft, err := card.AuthPINTries()
+	if err != nil {
+		return err
+	}
+	codeBLeft, err := card.CodeBTries()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "PIN tries:     %s\n照合番号B tries: %s\n", tries(pinLeft, 3), tries(codeBLeft, 10))
+	return nil
+}
+
+func tries(n, max int) string {
+	switch {
+	case n < 0:
+		return "verified in this session"
+	case n == 0:
+		return "0 — LOCKED (reset at the 市区町村窓口)"
+	}
+	return fmt.Sprintf("%d of %d", n, max)
+}
+
+// cardRead asks the 券面事項入力補助用 PIN (without echo on a terminal) and
+// prints the 基本4情報. It verifies the PIN once; a wrong PIN is reported
+// with the tries left and never retried.
+func cardRead(g *globals, o cardOptions, in io.Reader) error {
+	card, done, err := openCard(g, o)
+	if err != nil {
+		return err
+	}
+	defer done()
+	left, err := card.TextPINTries()
+	if err != nil {
+		return err
+	}
+	if left == 0 {
+		return errors.New("the 券面事項入力補助用 PIN is locked; reset it at the 市区町村窓口")
+	}
+	if left == 1 {
+		return errors.New("one PIN try left: not risking the lock here; reset at the 市区町村窓口 if unsure")
+	}
+	fmt.Fprintf(g.stderr, "券面事項入力補助用暗証番号 (4 digits, %s tries left): ", tries(left, 3))
+	typed, err := readSecret(in)
+	fmt.Fprintln(g.stderr)
+	if err != nil {
+		return fmt.Errorf("read PIN: %w", err)
+	}
+	pin, err := kiosk.NewPIN(typed)
+	if err != nil {
+		return usageError{"the PIN is 4 digits"}
+	}
+	bi, err := card.BasicInfo(pin, kiosk.CodeB{})
+	var pe *reader.PINError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("wrong PIN: %d tries left", pe.Remaining)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stdout, "氏名:     %s\n住所:     %s\n生年月日: %s (%s)\n性別:     %s\n",
+		bi.Name, bi.Address, bi.Birth, bi.Birth.Wareki(), map[reader.Sex]string{"1": "男", "2": "女", "3": "未設定", "9": "適用不能"}[bi.Sex])
+	return nil
+}
+
+// readSecret reads a line without echo from a terminal, or plainly from a
+// pipe (scripts and tests).
+func readSecret(in io.Reader) (string, error) {
+	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		b, err := term.ReadPassword(int(f.Fd()))
+		return string(b), err
+	}
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && line == "" {
+		return "", err
+	}
+	return strings.TrimSpace(line), nil
+}

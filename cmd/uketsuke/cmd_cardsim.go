@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/uketsuke/uketsuke/reader/cardsim"
+)
+
+func newCardsimCommand() *command {
+	return &command{
+		name:    "cardsim",
+		args:    "--persona FILE [--port 35963] [--remove-after N] [--apdu-delay D] [--garbage]",
+		summary: "put a virtual My Number card into a vsmartcard-vpcd reader (tests and demo only)",
+		run:     runCardsim,
+	}
+}
+
+// cardsimOptions are the flags of cardsim.
+type cardsimOptions struct {
+	persona     string
+	host        string
+	port        int
+	removeAfter int
+	delay       time.Duration
+	garbage     bool
+}
+
+func (o *cardsimOptions) addFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.persona, "persona", "", "persona file (TOML), e.g. reader/cardsim/personas/taro.toml")
+	fs.StringVar(&o.host, "host", "127.0.0.1", "host of pcscd's vpcd driver")
+	fs.IntVar(&o.port, "port", 35963, "vpcd port: 35963 is reader 'Virtual PCD 00 00', 35964 '… 00 01'")
+	fs.IntVar(&o.removeAfter, "remove-after", 0, "pull the card after answering N APDUs (0: never)")
+	fs.DurationVar(&o.delay, "apdu-delay", 0, "delay every answer, e.g. 10ms for a contactless card")
+	fs.BoolVar(&o.garbage, "garbage", false, "answer every APDU with random bytes")
+}
+
+func runCardsim(ctx context.Context, g *globals, args []string) error {
+	var o cardsimOptions
+	fs := flag.NewFlagSet("cardsim", flag.ContinueOnError)
+	o.addFlags(fs)
+	args, err := parseFlags(g, fs, args)
+	if err != nil {
+		return err
+	}
+	if o.persona == "" || len(args) != 0 {
+		return usageError{"--persona FILE is required"}
+	}
+	p, err := cardsim.LoadPersona(o.persona)
+	if err != nil {
+		return err
+	}
+	is, err := cardsim.NewIssuer()
+	if err != nil {
+		return err
+	}
+	card, err := is.Build(p)
+	if err != nil {
+		return err
+	}
+	addr := fmt.Sprintf("%s:%d", o.host, o.port)
+	slot := cardsim.NewSlot(addr, card, g.log)
+	f := cardsim.Faults{Delay: o.delay, Garbage: o.garbage}
+	if o.removeAfter > 0 {
+		f.RemoveAt = o.removeAfter + 1
+	}
+	slot.SetFaults(f)
+	fmt.Fprintf(g.stderr, "virtual card of persona %q in vpcd %s; Ctrl-C to remove it\n", p.ID, addr)
+	if err := slot.Run(ctx); !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
