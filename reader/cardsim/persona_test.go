@@ -23,7 +23,9 @@ func TestShippedPersonasBuild(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
-		if p.Photo != "" {
+		// Photos come from ../shared/testdata/faces where that exists
+		// (never from the repository); then each named photo must be there.
+		if p.Photo != "" && sharedFaces(p) {
 			if _, err := os.Stat(p.photoPath()); err != nil {
 				t.Errorf("%s: photo %s is not there: %v", f, p.photoPath(), err)
 			}
@@ -42,6 +44,18 @@ func TestShippedPersonasBuild(t *testing.T) {
 			t.Errorf("%s: SELECT JPKI answered %s, want %s", f, got, want)
 		}
 	}
+}
+
+// sharedFaces reports whether the shared face photos exist beside the
+// repository, as they do on the development machines.
+func sharedFaces(p *Persona) bool {
+	path := p.photoPath()
+	i := strings.Index(path, "testdata/faces/")
+	if i < 0 {
+		return true
+	}
+	_, err := os.Stat(path[:i+len("testdata/faces")])
+	return err == nil
 }
 
 func TestPersonaValidation(t *testing.T) {

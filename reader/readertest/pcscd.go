@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ebfe/scard"
 )
 
 // Socket is pcscd's client socket; it exists while pcscd runs.
@@ -123,5 +125,33 @@ func Main(run func() int) int {
 		return 1
 	}
 	defer stop()
+	if err := waitEmpty(VPCDReader, 10*time.Second); err != nil {
+		fmt.Fprintln(os.Stderr, "readertest:", err)
+		return 1
+	}
 	return run()
+}
+
+// waitEmpty waits until pcscd reports reader empty: a card another test
+// binary left there must be seen gone by pcscd's own presence poll before
+// a new one goes in, or pcscd takes the new card for the old one.
+func waitEmpty(reader string, timeout time.Duration) error {
+	ctx, err := scard.EstablishContext()
+	if err != nil {
+		return fmt.Errorf("establish context: %w", err)
+	}
+	defer ctx.Release()
+	states := []scard.ReaderState{{Reader: reader, CurrentState: scard.StateUnaware}}
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		err := ctx.GetStatusChange(states, time.Until(deadline))
+		if err != nil && !errors.Is(err, scard.ErrTimeout) {
+			return fmt.Errorf("reader %q: %w", reader, err)
+		}
+		if states[0].EventState&scard.StateEmpty != 0 {
+			return nil
+		}
+		states[0].CurrentState = states[0].EventState &^ scard.StateChanged
+	}
+	return fmt.Errorf("reader %q still holds a card after %s", reader, timeout)
 }
