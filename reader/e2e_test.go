@@ -32,14 +32,7 @@ func TestMain(m *testing.M) { os.Exit(readertest.Main(m.Run)) }
 // waits until pcscd sees it.
 func simSlot(t testing.TB, p *cardsim.Persona) (*cardsim.Card, *cardsim.Slot) {
 	t.Helper()
-	is, err := testIssuer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	card, err := is.Build(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	card := buildCard(t, p)
 	slot := cardsim.NewSlot(vpcdAddr, card, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -394,3 +387,46 @@ func TestE2EOpenSCReadsTheSameCertificate(t *testing.T) {
 	}
 	t.Logf("OpenSC and reader agree on the %d-byte certificate (serial %s)\n%s", len(cert.Raw), cert.Serial, list)
 }
+
+// TestE2EKioskFlowOverPCSCD drives the reception state machine with the
+// real card port: card inserted → certificate read → PIN (tries shown,
+// one wrong, then right) → consent, every card effect over pcscd.
+func TestE2EKioskFlowOverPCSCD(t *testing.T) {
+	simSlot(t, cardsim.TestPersona())
+	port := &Port{Match: vpcdReader}
+	defer port.Close()
+	m := kiosk.NewMachine(kiosk.DefaultConfig())
+	r := kiosk.NewRunner(m, kiosk.Ports{Card: port, Audit: discardAudit{}}, nil)
+	ctx := t.Context()
+	step := func(ev kiosk.Event) {
+		t.Helper()
+		queue := m.Step(ev, time.Now())
+		for len(queue) > 0 {
+			eff := queue[0]
+			queue = queue[1:]
+			if reply := r.Exec(ctx, eff); reply != nil {
+				queue = append(queue, m.Step(reply, time.Now())...)
+			}
+		}
+	}
+	step(kiosk.CardInserted{})
+	if v := m.View(); v.State != kiosk.StateChoosingMethod || v.Cert != kiosk.CertOK {
+		t.Fatalf("after the card: %s, cert %s", v.State, v.Cert)
+	}
+	step(kiosk.MethodChosen{Method: kiosk.MethodPIN})
+	if v := m.View(); v.State != kiosk.StateEnteringPIN || v.PINLeft != 3 {
+		t.Fatalf("PIN screen: %s, %d tries", v.State, v.PINLeft)
+	}
+	step(kiosk.PINEntered{PIN: mustPIN("0000")})
+	if v := m.View(); v.State != kiosk.StateEnteringPIN || v.PINLeft != 2 {
+		t.Fatalf("after a wrong PIN: %s, %d tries", v.State, v.PINLeft)
+	}
+	step(kiosk.PINEntered{PIN: mustPIN("1234")})
+	if v := m.View(); v.State != kiosk.StateConsent || v.Authenticated != kiosk.AuthPIN {
+		t.Fatalf("after the right PIN: %s, auth %s", v.State, v.Authenticated)
+	}
+}
+
+type discardAudit struct{}
+
+func (discardAudit) Append(context.Context, kiosk.AuditEntry) error { return nil }

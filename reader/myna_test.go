@@ -27,18 +27,25 @@ func (r *recorder) Transmit(cmd []byte) ([]byte, error) {
 	return r.t.Transmit(cmd)
 }
 
-// simCard builds a virtual card (in process) for p and a reader session
-// over it that records every APDU.
-func simCard(t testing.TB, p *cardsim.Persona) (*cardsim.Card, *Card, *recorder) {
+// buildCard makes persona p's virtual card with the shared test CA.
+func buildCard(t testing.TB, p *cardsim.Persona) *cardsim.Card {
 	t.Helper()
 	is, err := testIssuer()
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, err := is.Build(p)
+	c, err := is.Build(p)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c
+}
+
+// simCard builds a virtual card (in process) for p and a reader session
+// over it that records every APDU.
+func simCard(t testing.TB, p *cardsim.Persona) (*cardsim.Card, *Card, *recorder) {
+	t.Helper()
+	sc := buildCard(t, p)
 	rec := &recorder{t: sc}
 	return sc, newCard(nil, rec, "in-process", sc.ATR(), Options{}), rec
 }

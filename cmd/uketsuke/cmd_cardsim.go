@@ -13,7 +13,7 @@ import (
 func newCardsimCommand() *command {
 	return &command{
 		name:    "cardsim",
-		args:    "--persona FILE [--port 35963] [--remove-after N] [--apdu-delay D] [--garbage]",
+		args:    "--persona FILE [--port 35963] [--remove-after N] [--apdu-delay D] [--garbage] [--not-my-number]",
 		summary: "put a virtual My Number card into a vsmartcard-vpcd reader (tests and demo only)",
 		run:     runCardsim,
 	}
@@ -27,6 +27,7 @@ type cardsimOptions struct {
 	removeAfter int
 	delay       time.Duration
 	garbage     bool
+	notMyNumber bool
 }
 
 func (o *cardsimOptions) addFlags(fs *flag.FlagSet) {
@@ -36,6 +37,7 @@ func (o *cardsimOptions) addFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.removeAfter, "remove-after", 0, "pull the card after answering N APDUs (0: never)")
 	fs.DurationVar(&o.delay, "apdu-delay", 0, "delay every answer, e.g. 10ms for a contactless card")
 	fs.BoolVar(&o.garbage, "garbage", false, "answer every APDU with random bytes")
+	fs.BoolVar(&o.notMyNumber, "not-my-number", false, "present as another kind of card (no JPKI application)")
 }
 
 func runCardsim(ctx context.Context, g *globals, args []string) error {
@@ -53,6 +55,7 @@ func runCardsim(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
+	p.NotMyNumber = p.NotMyNumber || o.notMyNumber
 	is, err := cardsim.NewIssuer()
 	if err != nil {
 		return err
