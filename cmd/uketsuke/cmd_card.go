@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
@@ -133,8 +134,8 @@ func cardInfo(g *globals, o cardOptions) error {
 		kiosk.CertGrace:    "EXPIRED, usable as 保険証 for 3 months after expiry: renew now",
 		kiosk.CertExpired:  "EXPIRED more than 3 months ago: not usable, renew",
 	}[status]
-	fmt.Fprintf(w, "certificate:   利用者証明用電子証明書, %d bytes\n  subject:     %s\n  issuer:      %s\n  serial:      %s\n  valid:       %s to %s\n  status:      %s\n",
-		len(cert.Raw), cert.Subject, cert.Issuer, cert.Serial,
+	fmt.Fprintf(w, "certificate:   利用者証明用電子証明書, %d bytes\n  sha256:      %x\n  subject:     %s\n  issuer:      %s\n  serial:      %s\n  valid:       %s to %s\n  status:      %s\n",
+		len(cert.Raw), sha256.Sum256(cert.Raw), cert.Subject, cert.Issuer, cert.Serial,
 		cert.NotBefore.Format(time.DateOnly), cert.NotAfter.Format(time.DateOnly), notice)
 	pinLeft, err := card.AuthPINTries()
 	if err != nil {
