@@ -11,10 +11,12 @@ FUZZTIME ?= 30s
 setup:
 	@./packaging/setup-debian.sh
 	@go mod download
+	@./packaging/setup-models.sh
 
 setup-test:
 	@./packaging/setup-debian.sh --test
 	@go mod download
+	@./packaging/setup-models.sh
 
 build: setup
 	go build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/uketsuke

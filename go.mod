@@ -10,4 +10,7 @@ require (
 	golang.org/x/term v0.48.0
 )
 
-require golang.org/x/sys v0.50.0 // indirect
+require (
+	gocv.io/x/gocv v0.31.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+)

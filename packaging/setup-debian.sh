@@ -27,7 +27,13 @@ PACKAGES=(
   tzdata
   # smart cards: the PC/SC daemon and the headers github.com/ebfe/scard builds against
   pcscd libpcsclite-dev
+  # the camera: OpenCV 4.6 for gocv v0.31.0 and the cgo face detector
+  # wrapper (JPEG 2000 decodes through OpenJPEG)
+  libopencv-dev
 )
+# npm fetches the face recogniser's weights at set-up; use the machine's
+# own npm when it has one.
+command -v npm >/dev/null || PACKAGES+=(npm)
 TEST_PACKAGES=(
   # the virtual card reader driver our virtual My Number card plugs into,
   # independent PC/SC clients for cross-checks (pcsc_scan, opensc-tool, pkcs15-tool),

@@ -1,0 +1,168 @@
+package dlibconv
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+)
+
+// ONNX field numbers (onnx/onnx.proto, IR version 7).
+const (
+	modelIRVersion = 1
+	modelProducer  = 2
+	modelGraph     = 7
+	modelOpset     = 8
+	opsetVersion   = 2
+
+	graphNode        = 1
+	graphName        = 2
+	graphInitializer = 5
+	graphInput       = 11
+	graphOutput      = 12
+
+	nodeInput     = 1
+	nodeOutput    = 2
+	nodeName      = 3
+	nodeOpType    = 4
+	nodeAttribute = 5
+
+	attrName  = 1
+	attrF     = 2
+	attrI     = 3
+	attrInts  = 8
+	attrType  = 20
+	attrTypeF = 1
+	attrTypeI = 2
+	attrTypeN = 7 // INTS
+
+	tensorDims     = 1
+	tensorDataType = 2
+	tensorName     = 8
+	tensorRaw      = 9
+	dtFloat        = 1
+	dtInt64        = 7
+
+	valueName      = 1
+	valueType      = 2
+	typeTensor     = 1
+	tensorElemType = 1
+	tensorShape    = 2
+	shapeDim       = 1
+	dimValue       = 1
+)
+
+// graph collects nodes and initializers and writes the ONNX model.
+type graph struct {
+	nodes []*pb
+	inits []*pb
+	n     int
+}
+
+// attr is one node attribute: an int, a float or a list of ints.
+type attr struct {
+	name string
+	i    *int64
+	f    *float32
+	ints []int64
+}
+
+func ints(name string, v ...int64) attr { return attr{name: name, ints: v} }
+
+func (g *graph) node(op string, inputs []string, attrs ...attr) string {
+	g.n++
+	out := fmt.Sprintf("%s_%d", op, g.n)
+	var n pb
+	for _, in := range inputs {
+		n.str(nodeInput, in)
+	}
+	n.str(nodeOutput, out)
+	n.str(nodeName, out)
+	n.str(nodeOpType, op)
+	for _, a := range attrs {
+		var m pb
+		m.str(attrName, a.name)
+		switch {
+		case a.i != nil:
+			m.int(attrI, *a.i)
+			m.int(attrType, attrTypeI)
+		case a.f != nil:
+			m.float(attrF, *a.f)
+			m.int(attrType, attrTypeF)
+		default:
+			m.ints(attrInts, a.ints)
+			m.int(attrType, attrTypeN)
+		}
+		n.msg(nodeAttribute, &m)
+	}
+	g.nodes = append(g.nodes, &n)
+	return out
+}
+
+// floats adds a float32 initializer.
+func (g *graph) floats(name string, dims []int64, data []float32) string {
+	raw := make([]byte, 4*len(data))
+	for i, v := range data {
+		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(v))
+	}
+	g.tensor(name, dims, dtFloat, raw)
+	return name
+}
+
+// int64s adds an int64 initializer.
+func (g *graph) int64s(name string, data []int64) string {
+	raw := make([]byte, 8*len(data))
+	for i, v := range data {
+		binary.LittleEndian.PutUint64(raw[8*i:], uint64(v))
+	}
+	g.tensor(name, []int64{int64(len(data))}, dtInt64, raw)
+	return name
+}
+
+func (g *graph) tensor(name string, dims []int64, dt int64, raw []byte) {
+	var t pb
+	t.ints(tensorDims, dims)
+	t.int(tensorDataType, dt)
+	t.str(tensorName, name)
+	t.bytes(tensorRaw, raw)
+	g.inits = append(g.inits, &t)
+}
+
+func valueInfo(name string, dims ...int64) *pb {
+	var shape pb
+	for _, d := range dims {
+		var dim pb
+		dim.int(dimValue, d)
+		shape.msg(shapeDim, &dim)
+	}
+	var tt pb
+	tt.int(tensorElemType, dtFloat)
+	tt.msg(tensorShape, &shape)
+	var typ pb
+	typ.msg(typeTensor, &tt)
+	var v pb
+	v.str(valueName, name)
+	v.msg(valueType, &typ)
+	return &v
+}
+
+// model writes the ONNX ModelProto (IR 7, opset 11).
+func (g *graph) model(input string, inDims []int64, output string, outDims []int64) []byte {
+	var gr pb
+	for _, n := range g.nodes {
+		gr.msg(graphNode, n)
+	}
+	gr.str(graphName, "dlib_face_recognition_resnet")
+	for _, t := range g.inits {
+		gr.msg(graphInitializer, t)
+	}
+	gr.msg(graphInput, valueInfo(input, inDims...))
+	gr.msg(graphOutput, valueInfo(output, outDims...))
+	var m pb
+	m.int(modelIRVersion, 7)
+	m.str(modelProducer, "uketsuke dlibconv")
+	m.msg(modelGraph, &gr)
+	var op pb
+	op.int(opsetVersion, 11)
+	m.msg(modelOpset, &op)
+	return m.b
+}

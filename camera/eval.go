@@ -1,0 +1,302 @@
+package camera
+
+import (
+	"encoding/csv"
+	"fmt"
+	"image"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"time"
+
+	"gocv.io/x/gocv"
+)
+
+// Sample is one labelled image of a dataset.
+type Sample struct {
+	Path     string
+	Identity string
+}
+
+// ReadLabels reads a labels.csv (path,identity[,…]) beside the images.
+func ReadLabels(dir string) ([]Sample, error) {
+	f, err := os.Open(filepath.Join(dir, "labels.csv"))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.FieldsPerRecord = -1
+	rows, err := r.ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("labels.csv: %w", err)
+	}
+	var out []Sample
+	for i, row := range rows {
+		if i == 0 && row[0] == "path" {
+			continue
+		}
+		if len(row) < 2 {
+			return nil, fmt.Errorf("labels.csv line %d: want path,identity", i+1)
+		}
+		out = append(out, Sample{Path: filepath.Join(dir, row[0]), Identity: row[1]})
+	}
+	return out, nil
+}
+
+// Rates are the verification figures at one threshold.
+type Rates struct {
+	Threshold float64 // accept when distance ≤ Threshold
+	TAR, FAR  float64
+}
+
+// Scores holds the distances of genuine and impostor pairs.
+type Scores struct {
+	Genuine, Impostor []float64
+}
+
+// At returns the rates at threshold t.
+func (s Scores) At(t float64) Rates {
+	return Rates{Threshold: t, TAR: fraction(s.Genuine, t), FAR: fraction(s.Impostor, t)}
+}
+
+func fraction(xs []float64, t float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	n := 0
+	for _, x := range xs {
+		if x <= t {
+			n++
+		}
+	}
+	return float64(n) / float64(len(xs))
+}
+
+// ThresholdAtFAR is the largest threshold whose false-accept rate does not
+// exceed far: the impostor distance just below the allowed count.
+func (s Scores) ThresholdAtFAR(far float64) float64 {
+	imp := slices.Sorted(slices.Values(s.Impostor))
+	if len(imp) == 0 {
+		return math.Inf(1)
+	}
+	allowed := int(math.Floor(far * float64(len(imp))))
+	if allowed >= len(imp) {
+		return imp[len(imp)-1]
+	}
+	// Accepting `allowed` impostors: stop just below the next one.
+	return math.Nextafter(imp[allowed], math.Inf(-1))
+}
+
+// EER is the equal error rate and its threshold.
+func (s Scores) EER() (eer, threshold float64) {
+	all := append(slices.Clone(s.Genuine), s.Impostor...)
+	sort.Float64s(all)
+	best := math.Inf(1)
+	for _, t := range all {
+		r := s.At(t)
+		frr := 1 - r.TAR
+		if d := math.Abs(frr - r.FAR); d < best {
+			best, eer, threshold = d, (frr+r.FAR)/2, t
+		}
+	}
+	return eer, threshold
+}
+
+// Report is the outcome of an evaluation on a dataset.
+type Report struct {
+	Images        int         `json:"images"`
+	Detected      int         `json:"detected"`
+	Identities    int         `json:"identities"`
+	GenuinePairs  int         `json:"genuine_pairs"`
+	ImpostorPairs int         `json:"impostor_pairs"`
+	Live          ModeReport  `json:"live"`
+	Card          ModeReport  `json:"card"`
+	MS            TimeReport  `json:"ms"`
+	Split         SplitReport `json:"held_out"`
+}
+
+// ModeReport is one comparison mode (live vs live, or card vs live).
+type ModeReport struct {
+	EER       float64 `json:"eer"`
+	TAR1e3    float64 `json:"tar_at_far_1e-3"`
+	TAR1e4    float64 `json:"tar_at_far_1e-4"`
+	Threshold float64 `json:"threshold"` // at FAR 1e-3
+	Genuine   int     `json:"genuine_pairs"`
+	Impostor  int     `json:"impostor_pairs"`
+}
+
+// SplitReport holds the figures on the held-out identities at the
+// threshold chosen on the training identities.
+type SplitReport struct {
+	TrainIdentities []string `json:"train_identities"`
+	TestIdentities  []string `json:"test_identities"`
+	CardThreshold   float64  `json:"card_threshold_from_train"`
+	CardTAR         float64  `json:"card_tar"`
+	CardFAR         float64  `json:"card_far"`
+	LiveThreshold   float64  `json:"live_threshold_from_train"`
+	LiveTAR         float64  `json:"live_tar"`
+	LiveFAR         float64  `json:"live_far"`
+}
+
+// TimeReport is the cost of the steps in milliseconds.
+type TimeReport struct {
+	DetectP50   float64 `json:"detect_p50"`
+	EmbedP50    float64 `json:"embed_p50"`
+	DecisionP95 float64 `json:"decision_p95"`
+}
+
+func mode(s Scores) ModeReport {
+	eer, _ := s.EER()
+	t3 := s.ThresholdAtFAR(1e-3)
+	return ModeReport{EER: eer, TAR1e3: s.At(t3).TAR, TAR1e4: s.At(s.ThresholdAtFAR(1e-4)).TAR,
+		Threshold: t3, Genuine: len(s.Genuine), Impostor: len(s.Impostor)}
+}
+
+// CardLike turns a live image into what the chip holds: greyscale, the
+// face about 60 px wide, JPEG 2000 at about 20:1. It returns the encoded
+// photo.
+func CardLike(img gocv.Mat, face Face) ([]byte, error) {
+	grey := gocv.NewMat()
+	defer grey.Close()
+	gocv.CvtColor(img, &grey, gocv.ColorBGRToGray)
+	k := 60 / float64(max(face.Width(), 1))
+	small := gocv.NewMat()
+	defer small.Close()
+	gocv.Resize(grey, &small, image.Pt(max(int(float64(img.Cols())*k), 1), max(int(float64(img.Rows())*k), 1)), 0, 0, gocv.InterpolationArea)
+	// IMWRITE_JPEG2000_COMPRESSION_X1000 = 272: 50 is 1000/20, i.e. 20:1.
+	buf, err := gocv.IMEncodeWithParams(".jp2", small, []int{272, 50})
+	if err != nil {
+		return nil, fmt.Errorf("encode JPEG 2000: %w", err)
+	}
+	defer buf.Close()
+	return slices.Clone(buf.GetBytes()), nil
+}
+
+// Evaluate describes every image live and card-like and scores all pairs.
+// Identities are split in two by sorted order (even index: training, odd:
+// held out); thresholds are chosen on training pairs only.
+func (e *Engine) Evaluate(samples []Sample) (Report, error) {
+	type desc struct {
+		live, grey, card Descriptor
+		id               string
+		ok               bool
+	}
+	ds := make([]desc, len(samples))
+	var detect, embed, decision []float64
+	rep := Report{Images: len(samples)}
+	for i, s := range samples {
+		img := gocv.IMRead(s.Path, gocv.IMReadColor)
+		if img.Empty() {
+			return rep, fmt.Errorf("read %s", s.Path)
+		}
+		t0 := time.Now()
+		faces, err := e.det.Detect(img)
+		t1 := time.Now()
+		f, ok := central(faces, image.Pt(img.Cols(), img.Rows()))
+		if err != nil || !ok {
+			img.Close()
+			continue
+		}
+		live, err := e.DescribeFace(img, f)
+		t2 := time.Now()
+		if err != nil {
+			img.Close()
+			return rep, err
+		}
+		grey, err := e.DescribeFaceGrey(img, f)
+		if err != nil {
+			img.Close()
+			return rep, err
+		}
+		detect = append(detect, ms(t1.Sub(t0)))
+		embed = append(embed, ms(t2.Sub(t1)))
+		decision = append(decision, ms(t2.Sub(t0))) // one live frame to a decision (the compare itself is < 1 µs)
+		photo, err := CardLike(img, f)
+		img.Close()
+		if err != nil {
+			return rep, err
+		}
+		card, err := e.DescribeCard(photo)
+		ds[i] = desc{live: live, grey: grey, card: card, id: s.Identity, ok: err == nil}
+		if err == nil {
+			rep.Detected++
+		}
+	}
+	ids := map[string]bool{}
+	for _, d := range ds {
+		ids[d.id] = true
+	}
+	sorted := slices.Sorted(func(yield func(string) bool) {
+		for id := range ids {
+			if !yield(id) {
+				return
+			}
+		}
+	})
+	train := map[string]bool{}
+	for i, id := range sorted {
+		if i%2 == 0 {
+			train[id] = true
+			rep.Split.TrainIdentities = append(rep.Split.TrainIdentities, id)
+		} else {
+			rep.Split.TestIdentities = append(rep.Split.TestIdentities, id)
+		}
+	}
+	rep.Identities = len(sorted)
+	var live, card, liveTrain, cardTrain, liveTest, cardTest Scores
+	add := func(s *Scores, genuine bool, d float64) {
+		if genuine {
+			s.Genuine = append(s.Genuine, d)
+		} else {
+			s.Impostor = append(s.Impostor, d)
+		}
+	}
+	for i := range ds {
+		for j := range ds {
+			if i == j || !ds[i].ok || !ds[j].ok {
+				continue
+			}
+			g := ds[i].id == ds[j].id
+			bothTrain, bothTest := train[ds[i].id] && train[ds[j].id], !train[ds[i].id] && !train[ds[j].id]
+			c := Distance(ds[i].card, ds[j].grey)
+			add(&card, g, c)
+			if bothTrain {
+				add(&cardTrain, g, c)
+			}
+			if bothTest {
+				add(&cardTest, g, c)
+			}
+			if i < j {
+				l := Distance(ds[i].live, ds[j].live)
+				add(&live, g, l)
+				if bothTrain {
+					add(&liveTrain, g, l)
+				}
+				if bothTest {
+					add(&liveTest, g, l)
+				}
+			}
+		}
+	}
+	rep.GenuinePairs, rep.ImpostorPairs = len(live.Genuine), len(live.Impostor)
+	rep.Live, rep.Card = mode(live), mode(card)
+	tl, tc := liveTrain.ThresholdAtFAR(1e-3), cardTrain.ThresholdAtFAR(1e-3)
+	rl, rc := liveTest.At(tl), cardTest.At(tc)
+	rep.Split.LiveThreshold, rep.Split.LiveTAR, rep.Split.LiveFAR = tl, rl.TAR, rl.FAR
+	rep.Split.CardThreshold, rep.Split.CardTAR, rep.Split.CardFAR = tc, rc.TAR, rc.FAR
+	rep.MS = TimeReport{DetectP50: percentile(detect, 50), EmbedP50: percentile(embed, 50), DecisionP95: percentile(decision, 95)}
+	return rep, nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func percentile(xs []float64, p float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Sorted(slices.Values(xs))
+	return s[min(len(s)-1, int(math.Ceil(p/100*float64(len(s))))-1)]
+}

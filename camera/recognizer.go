@@ -1,0 +1,73 @@
+package camera
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"math"
+
+	"gocv.io/x/gocv"
+
+	"github.com/uketsuke/uketsuke/camera/dlibconv"
+)
+
+// Descriptor is a 128-float face descriptor of the dlib ResNet. It lives
+// in memory for one session only; never store or log it.
+type Descriptor [128]float32
+
+// Distance is the Euclidean distance between two descriptors (dlib's
+// customary same-person cut-off is 0.6).
+func Distance(a, b Descriptor) float64 {
+	var s float64
+	for i := range a {
+		d := float64(a[i] - b[i])
+		s += d * d
+	}
+	return math.Sqrt(s)
+}
+
+// Recognizer computes descriptors from aligned 150×150 face chips with the
+// converted dlib model through OpenCV's dnn module. Not safe for
+// concurrent use.
+type Recognizer struct {
+	net gocv.Net
+}
+
+// NewRecognizer loads the ONNX model after checking the file (gocv aborts
+// the process on a bad model file instead of returning an error).
+func NewRecognizer(m ModelFile) (*Recognizer, error) {
+	if err := m.Check(); err != nil {
+		return nil, fmt.Errorf("recogniser: %w", err)
+	}
+	net := gocv.ReadNetFromONNX(m.Path)
+	if net.Empty() {
+		return nil, fmt.Errorf("recogniser: OpenCV could not load %s", m.Path)
+	}
+	return &Recognizer{net: net}, nil
+}
+
+// Close releases the network.
+func (r *Recognizer) Close() error { return r.net.Close() }
+
+// Describe computes the descriptor of a 150×150 chip in OpenCV's BGR order.
+func (r *Recognizer) Describe(chip gocv.Mat) (Descriptor, error) {
+	var d Descriptor
+	if chip.Empty() || chip.Cols() != dlibconv.InputSize || chip.Rows() != dlibconv.InputSize || chip.Channels() != 3 {
+		return d, errors.New("describe: want a 150×150 colour chip")
+	}
+	// (RGB − mean) / 256, planar RGB: blobFromImage subtracts the mean in
+	// the image's channel order, so swap to RGB first.
+	blob := gocv.BlobFromImage(chip, 1/dlibconv.Scale, image.Pt(dlibconv.InputSize, dlibconv.InputSize),
+		gocv.NewScalar(dlibconv.Mean[0], dlibconv.Mean[1], dlibconv.Mean[2], 0), true, false)
+	defer blob.Close()
+	r.net.SetInput(blob, "")
+	out := r.net.Forward("")
+	defer out.Close()
+	if out.Total() != len(d) {
+		return d, fmt.Errorf("describe: network gave %d values, want %d", out.Total(), len(d))
+	}
+	for i := range d {
+		d[i] = out.GetFloatAt(0, i)
+	}
+	return d, nil
+}
