@@ -1,0 +1,222 @@
+package camera
+
+import (
+	"context"
+	"errors"
+	"image"
+	"image/color"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"gocv.io/x/gocv"
+)
+
+func readFace(t *testing.T, rel string) gocv.Mat {
+	t.Helper()
+	m := gocv.IMRead(filepath.Join(facesDir, rel), gocv.IMReadColor)
+	if m.Empty() {
+		t.Fatalf("cannot read %s", rel)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+func assess(t *testing.T, e *Engine, img gocv.Mat) Problem {
+	t.Helper()
+	faces, err := e.Detect(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, p := DefaultGate().Assess(img, faces)
+	return p
+}
+
+func TestQualityGate(t *testing.T) {
+	e := newTestEngine(t)
+	good := readFace(t, "krasserm-lfw/Colin_Powell/Colin_Powell_0001.jpg")
+	if p := assess(t, e, good); p != QualityOK {
+		t.Fatalf("a good portrait: %s", p)
+	}
+	derive := func(f func(dst *gocv.Mat)) gocv.Mat {
+		m := gocv.NewMat()
+		f(&m)
+		t.Cleanup(func() { m.Close() })
+		return m
+	}
+	cases := map[Problem]gocv.Mat{
+		NoFace: derive(func(d *gocv.Mat) {
+			*d = gocv.NewMatWithSizeFromScalar(gocv.NewScalar(128, 128, 128, 0), 250, 250, gocv.MatTypeCV8UC3)
+		}),
+		TooDark:   derive(func(d *gocv.Mat) { good.ConvertToWithParams(d, gocv.MatTypeCV8UC3, 0.2, 0) }),
+		TooBright: derive(func(d *gocv.Mat) { good.ConvertToWithParams(d, gocv.MatTypeCV8UC3, 1, 150) }),
+		Blurry:    derive(func(d *gocv.Mat) { gocv.GaussianBlur(good, d, image.Pt(0, 0), 4, 4, gocv.BorderDefault) }),
+		TooSmall: derive(func(d *gocv.Mat) {
+			gocv.CopyMakeBorder(good, d, 500, 500, 500, 500, gocv.BorderConstant, color.RGBA{128, 128, 128, 0})
+		}),
+		OffCentre: derive(func(d *gocv.Mat) {
+			gocv.CopyMakeBorder(good, d, 0, 0, 0, 300, gocv.BorderConstant, color.RGBA{128, 128, 128, 0})
+		}),
+		Tilted: derive(func(d *gocv.Mat) {
+			rot := gocv.GetRotationMatrix2D(image.Pt(125, 125), 30, 1)
+			defer rot.Close()
+			gocv.WarpAffine(good, d, rot, image.Pt(250, 250))
+		}),
+		ManyFaces: derive(func(d *gocv.Mat) {
+			other := readFace(t, "krasserm-lfw/Tony_Blair/Tony_Blair_0001.jpg")
+			gocv.Hconcat(good, other, d)
+		}),
+	}
+	for want, img := range cases {
+		if got := assess(t, e, img); got != want {
+			t.Errorf("%s frame assessed as %s", want, got)
+		}
+		if want.Guidance() == "" {
+			t.Errorf("%s has no guidance", want)
+		}
+	}
+}
+
+func TestLivenessRefusesAStill(t *testing.T) {
+	e := newTestEngine(t)
+	img := readFace(t, "krasserm-lfw/Colin_Powell/Colin_Powell_0001.jpg")
+	faces, _ := e.Detect(img)
+	f, _ := central(faces, imgSize(img))
+	var still Liveness
+	defer still.Reset()
+	for range 3 {
+		still.Observe(img, f)
+	}
+	if ok, why := still.Live(); ok || why != "identical frames" {
+		t.Fatalf("a still image passed: %v %q", ok, why)
+	}
+	// The same face moving a pixel or two each frame, with its own noise: live.
+	var moving Liveness
+	defer moving.Reset()
+	for i := range 3 {
+		m := gocv.NewMat()
+		shift := gocv.NewMatWithSize(2, 3, gocv.MatTypeCV64F)
+		for k, v := range []float64{1, 0, float64(i * 2), 0, 1, float64(i)} {
+			shift.SetDoubleAt(k/3, k%3, v)
+		}
+		gocv.WarpAffine(img, &m, shift, image.Pt(img.Cols(), img.Rows()))
+		shift.Close()
+		fs, _ := e.Detect(m)
+		g, _ := central(fs, imgSize(m))
+		moving.Observe(m, g)
+		m.Close()
+	}
+	if ok, why := moving.Live(); !ok {
+		t.Fatalf("a moving face refused: %s", why)
+	}
+}
+
+// folderOf links the given dataset images into a temporary folder.
+func folderOf(t *testing.T, rels ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for i, r := range rels {
+		abs, _ := filepath.Abs(filepath.Join(facesDir, r))
+		if err := os.Symlink(abs, filepath.Join(dir, string(rune('a'+i))+filepath.Ext(r))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestVerifierFromAnImageFolder is the face path end to end: an image
+// folder as the camera, the card-like photo of another image as the chip
+// photo, and a decision.
+func TestVerifierFromAnImageFolder(t *testing.T) {
+	e := newTestEngine(t)
+	cardImg := readFace(t, "krasserm-lfw/George_W_Bush/George_W_Bush_0001.jpg")
+	faces, _ := e.Detect(cardImg)
+	cf, _ := central(faces, imgSize(cardImg))
+	photo, err := CardLike(cardImg, cf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verify := func(dir string) (bool, error) {
+		src, err := OpenFolder(dir, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		feed := StartFeed(src, 4)
+		defer feed.Close()
+		var guided []Problem
+		v := &Verifier{Engine: e, Feed: feed, OnGuidance: func(p Problem) { guided = append(guided, p) }}
+		if err := v.Enroll(context.Background(), photo); err != nil {
+			t.Fatal(err)
+		}
+		defer v.Forget()
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		m, err := v.Verify(ctx)
+		if len(guided) == 0 {
+			t.Error("no guidance reported")
+		}
+		return m.Matched, err
+	}
+	if ok, err := verify(folderOf(t, "krasserm-lfw/George_W_Bush/George_W_Bush_0002.jpg",
+		"krasserm-lfw/George_W_Bush/George_W_Bush_0003.jpg", "krasserm-lfw/George_W_Bush/George_W_Bush_0004.jpg")); err != nil || !ok {
+		t.Errorf("the card holder: matched %v, %v", ok, err)
+	}
+	if ok, err := verify(folderOf(t, "krasserm-lfw/Tony_Blair/Tony_Blair_0002.jpg",
+		"krasserm-lfw/Tony_Blair/Tony_Blair_0003.jpg", "krasserm-lfw/Tony_Blair/Tony_Blair_0004.jpg")); err != nil || ok {
+		t.Errorf("someone else: matched %v, %v", ok, err)
+	}
+	if _, err := verify(folderOf(t, "krasserm-lfw/George_W_Bush/George_W_Bush_0002.jpg")); !errors.Is(err, ErrNotLive) {
+		t.Errorf("one photo held still: %v, want not live", err)
+	}
+}
+
+func TestForgetDropsTheCard(t *testing.T) {
+	e := newTestEngine(t)
+	img := readFace(t, "krasserm-lfw/Colin_Powell/Colin_Powell_0001.jpg")
+	faces, _ := e.Detect(img)
+	f, _ := central(faces, imgSize(img))
+	photo, _ := CardLike(img, f)
+	v := &Verifier{Engine: e}
+	if err := v.Enroll(context.Background(), photo); err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Photo()) == 0 {
+		t.Fatal("no photo kept for 目視確認")
+	}
+	v.Forget()
+	if v.Photo() != nil || v.card != nil {
+		t.Fatal("Forget kept the photo or the descriptor")
+	}
+	if _, err := v.Verify(context.Background()); err == nil {
+		t.Fatal("verify without a card succeeded")
+	}
+}
+
+// slowSource hands out numbered frames as fast as asked.
+type countSource struct{ n int }
+
+func (c *countSource) Read() (gocv.Mat, error) {
+	c.n++
+	return gocv.NewMatWithSizeFromScalar(gocv.NewScalar(float64(c.n%256), 0, 0, 0), 4, 4, gocv.MatTypeCV8UC3), nil
+}
+func (c *countSource) Close() error { return nil }
+
+func TestFeedDropsOldFramesForASlowConsumer(t *testing.T) {
+	feed := StartFeed(&countSource{}, 2)
+	defer feed.Close()
+	deadline := time.After(5 * time.Second)
+	for feed.Dropped() == 0 {
+		select {
+		case <-deadline:
+			t.Fatal("nothing dropped by a full buffer")
+		default:
+			time.Sleep(time.Millisecond)
+		}
+	}
+	m, err := feed.Next(context.Background())
+	if err != nil || m.Empty() {
+		t.Fatalf("next: %v", err)
+	}
+	m.Close()
+}

@@ -1,0 +1,195 @@
+package camera
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"gocv.io/x/gocv"
+)
+
+// Source produces frames. Read blocks until the next frame; the caller
+// owns (and closes) the returned Mat.
+type Source interface {
+	Read() (gocv.Mat, error)
+	Close() error
+}
+
+// DeviceSource is a V4L2 camera through OpenCV's VideoCapture.
+type DeviceSource struct{ vc *gocv.VideoCapture }
+
+// OpenDevice opens a camera by index or path (e.g. "/dev/video0").
+func OpenDevice(device string) (*DeviceSource, error) {
+	vc, err := gocv.OpenVideoCapture(device)
+	if err != nil {
+		return nil, fmt.Errorf("open camera %s: %w", device, err)
+	}
+	if !vc.IsOpened() {
+		vc.Close()
+		return nil, fmt.Errorf("open camera %s: not opened", device)
+	}
+	return &DeviceSource{vc: vc}, nil
+}
+
+// Read grabs the next frame.
+func (d *DeviceSource) Read() (gocv.Mat, error) {
+	m := gocv.NewMat()
+	if ok := d.vc.Read(&m); !ok || m.Empty() {
+		m.Close()
+		return gocv.NewMat(), errors.New("camera: no frame (unplugged?)")
+	}
+	return m, nil
+}
+
+// Close releases the camera.
+func (d *DeviceSource) Close() error { return d.vc.Close() }
+
+// FolderSource loops over the images of a folder (demo and tests), at
+// most FPS frames a second (0: as fast as asked).
+type FolderSource struct {
+	files []string
+	i     int
+	fps   float64
+	last  time.Time
+}
+
+// OpenFolder lists the JPEG and PNG files of dir, sorted by name.
+func OpenFolder(dir string, fps float64) (*FolderSource, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("image folder: %w", err)
+	}
+	var files []string
+	for _, e := range ents {
+		switch strings.ToLower(filepath.Ext(e.Name())) {
+		case ".jpg", ".jpeg", ".png":
+			files = append(files, filepath.Join(dir, e.Name()))
+		}
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("image folder %s: no JPEG or PNG files", dir)
+	}
+	slices.Sort(files)
+	return &FolderSource{files: files, fps: fps}, nil
+}
+
+// Read returns the next image, looping; an unreadable file is an error
+// for that read only.
+func (f *FolderSource) Read() (gocv.Mat, error) {
+	if f.fps > 0 {
+		if wait := time.Duration(float64(time.Second)/f.fps) - time.Since(f.last); wait > 0 {
+			time.Sleep(wait)
+		}
+		f.last = time.Now()
+	}
+	path := f.files[f.i%len(f.files)]
+	f.i++
+	m := gocv.IMRead(path, gocv.IMReadColor)
+	if m.Empty() {
+		m.Close()
+		return gocv.NewMat(), fmt.Errorf("image folder: cannot decode %s", filepath.Base(path))
+	}
+	return m, nil
+}
+
+// Close does nothing; it satisfies Source.
+func (f *FolderSource) Close() error { return nil }
+
+// Feed reads a Source on its own goroutine into a small buffer that drops
+// the oldest frame when full: a slow consumer never stalls capture, and
+// capture never stalls the consumer.
+type Feed struct {
+	mu      sync.Mutex
+	frames  []gocv.Mat
+	size    int
+	err     error
+	ready   chan struct{}
+	dropped int
+	stop    context.CancelFunc
+	done    chan struct{}
+}
+
+// StartFeed starts capturing from src into a buffer of size frames.
+func StartFeed(src Source, size int) *Feed {
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &Feed{size: max(size, 1), ready: make(chan struct{}, 1), stop: cancel, done: make(chan struct{})}
+	go f.run(ctx, src)
+	return f
+}
+
+func (f *Feed) run(ctx context.Context, src Source) {
+	defer close(f.done)
+	for ctx.Err() == nil {
+		m, err := src.Read()
+		f.mu.Lock()
+		f.err = err
+		if err == nil {
+			if len(f.frames) == f.size {
+				f.frames[0].Close()
+				f.frames = f.frames[1:]
+				f.dropped++
+			}
+			f.frames = append(f.frames, m)
+		}
+		f.mu.Unlock()
+		select {
+		case f.ready <- struct{}{}:
+		default:
+		}
+		if err != nil {
+			select { // a failing camera is retried, not spun on
+			case <-ctx.Done():
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	}
+}
+
+// Next waits for the oldest buffered frame and hands it over; the caller
+// closes it. It returns the source's last error while no frame comes.
+func (f *Feed) Next(ctx context.Context) (gocv.Mat, error) {
+	for {
+		f.mu.Lock()
+		if len(f.frames) > 0 {
+			m := f.frames[0]
+			f.frames = f.frames[1:]
+			f.mu.Unlock()
+			return m, nil
+		}
+		err := f.err
+		f.mu.Unlock()
+		if err != nil {
+			return gocv.NewMat(), err
+		}
+		select {
+		case <-ctx.Done():
+			return gocv.NewMat(), ctx.Err()
+		case <-f.ready:
+		}
+	}
+}
+
+// Dropped is how many frames were dropped because nobody took them.
+func (f *Feed) Dropped() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.dropped
+}
+
+// Close stops capturing and releases the buffered frames.
+func (f *Feed) Close() {
+	f.stop()
+	<-f.done
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, m := range f.frames {
+		m.Close()
+	}
+	f.frames = nil
+}

@@ -1,0 +1,145 @@
+package camera
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"gocv.io/x/gocv"
+
+	"github.com/uketsuke/uketsuke/kiosk"
+)
+
+// ErrNotLive means the frames looked like a photo or a frozen image.
+var ErrNotLive = errors.New("the face did not look live")
+
+// Verifier is the kiosk's face port (kiosk.FaceVerifier): it holds the
+// chip photo's descriptor for one session, reads live frames from a Feed,
+// guides the patient through the quality gate, and decides over several
+// good frames. Nothing it handles is written anywhere.
+type Verifier struct {
+	Engine    *Engine
+	Feed      *Feed
+	Gate      Gate    // zero: DefaultGate
+	Frames    int     // good frames per decision (default 3)
+	Threshold float64 // default CardThreshold
+	// OnGuidance, if set, receives the quality verdict of every frame for
+	// the patient screen.
+	OnGuidance func(Problem)
+	Log        *slog.Logger
+
+	mu    sync.Mutex
+	card  *Descriptor
+	photo []byte
+}
+
+var _ kiosk.FaceVerifier = (*Verifier)(nil)
+
+// Enroll describes the chip photo and keeps it (and the photo, for staff
+// 目視確認) in memory until Forget.
+func (v *Verifier) Enroll(_ context.Context, photo []byte) error {
+	d, err := v.Engine.DescribeCard(photo)
+	if err != nil {
+		return fmt.Errorf("enroll card photo: %w", err)
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.card = &d
+	v.photo = append([]byte(nil), photo...)
+	return nil
+}
+
+// Photo returns a copy of the enrolled chip photo for staff 目視確認, or nil.
+func (v *Verifier) Photo() []byte {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return append([]byte(nil), v.photo...)
+}
+
+// Verify captures live frames until enough good ones are seen (or ctx
+// ends), checks liveness, and compares them with the card.
+func (v *Verifier) Verify(ctx context.Context) (kiosk.FaceMatch, error) {
+	v.mu.Lock()
+	card := v.card
+	v.mu.Unlock()
+	if card == nil {
+		return kiosk.FaceMatch{}, errors.New("verify: no card photo enrolled")
+	}
+	want := v.Frames
+	if want <= 0 {
+		want = 3
+	}
+	threshold := v.Threshold
+	if threshold == 0 {
+		threshold = CardThreshold
+	}
+	var live []Descriptor
+	var lv Liveness
+	defer lv.Reset()
+	for len(live) < want {
+		frame, err := v.Feed.Next(ctx)
+		if err != nil {
+			return kiosk.FaceMatch{}, fmt.Errorf("verify: %w", err)
+		}
+		d, problem, err := v.frame(frame, &lv)
+		frame.Close()
+		if err != nil {
+			return kiosk.FaceMatch{}, err
+		}
+		if v.OnGuidance != nil {
+			v.OnGuidance(problem)
+		}
+		if problem == QualityOK {
+			live = append(live, d)
+		}
+	}
+	if ok, why := lv.Live(); !ok {
+		v.logf("face refused as not live", "why", why)
+		return kiosk.FaceMatch{}, fmt.Errorf("%w: %s", ErrNotLive, why)
+	}
+	dec, err := Decide(*card, live, threshold)
+	if err != nil {
+		return kiosk.FaceMatch{}, err
+	}
+	v.logf("face decision", "matched", dec.Matched, "distance", fmt.Sprintf("%.3f", dec.Distance), "threshold", dec.Threshold)
+	return kiosk.FaceMatch{Matched: dec.Matched, Score: dec.Distance}, nil
+}
+
+// frame assesses one frame and describes its face when it is good.
+func (v *Verifier) frame(img gocv.Mat, lv *Liveness) (Descriptor, Problem, error) {
+	faces, err := v.Engine.Detect(img)
+	if err != nil {
+		return Descriptor{}, NoFace, fmt.Errorf("verify: %w", err)
+	}
+	gate := v.Gate
+	if gate == (Gate{}) {
+		gate = DefaultGate()
+	}
+	f, problem := gate.Assess(img, faces)
+	if problem != QualityOK {
+		return Descriptor{}, problem, nil
+	}
+	lv.Observe(img, f)
+	d, err := v.Engine.DescribeFaceGrey(img, f)
+	return d, problem, err
+}
+
+// Forget drops the descriptor and the photo: the session has ended.
+func (v *Verifier) Forget() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.card != nil {
+		*v.card = Descriptor{}
+	}
+	v.card = nil
+	clear(v.photo)
+	v.photo = nil
+}
+
+func (v *Verifier) logf(msg string, args ...any) {
+	if v.Log != nil {
+		v.Log.Info(msg, args...)
+	}
+}
