@@ -132,11 +132,11 @@ func TestCorruptCardPhoto(t *testing.T) {
 		"truncated": photo[:len(photo)/3],
 		"header":    photo[:12],
 	} {
-		if _, err := e.DescribeCard(b); err == nil {
+		if _, _, err := e.DescribeCard(b); err == nil {
 			t.Errorf("%s card photo accepted", name)
 		}
 	}
-	if _, err := e.DescribeCard(photo); err != nil {
+	if _, _, err := e.DescribeCard(photo); err != nil {
 		t.Fatalf("the intact photo: %v", err)
 	}
 }
@@ -178,14 +178,14 @@ func TestCardVersusLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	card, err := e.DescribeCard(photo)
+	card, cardWidth, err := e.DescribeCard(photo)
 	if err != nil {
 		t.Fatal(err)
 	}
 	liveOf := func(path string) Descriptor {
 		_, img, f := describe(path)
 		defer img.Close()
-		d, err := e.DescribeFaceGrey(img, f)
+		d, err := e.DescribeLive(img, f, cardWidth)
 		if err != nil {
 			t.Fatal(err)
 		}

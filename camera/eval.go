@@ -206,21 +206,25 @@ func (e *Engine) Evaluate(samples []Sample) (Report, error) {
 			img.Close()
 			return rep, err
 		}
-		grey, err := e.DescribeFaceGrey(img, f)
-		if err != nil {
-			img.Close()
-			return rep, err
-		}
+
 		detect = append(detect, ms(t1.Sub(t0)))
 		embed = append(embed, ms(t2.Sub(t1)))
 		decision = append(decision, ms(t2.Sub(t0))) // one live frame to a decision (the compare itself is < 1 µs)
 		photo, err := CardLike(img, f)
-		img.Close()
 		if err != nil {
+			img.Close()
 			return rep, err
 		}
-		card, err := e.DescribeCard(photo)
-		ds[i] = desc{live: live, grey: grey, card: card, id: s.Identity, ok: err == nil}
+		card, cardWidth, err := e.DescribeCard(photo)
+		ds[i] = desc{live: live, card: card, id: s.Identity, ok: err == nil}
+		if err == nil {
+			// The live side as the verifier sees it against this card.
+			if ds[i].grey, err = e.DescribeLive(img, f, cardWidth); err != nil {
+				img.Close()
+				return rep, err
+			}
+		}
+		img.Close()
 		if err == nil {
 			rep.Detected++
 		}

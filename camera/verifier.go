@@ -30,9 +30,10 @@ type Verifier struct {
 	OnGuidance func(Problem)
 	Log        *slog.Logger
 
-	mu    sync.Mutex
-	card  *Descriptor
-	photo []byte
+	mu        sync.Mutex
+	card      *Descriptor
+	cardWidth int
+	photo     []byte
 }
 
 var _ kiosk.FaceVerifier = (*Verifier)(nil)
@@ -40,13 +41,13 @@ var _ kiosk.FaceVerifier = (*Verifier)(nil)
 // Enroll describes the chip photo and keeps it (and the photo, for staff
 // 目視確認) in memory until Forget.
 func (v *Verifier) Enroll(_ context.Context, photo []byte) error {
-	d, err := v.Engine.DescribeCard(photo)
+	d, width, err := v.Engine.DescribeCard(photo)
 	if err != nil {
 		return fmt.Errorf("enroll card photo: %w", err)
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.card = &d
+	v.card, v.cardWidth = &d, width
 	v.photo = append([]byte(nil), photo...)
 	return nil
 }
@@ -62,7 +63,7 @@ func (v *Verifier) Photo() []byte {
 // ends), checks liveness, and compares them with the card.
 func (v *Verifier) Verify(ctx context.Context) (kiosk.FaceMatch, error) {
 	v.mu.Lock()
-	card := v.card
+	card, cardWidth := v.card, v.cardWidth
 	v.mu.Unlock()
 	if card == nil {
 		return kiosk.FaceMatch{}, errors.New("verify: no card photo enrolled")
@@ -83,7 +84,7 @@ func (v *Verifier) Verify(ctx context.Context) (kiosk.FaceMatch, error) {
 		if err != nil {
 			return kiosk.FaceMatch{}, fmt.Errorf("verify: %w", err)
 		}
-		d, problem, err := v.frame(frame, &lv)
+		d, problem, err := v.frame(frame, &lv, cardWidth)
 		frame.Close()
 		if err != nil {
 			return kiosk.FaceMatch{}, err
@@ -108,7 +109,7 @@ func (v *Verifier) Verify(ctx context.Context) (kiosk.FaceMatch, error) {
 }
 
 // frame assesses one frame and describes its face when it is good.
-func (v *Verifier) frame(img gocv.Mat, lv *Liveness) (Descriptor, Problem, error) {
+func (v *Verifier) frame(img gocv.Mat, lv *Liveness, cardWidth int) (Descriptor, Problem, error) {
 	faces, err := v.Engine.Detect(img)
 	if err != nil {
 		return Descriptor{}, NoFace, fmt.Errorf("verify: %w", err)
@@ -122,7 +123,7 @@ func (v *Verifier) frame(img gocv.Mat, lv *Liveness) (Descriptor, Problem, error
 		return Descriptor{}, problem, nil
 	}
 	lv.Observe(img, f)
-	d, err := v.Engine.DescribeFaceGrey(img, f)
+	d, err := v.Engine.DescribeLive(img, f, cardWidth)
 	return d, problem, err
 }
 
@@ -133,7 +134,7 @@ func (v *Verifier) Forget() {
 	if v.card != nil {
 		*v.card = Descriptor{}
 	}
-	v.card = nil
+	v.card, v.cardWidth = nil, 0
 	clear(v.photo)
 	v.photo = nil
 }
