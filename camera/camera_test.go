@@ -200,3 +200,24 @@ func TestCardVersusLive(t *testing.T) {
 		t.Errorf("another person accepted: %+v", d)
 	}
 }
+
+func FuzzReadLabels(f *testing.F) {
+	f.Add("path,identity,source\na.jpg,lfw:A,x\nb.jpg,lfw:B\n")
+	f.Add("a.jpg\n")
+	f.Add("\"unterminated,x\n")
+	f.Fuzz(func(t *testing.T, csv string) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "labels.csv"), []byte(csv), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		samples, err := ReadLabels(dir)
+		if err != nil {
+			return
+		}
+		for _, s := range samples {
+			if s.Path == "" || filepath.Dir(s.Path) == "" {
+				t.Fatalf("sample without a path: %+v", s)
+			}
+		}
+	})
+}

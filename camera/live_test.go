@@ -113,7 +113,9 @@ func TestLivenessRefusesAStill(t *testing.T) {
 }
 
 // folderOf links the given dataset images into a temporary folder.
-func folderOf(t *testing.T, rels ...string) string {
+func folderOf(t *testing.T, rels ...string) string { return folderOfTB(t, rels...) }
+
+func folderOfTB(t testing.TB, rels ...string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for i, r := range rels {
@@ -125,18 +127,32 @@ func folderOf(t *testing.T, rels ...string) string {
 	return dir
 }
 
+// cardPhotoOf makes the card-like chip photo of a dataset image.
+func cardPhotoOf(t testing.TB, e *Engine, rel string) []byte {
+	t.Helper()
+	img := gocv.IMRead(filepath.Join(facesDir, rel), gocv.IMReadColor)
+	defer img.Close()
+	faces, err := e.Detect(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, ok := central(faces, imgSize(img))
+	if !ok {
+		t.Fatalf("no face in %s", rel)
+	}
+	photo, err := CardLike(img, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return photo
+}
+
 // TestVerifierFromAnImageFolder is the face path end to end: an image
 // folder as the camera, the card-like photo of another image as the chip
 // photo, and a decision.
 func TestVerifierFromAnImageFolder(t *testing.T) {
 	e := newTestEngine(t)
-	cardImg := readFace(t, "krasserm-lfw/George_W_Bush/George_W_Bush_0001.jpg")
-	faces, _ := e.Detect(cardImg)
-	cf, _ := central(faces, imgSize(cardImg))
-	photo, err := CardLike(cardImg, cf)
-	if err != nil {
-		t.Fatal(err)
-	}
+	photo := cardPhotoOf(t, e, "krasserm-lfw/George_W_Bush/George_W_Bush_0001.jpg")
 	verify := func(dir string) (bool, error) {
 		// 10 frames a second: slower than the verifier, so no frame is
 		// dropped and a looping folder never shows the same image twice in

@@ -74,8 +74,13 @@ func ReadTFJS(manifest string) (map[string]tensor, error) {
 		}
 		off := 0
 		for _, w := range g.Weights {
+			// Shapes come from a file: refuse non-positive dimensions and
+			// products larger than the shards could hold (no overflow).
 			n := 1
 			for _, d := range w.Shape {
+				if d <= 0 || n > len(bin)/d {
+					return nil, fmt.Errorf("weight %s: shape %v does not fit the %d-byte shards", w.Name, w.Shape, len(bin))
+				}
 				n *= d
 			}
 			q := w.Quantization

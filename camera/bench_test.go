@@ -1,0 +1,40 @@
+package camera
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// BenchmarkVerify measures a whole face decision as the kiosk makes it:
+// frames from a source at 30 frames a second (an ordinary webcam), three
+// good frames, liveness, fusion and the decision. Reported: ms per decision.
+func BenchmarkVerify(b *testing.B) {
+	e, err := NewEngine("../.build/models")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.Close()
+	card := cardPhotoOf(b, e, "krasserm-lfw/George_W_Bush/George_W_Bush_0001.jpg")
+	src, err := OpenFolder(folderOfTB(b, "krasserm-lfw/George_W_Bush/George_W_Bush_0002.jpg",
+		"krasserm-lfw/George_W_Bush/George_W_Bush_0003.jpg", "krasserm-lfw/George_W_Bush/George_W_Bush_0004.jpg",
+		"krasserm-lfw/George_W_Bush/George_W_Bush_0005.jpg"), 30)
+	if err != nil {
+		b.Fatal(err)
+	}
+	feed := StartFeed(src, 2)
+	defer feed.Close()
+	v := &Verifier{Engine: e, Feed: feed}
+	if err := v.Enroll(context.Background(), card); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		m, err := v.Verify(ctx)
+		cancel()
+		if err != nil || !m.Matched {
+			b.Fatalf("decision: %+v, %v", m, err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/decision")
+}
