@@ -250,14 +250,7 @@ func (e *Engine) Evaluate(samples []Sample) (Report, error) {
 		}
 	}
 	rep.Identities = len(sorted)
-	var live, card, liveTrain, cardTrain, liveTest, cardTest Scores
-	add := func(s *Scores, genuine bool, d float64) {
-		if genuine {
-			s.Genuine = append(s.Genuine, d)
-		} else {
-			s.Impostor = append(s.Impostor, d)
-		}
-	}
+	var live, card splitScores
 	for i := range ds {
 		for j := range ds {
 			if i == j || !ds[i].ok || !ds[j].ok {
@@ -265,34 +258,42 @@ func (e *Engine) Evaluate(samples []Sample) (Report, error) {
 			}
 			g := ds[i].id == ds[j].id
 			bothTrain, bothTest := train[ds[i].id] && train[ds[j].id], !train[ds[i].id] && !train[ds[j].id]
-			c := Distance(ds[i].card, ds[j].grey)
-			add(&card, g, c)
-			if bothTrain {
-				add(&cardTrain, g, c)
-			}
-			if bothTest {
-				add(&cardTest, g, c)
-			}
+			card.add(g, bothTrain, bothTest, Distance(ds[i].card, ds[j].grey))
 			if i < j {
-				l := Distance(ds[i].live, ds[j].live)
-				add(&live, g, l)
-				if bothTrain {
-					add(&liveTrain, g, l)
-				}
-				if bothTest {
-					add(&liveTest, g, l)
-				}
+				live.add(g, bothTrain, bothTest, Distance(ds[i].live, ds[j].live))
 			}
 		}
 	}
-	rep.GenuinePairs, rep.ImpostorPairs = len(live.Genuine), len(live.Impostor)
-	rep.Live, rep.Card = mode(live), mode(card)
-	tl, tc := liveTrain.ThresholdAtFAR(1e-3), cardTrain.ThresholdAtFAR(1e-3)
-	rl, rc := liveTest.At(tl), cardTest.At(tc)
+	rep.GenuinePairs, rep.ImpostorPairs = len(live.all.Genuine), len(live.all.Impostor)
+	rep.Live, rep.Card = mode(live.all), mode(card.all)
+	tl, tc := live.train.ThresholdAtFAR(1e-3), card.train.ThresholdAtFAR(1e-3)
+	rl, rc := live.test.At(tl), card.test.At(tc)
 	rep.Split.LiveThreshold, rep.Split.LiveTAR, rep.Split.LiveFAR = tl, rl.TAR, rl.FAR
 	rep.Split.CardThreshold, rep.Split.CardTAR, rep.Split.CardFAR = tc, rc.TAR, rc.FAR
 	rep.MS = TimeReport{DetectP50: percentile(detect, 50), EmbedP50: percentile(embed, 50), DecisionP95: percentile(decision, 95)}
 	return rep, nil
+}
+
+// splitScores are the scores of all pairs, of pairs within the training
+// identities, and of pairs within the held-out ones.
+type splitScores struct{ all, train, test Scores }
+
+func (s *splitScores) add(genuine, train, test bool, d float64) {
+	s.all.add(genuine, d)
+	if train {
+		s.train.add(genuine, d)
+	}
+	if test {
+		s.test.add(genuine, d)
+	}
+}
+
+func (s *Scores) add(genuine bool, d float64) {
+	if genuine {
+		s.Genuine = append(s.Genuine, d)
+	} else {
+		s.Impostor = append(s.Impostor, d)
+	}
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -78,11 +78,24 @@ func TestQualityGate(t *testing.T) {
 	}
 }
 
+// faceIn reads a dataset image and finds its central face.
+func faceIn(t *testing.T, e *Engine, rel string) (gocv.Mat, Face) {
+	t.Helper()
+	img := readFace(t, rel)
+	faces, err := e.Detect(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, ok := central(faces, imgSize(img))
+	if !ok {
+		t.Fatalf("no face in %s", rel)
+	}
+	return img, f
+}
+
 func TestLivenessRefusesAStill(t *testing.T) {
 	e := newTestEngine(t)
-	img := readFace(t, "krasserm-lfw/Colin_Powell/Colin_Powell_0001.jpg")
-	faces, _ := e.Detect(img)
-	f, _ := central(faces, imgSize(img))
+	img, f := faceIn(t, e, "krasserm-lfw/Colin_Powell/Colin_Powell_0001.jpg")
 	var still Liveness
 	defer still.Reset()
 	for range 3 {
@@ -194,9 +207,7 @@ func TestVerifierFromAnImageFolder(t *testing.T) {
 
 func TestForgetDropsTheCard(t *testing.T) {
 	e := newTestEngine(t)
-	img := readFace(t, "krasserm-lfw/Colin_Powell/Colin_Powell_0001.jpg")
-	faces, _ := e.Detect(img)
-	f, _ := central(faces, imgSize(img))
+	img, f := faceIn(t, e, "krasserm-lfw/Colin_Powell/Colin_Powell_0001.jpg")
 	photo, _ := CardLike(img, f)
 	v := &Verifier{Engine: e}
 	if err := v.Enroll(context.Background(), photo); err != nil {
