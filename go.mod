@@ -11,6 +11,7 @@ require (
 )
 
 require (
+	github.com/mattn/go-sqlite3 v1.14.53 // indirect
 	gocv.io/x/gocv v0.31.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 )

@@ -39,6 +39,8 @@ TEST_PACKAGES=(
   # independent PC/SC clients for cross-checks (pcsc_scan, opensc-tool, pkcs15-tool),
   # and the JPEG 2000 encoder the virtual card stores its photo with
   vsmartcard-vpcd pcsc-tools opensc libopenjp2-tools
+  # the sqlite3 tool, to tamper with the audit log in tests
+  sqlite3
 )
 if [ "${1:-}" = "--test" ]; then
   PACKAGES+=("${TEST_PACKAGES[@]}")

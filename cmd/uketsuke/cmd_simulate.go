@@ -64,10 +64,18 @@ func simulate(ctx context.Context, g *globals, o simulateOptions) error {
 	}
 	kc, _ := g.cfg.kioskConfig() // validated with the config
 	start := day.Time().Add(8*time.Hour + 30*time.Minute)
+	opts := sim.Options{Patients: o.patients, Seed: o.seed, Start: start, Prefix: g.cfg.Reception.NumberPrefix, Config: kc}
+	if g.dataDirArg != "" { // --data-dir: record into the real store there
+		s, err := openStore(g)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		opts.Store, opts.Audit = s, s
+		defer fmt.Fprintf(g.stdout, "Recorded in %s — try: uketsuke queue list --data-dir %s --date %s\n", s.Path(), g.dataDirArg, day)
+	}
 	began := time.Now()
-	res, err := sim.Run(ctx, sim.Options{
-		Patients: o.patients, Seed: o.seed, Start: start, Prefix: g.cfg.Reception.NumberPrefix, Config: kc,
-	})
+	res, err := sim.Run(ctx, opts)
 	if err != nil {
 		return err
 	}

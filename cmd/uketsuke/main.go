@@ -63,7 +63,7 @@ type command struct {
 func commands() []*command {
 	return []*command{
 		newRunCommand(), newSimulateCommand(), newValidateCommand(), newCardCommand(), newCardsimCommand(),
-		newFaceCommand(), newVersionCommand(),
+		newFaceCommand(), newQueueCommand(), newAuditCommand(), newDBCommand(), newVersionCommand(),
 	}
 }
 

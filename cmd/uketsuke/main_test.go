@@ -214,3 +214,48 @@ func TestBinaryEndToEnd(t *testing.T) {
 		t.Fatalf("validate of a bad number: %v %s", err, out)
 	}
 }
+
+// TestQueueAuditAndDBCommands fills a real store with simulated visits and
+// drives the staff commands over it.
+func TestQueueAuditAndDBCommands(t *testing.T) {
+	dir := t.TempDir()
+	env := envOf("HOME", t.TempDir())
+	code, out, errs := runCLI(t, env, "simulate", "--patients", "6", "--date", "2026-11-25", "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, "Recorded in") {
+		t.Fatalf("simulate into the store: %d\n%s\n%s", code, out, errs)
+	}
+	code, out, _ = runCLI(t, env, "queue", "list", "--date", "2026-11-25", "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, "001") || !strings.Contains(out, "waiting") {
+		t.Fatalf("queue list: %d\n%s", code, out)
+	}
+	code, out, _ = runCLI(t, env, "queue", "list", "--json", "--date", "2026-11-25", "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, `"number": "001"`) {
+		t.Fatalf("queue list --json: %d\n%s", code, out)
+	}
+	for _, verb := range []string{"call", "done"} {
+		if code, out, _ := runCLI(t, env, "queue", verb, "001", "--date", "2026-11-25", "--data-dir", dir); code != 0 {
+			t.Fatalf("queue %s: %d %s", verb, code, out)
+		}
+	}
+	if code, _, _ := runCLI(t, env, "queue", "cancel", "999", "--date", "2026-11-25", "--data-dir", dir); code != 1 {
+		t.Fatalf("cancelling an unknown number: exit %d", code)
+	}
+	code, out, _ = runCLI(t, env, "audit", "verify", "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, "audit log intact") {
+		t.Fatalf("audit verify: %d %s", code, out)
+	}
+	backup := filepath.Join(t.TempDir(), "b.db")
+	if code, out, _ := runCLI(t, env, "db", "backup", backup, "--data-dir", dir); code != 0 {
+		t.Fatalf("db backup: %d %s", code, out)
+	}
+	if code, out, _ := runCLI(t, env, "db", "purge", "--data-dir", dir); code != 0 || !strings.Contains(out, "purged") {
+		t.Fatalf("db purge: %d %s", code, out)
+	}
+	if out, err := exec.Command("sqlite3", filepath.Join(dir, "uketsuke.db"), "delete from audit where id = 3").CombinedOutput(); err != nil {
+		t.Fatalf("sqlite3: %v %s", err, out)
+	}
+	code, out, _ = runCLI(t, env, "audit", "verify", "--data-dir", dir)
+	if code != 1 || !strings.Contains(out, "TAMPERED") {
+		t.Fatalf("audit verify after a deletion: %d %s", code, out)
+	}
+}

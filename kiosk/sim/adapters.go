@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -179,4 +180,11 @@ type Audit struct{ Rows []kiosk.AuditEntry }
 func (a *Audit) Append(_ context.Context, e kiosk.AuditEntry) error {
 	a.Rows = append(a.Rows, e)
 	return nil
+}
+
+// teeAudit appends to two logs.
+type teeAudit struct{ a, b kiosk.AuditLog }
+
+func (t teeAudit) Append(ctx context.Context, e kiosk.AuditEntry) error {
+	return errors.Join(t.a.Append(ctx, e), t.b.Append(ctx, e))
 }

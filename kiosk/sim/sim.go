@@ -24,6 +24,8 @@ type Options struct {
 	Config   kiosk.Config
 	// Store receives the visits; nil uses an in-memory store.
 	Store kiosk.VisitStore
+	// Audit receives the audit rows as well (nil: kept in memory only).
+	Audit kiosk.AuditLog
 }
 
 // Row is one simulated patient's visit.
@@ -67,9 +69,13 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		store = NewStore(opts.Prefix)
 	}
 	m := kiosk.NewMachine(opts.Config)
+	var log kiosk.AuditLog = audit
+	if opts.Audit != nil {
+		log = teeAudit{audit, opts.Audit}
+	}
 	r := kiosk.NewRunner(m, kiosk.Ports{
 		Card: card, Face: &Face{card: card}, Eligibility: &Eligibility{card: card},
-		Store: store, Audit: audit, Clock: clock,
+		Store: store, Audit: log, Clock: clock,
 	}, nil)
 	rng := rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15))
 	var res Result

@@ -1,0 +1,173 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/uketsuke/uketsuke/kiosk"
+	"github.com/uketsuke/uketsuke/kiosk/wareki"
+)
+
+// Visit statuses.
+const (
+	StatusWaiting   = "waiting"
+	StatusCalled    = "called"
+	StatusDone      = "done"
+	StatusCancelled = "cancelled"
+	StatusPending   = "eligibility-pending"
+)
+
+var _ kiosk.VisitStore = (*Store)(nil)
+
+// Register stores a visit durably with its 受付番号, its outbox row and its
+// audit row, in one transaction; it returns only after the commit.
+func (s *Store) Register(ctx context.Context, v kiosk.Visit) (kiosk.Ticket, error) {
+	if v.CreatedAt.IsZero() {
+		v.CreatedAt = s.o.Clock.Now()
+	}
+	id := newID()
+	day := wareki.Today(v.CreatedAt).String()
+	status := StatusWaiting
+	if v.Pending != nil {
+		status = StatusPending
+	}
+	consent, _ := json.Marshal(v.Consent)
+	var elig, pending []byte
+	if v.Eligibility != nil {
+		elig, _ = json.Marshal(v.Eligibility)
+	}
+	if v.Pending != nil {
+		pending, _ = json.Marshal(v.Pending)
+	}
+	actor := "patient"
+	if v.Staff != "" {
+		actor = string(v.Staff)
+	}
+	var t kiosk.Ticket
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var seq int
+		err := tx.QueryRowContext(ctx, `insert into day_counters (business_day, kiosk_id, last) values (?, ?, 1)
+			on conflict (business_day, kiosk_id) do update set last = last + 1 returning last`, day, s.o.KioskID).Scan(&seq)
+		if err != nil {
+			return wrapDB("next 受付番号", err)
+		}
+		number := fmt.Sprintf("%s%03d", s.o.Prefix, seq)
+		_, err = tx.ExecContext(ctx, `insert into visits (id, created_at, business_day, kiosk_id, number, seq, status,
+			path, auth, consent, eligibility, pending_query, name_check, cert_notice, staff)
+			values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, stamp(v.CreatedAt), day, s.o.KioskID, number, seq, status, v.Path.String(), v.Auth.String(),
+			string(consent), nullable(elig), nullable(pending), v.NameCheck, v.CertNotice.String(), string(v.Staff))
+		if err != nil {
+			return wrapDB("insert visit", err)
+		}
+		if err := s.enqueueTx(ctx, tx, id, "created"); err != nil {
+			return err
+		}
+		if err := s.appendTx(ctx, tx, kiosk.AuditEntry{Actor: actor, Action: "visit.created", Outcome: status, VisitID: id}); err != nil {
+			return err
+		}
+		var ahead int
+		err = tx.QueryRowContext(ctx, `select count(*) from visits where business_day = ? and kiosk_id = ? and seq < ?
+			and status in ('waiting', 'called', 'eligibility-pending')`, day, s.o.KioskID, seq).Scan(&ahead)
+		if err != nil {
+			return wrapDB("count waiting", err)
+		}
+		t = kiosk.Ticket{VisitID: id, Number: number, Waiting: ahead}
+		return nil
+	})
+	if err != nil {
+		return kiosk.Ticket{}, fmt.Errorf("register visit: %w", err)
+	}
+	return t, nil
+}
+
+func nullable(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return string(b)
+}
+
+// VisitRow is a visit as the queue shows it.
+type VisitRow struct {
+	ID          string                   `json:"id"`
+	CreatedAt   string                   `json:"created_at"`
+	BusinessDay string                   `json:"business_day"`
+	KioskID     string                   `json:"kiosk_id"`
+	Number      string                   `json:"number"`
+	Status      string                   `json:"status"`
+	Path        string                   `json:"path"`
+	Auth        string                   `json:"auth"`
+	NameCheck   bool                     `json:"name_check"`
+	CertNotice  string                   `json:"cert_notice"`
+	Eligibility *kiosk.EligibilityResult `json:"eligibility,omitempty"`
+	Purged      bool                     `json:"purged"`
+}
+
+// List returns the visits of a business day (YYYY-MM-DD), in order.
+func (s *Store) List(ctx context.Context, day string) ([]VisitRow, error) {
+	rows, err := s.db.QueryContext(ctx, `select id, created_at, business_day, kiosk_id, number, status, path, auth,
+		name_check, cert_notice, eligibility, purged_at is not null from visits where business_day = ? order by kiosk_id, seq`, day)
+	if err != nil {
+		return nil, wrapDB("list visits", err)
+	}
+	defer rows.Close()
+	var out []VisitRow
+	for rows.Next() {
+		var r VisitRow
+		var elig sql.NullString
+		if err := rows.Scan(&r.ID, &r.CreatedAt, &r.BusinessDay, &r.KioskID, &r.Number, &r.Status, &r.Path, &r.Auth,
+			&r.NameCheck, &r.CertNotice, &elig, &r.Purged); err != nil {
+			return nil, wrapDB("list visits", err)
+		}
+		if elig.Valid {
+			r.Eligibility = &kiosk.EligibilityResult{}
+			if err := json.Unmarshal([]byte(elig.String), r.Eligibility); err != nil {
+				return nil, fmt.Errorf("visit %s: eligibility: %w", r.ID, err)
+			}
+		}
+		out = append(out, r)
+	}
+	return out, wrapDB("list visits", rows.Err())
+}
+
+// SetStatus changes the status of the visit with number on day (of this
+// kiosk), audited as actor. Cancelling also queues a "cancelled" event.
+func (s *Store) SetStatus(ctx context.Context, day, number, status, actor string) error {
+	switch status {
+	case StatusCalled, StatusDone, StatusCancelled, StatusWaiting:
+	default:
+		return fmt.Errorf("set status: %q is not a status staff can set", status)
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var id, old string
+		err := tx.QueryRowContext(ctx, `select id, status from visits where business_day = ? and kiosk_id = ? and number = ?`,
+			day, s.o.KioskID, number).Scan(&id, &old)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("visit %s on %s: %w", number, day, ErrNotFound)
+		}
+		if err != nil {
+			return wrapDB("find visit", err)
+		}
+		if _, err := tx.ExecContext(ctx, `update visits set status = ? where id = ?`, status, id); err != nil {
+			return wrapDB("set status", err)
+		}
+		if status == StatusCancelled && old != StatusCancelled {
+			if err := s.enqueueTx(ctx, tx, id, "cancelled"); err != nil {
+				return err
+			}
+		}
+		return s.appendTx(ctx, tx, kiosk.AuditEntry{Actor: actor, Action: "visit.status", Outcome: old + "->" + status, VisitID: id})
+	})
+}
+
+// enqueueTx adds an outbox row for a visit event; the key makes a repeat a no-op.
+func (s *Store) enqueueTx(ctx context.Context, tx *sql.Tx, visitID, event string) error {
+	now := stamp(s.o.Clock.Now())
+	_, err := tx.ExecContext(ctx, `insert into outbox (key, visit_id, event, created_at, next_attempt) values (?, ?, ?, ?, ?)
+		on conflict (key) do nothing`, visitID+":"+event, visitID, event, now, now)
+	return wrapDB("enqueue "+event, err)
+}
