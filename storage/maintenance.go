@@ -68,3 +68,21 @@ func (s *Store) MarkSynced(ctx context.Context, key string, at time.Time) error 
 	_, err := s.db.ExecContext(ctx, `update outbox set done_at = ? where key = ?`, stamp(at), key)
 	return wrapDB("mark synced", err)
 }
+
+// RunRetention purges once at start and then at every tick (the kiosk
+// passes a daily ticker) until ctx ends. Failures are logged and retried
+// at the next tick: retention never stops reception.
+func (s *Store) RunRetention(ctx context.Context, days int, tick <-chan time.Time) {
+	for {
+		if n, err := s.Purge(ctx, days); err != nil {
+			s.o.Log.Error("retention purge failed", "err", err)
+		} else if n > 0 {
+			s.o.Log.Info("retention purge", "visits", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick:
+		}
+	}
+}

@@ -273,3 +273,23 @@ func TestAuditTamperingWithTheSQLiteTool(t *testing.T) {
 		}
 	}
 }
+
+func TestRunRetentionPurgesAtEachTick(t *testing.T) {
+	c := &clock{t: time.Date(2026, 1, 10, 9, 0, 0, 0, jst)}
+	s, _ := openTest(t, Options{Clock: c})
+	ctx, cancel := context.WithCancel(context.Background())
+	v, _ := s.Register(ctx, visit(c.Now()))
+	s.MarkSynced(ctx, v.VisitID+":created", c.Now())
+	tick := make(chan time.Time)
+	done := make(chan struct{})
+	go func() { s.RunRetention(ctx, 30, tick); close(done) }()
+	c.set(c.Now().AddDate(0, 0, 31))
+	tick <- c.Now() // the day's run
+	tick <- c.Now() // and the next: the first has finished by now
+	cancel()
+	<-done
+	rows, _ := s.List(context.Background(), "2026-01-10")
+	if len(rows) != 1 || !rows[0].Purged {
+		t.Fatalf("not purged by the daily run: %+v", rows)
+	}
+}
