@@ -63,7 +63,8 @@ type command struct {
 func commands() []*command {
 	return []*command{
 		newRunCommand(), newSimulateCommand(), newValidateCommand(), newCardCommand(), newCardsimCommand(),
-		newFaceCommand(), newQueueCommand(), newAuditCommand(), newDBCommand(), newVersionCommand(),
+		newFaceCommand(), newQueueCommand(), newAuditCommand(), newDBCommand(), newEligibilityCommand(),
+		newVersionCommand(),
 	}
 }
 

@@ -259,3 +259,34 @@ func TestQueueAuditAndDBCommands(t *testing.T) {
 		t.Fatalf("audit verify after a deletion: %d %s", code, out)
 	}
 }
+
+func TestEligibilityParseCommand(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "OQSsiquc01res_1.xml")
+	os.WriteFile(good, []byte(`<?xml version="1.0" encoding="UTF-8"?>
+<XmlMsg><MessageHeader><SegmentOfResult>1</SegmentOfResult></MessageHeader>
+<MessageBody><ProcessingResultStatus>1</ProcessingResultStatus><QualificationValidity>1</QualificationValidity>
+<ResultList><ResultOfQualificationConfirmation><InsurerNumber>01234567</InsurerNumber><Name>髙橋　一郎</Name>
+<InsuredPartialContributionRatio>030</InsuredPartialContributionRatio></ResultOfQualificationConfirmation></ResultList>
+</MessageBody></XmlMsg>`), 0o600)
+	env := envOf("HOME", t.TempDir())
+	code, out, _ := runCLI(t, env, "eligibility", "parse", good, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	for _, key := range []string{`"segment_of_result": "1"`, `"validity": "1"`, `"insurer_number": "01234567"`,
+		`"partial_contribution_ratio": "030"`, `"name_chars"`, `"error_code"`, `"processing_result_status"`, `"results"`} {
+		if !strings.Contains(out, key) {
+			t.Errorf("JSON lacks %s:\n%s", key, out)
+		}
+	}
+	code, out, _ = runCLI(t, env, "eligibility", "parse", good)
+	if code != 0 || !strings.Contains(out, "check the name by eye: 髙") {
+		t.Fatalf("text: %d\n%s", code, out)
+	}
+	bad := filepath.Join(dir, "bad.xml")
+	os.WriteFile(bad, []byte("<XmlMsg><MessageHeader>"), 0o600)
+	if code, out, _ := runCLI(t, env, "eligibility", "parse", bad); code != 2 || !strings.Contains(out, "malformed") {
+		t.Fatalf("malformed file: exit %d\n%s", code, out)
+	}
+}

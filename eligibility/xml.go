@@ -1,0 +1,106 @@
+// Package eligibility speaks オンライン資格確認 through the clinic's 資格確認端末:
+// the shared-folder XML interface (req/ → res/, face/), its parsing and
+// building (shared/docs/domain.md §3), and the kiosk's eligibility port.
+// Every value is kept as the string received: leading zeros matter.
+package eligibility
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/transform"
+)
+
+// Response is an OQSsiquc01res (or face/ result) file.
+type Response struct {
+	XMLName xml.Name       `xml:"XmlMsg"`
+	Header  ResponseHeader `xml:"MessageHeader"`
+	Body    ResponseBody   `xml:"MessageBody"`
+}
+
+// ResponseHeader is the MessageHeader of a response.
+type ResponseHeader struct {
+	ProcessExecutionTime          string `xml:"ProcessExecutionTime" json:"process_execution_time,omitempty"`
+	QualificationConfirmationDate string `xml:"QualificationConfirmationDate" json:"qualification_confirmation_date,omitempty"`
+	MedicalInstitutionCode        string `xml:"MedicalInstitutionCode" json:"medical_institution_code,omitempty"`
+	ArbitraryFileIdentifier       string `xml:"ArbitraryFileIdentifier" json:"arbitrary_file_identifier,omitempty"`
+	ReferenceClassification       string `xml:"ReferenceClassification" json:"reference_classification,omitempty"` // 1 マイナンバーカード, 2 被保険者証情報
+	SegmentOfResult               string `xml:"SegmentOfResult" json:"segment_of_result"`                          // 1 正常, 2 処理中, 9 異常
+	ErrorCode                     string `xml:"ErrorCode" json:"error_code,omitempty"`
+	ErrorMessage                  string `xml:"ErrorMessage" json:"error_message,omitempty"`
+	CharacterCodeIdentifier       string `xml:"CharacterCodeIdentifier" json:"character_code_identifier,omitempty"` // 0 UTF-8, 1 Shift_JIS
+}
+
+// ResponseBody is the MessageBody of a response.
+type ResponseBody struct {
+	ProcessingResultStatus  string   `xml:"ProcessingResultStatus"` // 1 正常, 2 エラー
+	ProcessingResultCode    string   `xml:"ProcessingResultCode"`
+	ProcessingResultMessage string   `xml:"ProcessingResultMessage"`
+	QualificationValidity   string   `xml:"QualificationValidity"`
+	Results                 []Result `xml:"ResultList>ResultOfQualificationConfirmation"`
+}
+
+// Result is one ResultOfQualificationConfirmation.
+type Result struct {
+	InsuredCardClassification       string `xml:"InsuredCardClassification"`
+	InsurerNumber                   string `xml:"InsurerNumber"`
+	InsurerName                     string `xml:"InsurerName"`
+	InsuredCardSymbol               string `xml:"InsuredCardSymbol"`
+	InsuredIdentificationNumber     string `xml:"InsuredIdentificationNumber"`
+	InsuredBranchNumber             string `xml:"InsuredBranchNumber"`
+	PersonalFamilyClassification    string `xml:"PersonalFamilyClassification"`
+	Name                            string `xml:"Name"`
+	NameKana                        string `xml:"NameKana"`
+	Sex1                            string `xml:"Sex1"`
+	Birthdate                       string `xml:"Birthdate"`
+	QualificationDate               string `xml:"QualificationDate"`
+	DisqualificationDate            string `xml:"DisqualificationDate"`
+	InsuredCardValidDate            string `xml:"InsuredCardValidDate"`
+	InsuredCardExpirationDate       string `xml:"InsuredCardExpirationDate"`
+	InsuredPartialContributionRatio string `xml:"InsuredPartialContributionRatio"`
+	PreschoolClassification         string `xml:"PreschoolClassification"`
+	LimitConsFlg                    string `xml:"LimitApplicationCertificateRelatedConsFlg"`
+	LimitClassificationFlag         string `xml:"LimitApplicationCertificateRelatedInfo>LimitApplicationCertificateClassificationFlag"`
+	SpecificHealthCheckupsConsFlg   string `xml:"SpecificHealthCheckupsInfoConsFlg"`
+	PharmacistsInfoConsFlg          string `xml:"PharmacistsInfoConsFlg"`
+	DiagnosisInfoConsFlg            string `xml:"DiagnosisInfoConsFlg"`
+	OperationInfoConsFlg            string `xml:"OperationInfoConsFlg"`
+}
+
+// ErrMalformed is a response that is not the XML of the interface.
+var ErrMalformed = errors.New("malformed response")
+
+// Parse reads a response in either character code (the XML declaration
+// says which; Shift_JIS is the interface's default).
+func Parse(b []byte) (*Response, error) {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, fmt.Errorf("%w: empty file", ErrMalformed)
+	}
+	d := xml.NewDecoder(bytes.NewReader(b))
+	d.CharsetReader = charsetReader
+	var r Response
+	if err := d.Decode(&r); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	switch r.Header.SegmentOfResult {
+	case "1", "2", "9":
+	default:
+		return nil, fmt.Errorf("%w: SegmentOfResult %q", ErrMalformed, r.Header.SegmentOfResult)
+	}
+	return &r, nil
+}
+
+func charsetReader(label string, in io.Reader) (io.Reader, error) {
+	switch strings.ToLower(label) {
+	case "shift_jis", "shift-jis", "sjis", "windows-31j", "cp932", "ms932":
+		return transform.NewReader(in, japanese.ShiftJIS.NewDecoder()), nil
+	case "utf-8", "utf8":
+		return in, nil
+	}
+	return nil, fmt.Errorf("character code %q not supported", label)
+}
