@@ -78,10 +78,15 @@ func TestQualityGate(t *testing.T) {
 	}
 }
 
-// faceIn reads a dataset image and finds its central face.
-func faceIn(t *testing.T, e *Engine, rel string) (gocv.Mat, Face) {
+// faceIn reads a dataset image and finds its central face; the image is
+// closed at the end of the test.
+func faceIn(t testing.TB, e *Engine, rel string) (gocv.Mat, Face) {
 	t.Helper()
-	img := readFace(t, rel)
+	img := gocv.IMRead(filepath.Join(facesDir, rel), gocv.IMReadColor)
+	if img.Empty() {
+		t.Fatalf("cannot read %s", rel)
+	}
+	t.Cleanup(func() { img.Close() })
 	faces, err := e.Detect(img)
 	if err != nil {
 		t.Fatal(err)
@@ -143,16 +148,7 @@ func folderOfTB(t testing.TB, rels ...string) string {
 // cardPhotoOf makes the card-like chip photo of a dataset image.
 func cardPhotoOf(t testing.TB, e *Engine, rel string) []byte {
 	t.Helper()
-	img := gocv.IMRead(filepath.Join(facesDir, rel), gocv.IMReadColor)
-	defer img.Close()
-	faces, err := e.Detect(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, ok := central(faces, imgSize(img))
-	if !ok {
-		t.Fatalf("no face in %s", rel)
-	}
+	img, f := faceIn(t, e, rel)
 	photo, err := CardLike(img, f)
 	if err != nil {
 		t.Fatal(err)

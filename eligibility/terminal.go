@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/uketsuke/uketsuke/internal/atomicfile"
 	"github.com/uketsuke/uketsuke/kiosk"
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
 )
@@ -54,7 +55,8 @@ func (t *Terminal) Check(ctx context.Context, q kiosk.EligibilityQuery) (kiosk.E
 	if err != nil {
 		return kiosk.EligibilityResult{}, fmt.Errorf("資格確認 request: %w", err)
 	}
-	if err := writeAtomic(filepath.Join(t.Dir, "req"), "OQSsiquc01req_"+id+".xml", body); err != nil {
+	// Atomically: the terminal must never pick up a half-written request.
+	if err := atomicfile.WriteFile(filepath.Join(t.Dir, "req", "OQSsiquc01req_"+id+".xml"), body, 0o644); err != nil {
 		return kiosk.EligibilityResult{}, fmt.Errorf("資格確認端末 %s: %w: %w", t.Dir, kiosk.ErrEligibilityUnavailable, err)
 	}
 	res := filepath.Join(t.Dir, "res", "OQSsiquc01res_"+id+".xml")
@@ -113,26 +115,4 @@ func uniqueID(now time.Time) string {
 	b := make([]byte, 3)
 	_, _ = rand.Read(b)
 	return fmt.Sprintf("%s%03d%s", now.In(wareki.Tokyo).Format("20060102150405"), now.Nanosecond()/1e6, hex.EncodeToString(b))
-}
-
-// writeAtomic writes a file the terminal can never see half-written: a
-// hidden temporary file in the same folder, synced, then renamed.
-func writeAtomic(dir, name string, data []byte) error {
-	tmp, err := os.CreateTemp(dir, ".uketsuke-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), filepath.Join(dir, name))
 }

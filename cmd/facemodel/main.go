@@ -9,9 +9,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/uketsuke/uketsuke/camera/dlibconv"
+	"github.com/uketsuke/uketsuke/internal/atomicfile"
 )
 
 func main() {
@@ -37,24 +37,8 @@ func convert(manifest, out string) error {
 	if err != nil {
 		return err
 	}
-	// Write atomically: a half-written model must never be found.
-	tmp, err := os.CreateTemp(filepath.Dir(out), ".facemodel-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(model); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), out); err != nil {
+	// Atomically: a half-written model must never be found.
+	if err := atomicfile.WriteFile(out, model, 0o644); err != nil {
 		return err
 	}
 	fmt.Printf("wrote %s (%d bytes)\n", out, len(model))
