@@ -70,11 +70,18 @@ func (t *Terminal) Check(ctx context.Context, q kiosk.EligibilityQuery) (kiosk.E
 	return r.Kiosk()
 }
 
+// settle is how long an answer that does not parse must stay unchanged
+// before it is taken as malformed rather than still being written.
+const settle = time.Second
+
 // waitFor polls for the answer file and parses it. A file still being
-// written (a half that does not parse yet) is read again until it parses
-// or stops changing; one that stays malformed is an error.
+// written (a half that does not parse yet) is read again until it parses;
+// one that stays malformed for settle, or until the deadline, is an error
+// answer, not a missing one.
 func waitFor(ctx context.Context, path string, poll time.Duration) (*Response, error) {
 	var last []byte
+	var lastErr error
+	var since time.Time
 	tick := time.NewTicker(poll)
 	defer tick.Stop()
 	for {
@@ -84,13 +91,19 @@ func waitFor(ctx context.Context, path string, poll time.Duration) (*Response, e
 			if perr == nil {
 				return r, nil
 			}
-			if last != nil && bytes.Equal(b, last) {
+			if !bytes.Equal(b, last) {
+				last, since = b, time.Now()
+			}
+			lastErr = perr
+			if time.Since(since) >= settle {
 				return nil, fmt.Errorf("資格確認端末 answer %s: %w", filepath.Base(path), perr)
 			}
-			last = b
 		}
 		select {
 		case <-ctx.Done():
+			if lastErr != nil {
+				return nil, fmt.Errorf("資格確認端末 answer %s: %w", filepath.Base(path), lastErr)
+			}
 			return nil, fmt.Errorf("資格確認端末: no answer in time: %w: %w", kiosk.ErrEligibilityUnavailable, ctx.Err())
 		case <-tick.C:
 		}

@@ -25,51 +25,51 @@ type Response struct {
 
 // ResponseHeader is the MessageHeader of a response.
 type ResponseHeader struct {
-	ProcessExecutionTime          string `xml:"ProcessExecutionTime" json:"process_execution_time,omitempty"`
-	QualificationConfirmationDate string `xml:"QualificationConfirmationDate" json:"qualification_confirmation_date,omitempty"`
-	MedicalInstitutionCode        string `xml:"MedicalInstitutionCode" json:"medical_institution_code,omitempty"`
-	ArbitraryFileIdentifier       string `xml:"ArbitraryFileIdentifier" json:"arbitrary_file_identifier,omitempty"`
-	ReferenceClassification       string `xml:"ReferenceClassification" json:"reference_classification,omitempty"` // 1 マイナンバーカード, 2 被保険者証情報
-	SegmentOfResult               string `xml:"SegmentOfResult" json:"segment_of_result"`                          // 1 正常, 2 処理中, 9 異常
-	ErrorCode                     string `xml:"ErrorCode" json:"error_code,omitempty"`
-	ErrorMessage                  string `xml:"ErrorMessage" json:"error_message,omitempty"`
-	CharacterCodeIdentifier       string `xml:"CharacterCodeIdentifier" json:"character_code_identifier,omitempty"` // 0 UTF-8, 1 Shift_JIS
+	ProcessExecutionTime          string `xml:"ProcessExecutionTime,omitempty" json:"process_execution_time,omitempty"`
+	QualificationConfirmationDate string `xml:"QualificationConfirmationDate,omitempty" json:"qualification_confirmation_date,omitempty"`
+	MedicalInstitutionCode        string `xml:"MedicalInstitutionCode,omitempty" json:"medical_institution_code,omitempty"`
+	ArbitraryFileIdentifier       string `xml:"ArbitraryFileIdentifier,omitempty" json:"arbitrary_file_identifier,omitempty"`
+	ReferenceClassification       string `xml:"ReferenceClassification,omitempty" json:"reference_classification,omitempty"` // 1 マイナンバーカード, 2 被保険者証情報
+	SegmentOfResult               string `xml:"SegmentOfResult" json:"segment_of_result"`                                    // 1 正常, 2 処理中, 9 異常
+	ErrorCode                     string `xml:"ErrorCode,omitempty" json:"error_code,omitempty"`
+	ErrorMessage                  string `xml:"ErrorMessage,omitempty" json:"error_message,omitempty"`
+	CharacterCodeIdentifier       string `xml:"CharacterCodeIdentifier,omitempty" json:"character_code_identifier,omitempty"` // 0 UTF-8, 1 Shift_JIS
 }
 
 // ResponseBody is the MessageBody of a response.
 type ResponseBody struct {
-	ProcessingResultStatus  string   `xml:"ProcessingResultStatus"` // 1 正常, 2 エラー
-	ProcessingResultCode    string   `xml:"ProcessingResultCode"`
-	ProcessingResultMessage string   `xml:"ProcessingResultMessage"`
-	QualificationValidity   string   `xml:"QualificationValidity"`
-	Results                 []Result `xml:"ResultList>ResultOfQualificationConfirmation"`
+	ProcessingResultStatus  string   `xml:"ProcessingResultStatus,omitempty"` // 1 正常, 2 エラー
+	ProcessingResultCode    string   `xml:"ProcessingResultCode,omitempty"`
+	ProcessingResultMessage string   `xml:"ProcessingResultMessage,omitempty"`
+	QualificationValidity   string   `xml:"QualificationValidity,omitempty"`
+	Results                 []Result `xml:"ResultList>ResultOfQualificationConfirmation,omitempty"`
 }
 
 // Result is one ResultOfQualificationConfirmation.
 type Result struct {
-	InsuredCardClassification       string `xml:"InsuredCardClassification"`
-	InsurerNumber                   string `xml:"InsurerNumber"`
-	InsurerName                     string `xml:"InsurerName"`
-	InsuredCardSymbol               string `xml:"InsuredCardSymbol"`
-	InsuredIdentificationNumber     string `xml:"InsuredIdentificationNumber"`
-	InsuredBranchNumber             string `xml:"InsuredBranchNumber"`
-	PersonalFamilyClassification    string `xml:"PersonalFamilyClassification"`
-	Name                            string `xml:"Name"`
-	NameKana                        string `xml:"NameKana"`
+	InsuredCardClassification       string `xml:"InsuredCardClassification,omitempty"`
+	InsurerNumber                   string `xml:"InsurerNumber,omitempty"`
+	InsurerName                     string `xml:"InsurerName,omitempty"`
+	InsuredCardSymbol               string `xml:"InsuredCardSymbol,omitempty"`
+	InsuredIdentificationNumber     string `xml:"InsuredIdentificationNumber,omitempty"`
+	InsuredBranchNumber             string `xml:"InsuredBranchNumber,omitempty"`
+	PersonalFamilyClassification    string `xml:"PersonalFamilyClassification,omitempty"`
+	Name                            string `xml:"Name,omitempty"`
+	NameKana                        string `xml:"NameKana,omitempty"`
 	Sex1                            string `xml:"Sex1"`
-	Birthdate                       string `xml:"Birthdate"`
-	QualificationDate               string `xml:"QualificationDate"`
-	DisqualificationDate            string `xml:"DisqualificationDate"`
-	InsuredCardValidDate            string `xml:"InsuredCardValidDate"`
-	InsuredCardExpirationDate       string `xml:"InsuredCardExpirationDate"`
-	InsuredPartialContributionRatio string `xml:"InsuredPartialContributionRatio"`
-	PreschoolClassification         string `xml:"PreschoolClassification"`
-	LimitConsFlg                    string `xml:"LimitApplicationCertificateRelatedConsFlg"`
-	LimitClassificationFlag         string `xml:"LimitApplicationCertificateRelatedInfo>LimitApplicationCertificateClassificationFlag"`
-	SpecificHealthCheckupsConsFlg   string `xml:"SpecificHealthCheckupsInfoConsFlg"`
-	PharmacistsInfoConsFlg          string `xml:"PharmacistsInfoConsFlg"`
-	DiagnosisInfoConsFlg            string `xml:"DiagnosisInfoConsFlg"`
-	OperationInfoConsFlg            string `xml:"OperationInfoConsFlg"`
+	Birthdate                       string `xml:"Birthdate,omitempty"`
+	QualificationDate               string `xml:"QualificationDate,omitempty"`
+	DisqualificationDate            string `xml:"DisqualificationDate,omitempty"`
+	InsuredCardValidDate            string `xml:"InsuredCardValidDate,omitempty"`
+	InsuredCardExpirationDate       string `xml:"InsuredCardExpirationDate,omitempty"`
+	InsuredPartialContributionRatio string `xml:"InsuredPartialContributionRatio,omitempty"`
+	PreschoolClassification         string `xml:"PreschoolClassification,omitempty"`
+	LimitConsFlg                    string `xml:"LimitApplicationCertificateRelatedConsFlg,omitempty"`
+	LimitClassificationFlag         string `xml:"LimitApplicationCertificateRelatedInfo>LimitApplicationCertificateClassificationFlag,omitempty"`
+	SpecificHealthCheckupsConsFlg   string `xml:"SpecificHealthCheckupsInfoConsFlg,omitempty"`
+	PharmacistsInfoConsFlg          string `xml:"PharmacistsInfoConsFlg,omitempty"`
+	DiagnosisInfoConsFlg            string `xml:"DiagnosisInfoConsFlg,omitempty"`
+	OperationInfoConsFlg            string `xml:"OperationInfoConsFlg,omitempty"`
 }
 
 // ErrMalformed is a response that is not the XML of the interface.

@@ -63,7 +63,7 @@ type command struct {
 func commands() []*command {
 	return []*command{
 		newRunCommand(), newSimulateCommand(), newValidateCommand(), newCardCommand(), newCardsimCommand(),
-		newFaceCommand(), newQueueCommand(), newAuditCommand(), newDBCommand(), newEligibilityCommand(),
+		newFaceCommand(), newQueueCommand(), newAuditCommand(), newDBCommand(), newEligibilityCommand(), newOnshiSimCommand(),
 		newVersionCommand(),
 	}
 }
