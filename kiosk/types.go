@@ -56,9 +56,10 @@ const (
 	AuthFace                     // live face matched the chip photo
 	AuthPIN                      // 利用者証明用 PIN verified and the card signed a challenge
 	AuthVisual                   // staff compared the card photo by eye (目視確認)
+	AuthReader                   // a certified face-authentication reader did it (face or PIN)
 )
 
-var authNames = map[AuthMethod]string{AuthNone: "none", AuthFace: "face", AuthPIN: "pin", AuthVisual: "visual"}
+var authNames = map[AuthMethod]string{AuthNone: "none", AuthFace: "face", AuthPIN: "pin", AuthVisual: "visual", AuthReader: "certified-reader"}
 
 func (a AuthMethod) String() string { return enumString(authNames, a) }
 
@@ -169,6 +170,9 @@ type Visit struct {
 	NameCheck   bool               // name characters need staff confirmation (●)
 	CertNotice  CertStatus         // 電子証明書 expiry state on the card path
 	CreatedAt   time.Time
+	// SourceKey, when set, names where the visit came from (a certified
+	// reader's result file); a second registration with it is a no-op.
+	SourceKey string
 }
 
 // Ticket is the reception number handed to the patient.

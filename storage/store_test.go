@@ -293,3 +293,25 @@ func TestRunRetentionPurgesAtEachTick(t *testing.T) {
 		t.Fatalf("not purged by the daily run: %+v", rows)
 	}
 }
+
+func TestSourceKeyRegistersOnce(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	ctx := context.Background()
+	v := visit(time.Date(2026, 11, 25, 10, 0, 0, 0, jst))
+	v.SourceKey = "face:OQSsiquc01res_face_1.xml"
+	a, err := s.Register(ctx, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Register(ctx, v)
+	if err != nil || b.VisitID != a.VisitID || b.Number != a.Number {
+		t.Fatalf("second registration: %+v, %v (first %+v)", b, err, a)
+	}
+	if rows, _ := s.List(ctx, "2026-11-25"); len(rows) != 1 {
+		t.Fatalf("%d visits", len(rows))
+	}
+	v.SourceKey = ""
+	if c, _ := s.Register(ctx, v); c.Number != "002" {
+		t.Fatalf("a visit without a source key: %+v", c)
+	}
+}

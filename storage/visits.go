@@ -48,6 +48,18 @@ func (s *Store) Register(ctx context.Context, v kiosk.Visit) (kiosk.Ticket, erro
 	}
 	var t kiosk.Ticket
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if v.SourceKey != "" { // already registered from this source: same ticket
+			var id, number, day string
+			var seq int
+			err := tx.QueryRowContext(ctx, `select id, number, business_day, seq from visits where source_key = ?`, v.SourceKey).Scan(&id, &number, &day, &seq)
+			if err == nil {
+				t = kiosk.Ticket{VisitID: id, Number: number}
+				return nil
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return wrapDB("find source", err)
+			}
+		}
 		var seq int
 		err := tx.QueryRowContext(ctx, `insert into day_counters (business_day, kiosk_id, last) values (?, ?, 1)
 			on conflict (business_day, kiosk_id) do update set last = last + 1 returning last`, day, s.o.KioskID).Scan(&seq)
@@ -56,10 +68,11 @@ func (s *Store) Register(ctx context.Context, v kiosk.Visit) (kiosk.Ticket, erro
 		}
 		number := fmt.Sprintf("%s%03d", s.o.Prefix, seq)
 		_, err = tx.ExecContext(ctx, `insert into visits (id, created_at, business_day, kiosk_id, number, seq, status,
-			path, auth, consent, eligibility, pending_query, name_check, cert_notice, staff)
-			values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			path, auth, consent, eligibility, pending_query, name_check, cert_notice, staff, source_key)
+			values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, stamp(v.CreatedAt), day, s.o.KioskID, number, seq, status, v.Path.String(), v.Auth.String(),
-			string(consent), nullable(elig), nullable(pending), v.NameCheck, v.CertNotice.String(), string(v.Staff))
+			string(consent), nullable(elig), nullable(pending), v.NameCheck, v.CertNotice.String(), string(v.Staff),
+			nullString(v.SourceKey))
 		if err != nil {
 			return wrapDB("insert visit", err)
 		}
@@ -82,6 +95,13 @@ func (s *Store) Register(ctx context.Context, v kiosk.Visit) (kiosk.Ticket, erro
 		return kiosk.Ticket{}, fmt.Errorf("register visit: %w", err)
 	}
 	return t, nil
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 func nullable(b []byte) any {
