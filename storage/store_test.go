@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/uketsuke/uketsuke/kiosk"
+	"github.com/uketsuke/uketsuke/kiosk/insurance"
 )
 
 type clock struct {
@@ -314,4 +315,55 @@ func TestSourceKeyRegistersOnce(t *testing.T) {
 	if c, _ := s.Register(ctx, v); c.Number != "002" {
 		t.Fatalf("a visit without a source key: %+v", c)
 	}
+}
+
+// flakyChecker is down until up is set.
+type flakyChecker struct {
+	up bool
+}
+
+func (f *flakyChecker) Check(_ context.Context, q kiosk.EligibilityQuery) (kiosk.EligibilityResult, error) {
+	if !f.up {
+		return kiosk.EligibilityResult{}, fmt.Errorf("terminal: %w", kiosk.ErrEligibilityUnavailable)
+	}
+	return kiosk.EligibilityResult{Validity: kiosk.ValidityValid, Card: q.ByNumbers.Card, Name: "再確認　太郎"}, nil
+}
+
+func TestPendingVisitsAreRecheckedWhenTheTerminalIsBack(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	ctx := context.Background()
+	v := visit(time.Date(2026, 11, 25, 10, 0, 0, 0, jst))
+	v.Eligibility = nil
+	v.Pending = &kiosk.EligibilityQuery{ByNumbers: &kiosk.NumbersQuery{Card: insuranceCard()}}
+	tk, _ := s.Register(ctx, v)
+	if p, _ := s.Pending(ctx); len(p) != 1 || p[0].Number != tk.Number || p[0].Query.ByNumbers.Card.Number != "0987654" {
+		t.Fatalf("pending list %+v", p)
+	}
+	checker := &flakyChecker{}
+	if n, err := s.Recheck(ctx, checker); n != 0 || err != nil {
+		t.Fatalf("re-check while down: %d, %v", n, err)
+	}
+	checker.up = true
+	if n, err := s.Recheck(ctx, checker); n != 1 || err != nil {
+		t.Fatalf("re-check when back: %d, %v", n, err)
+	}
+	rows, _ := s.List(ctx, "2026-11-25")
+	if rows[0].Status != StatusWaiting || rows[0].Eligibility == nil || rows[0].Eligibility.Name != "再確認　太郎" {
+		t.Fatalf("after re-check: %+v", rows[0])
+	}
+	if p, _ := s.Pending(ctx); len(p) != 0 {
+		t.Fatal("still pending")
+	}
+	var n int
+	s.db.QueryRow(`select count(*) from outbox where key = ?`, tk.VisitID+":corrected").Scan(&n)
+	if n != 1 {
+		t.Fatal("no corrected event for the clinic system")
+	}
+	if _, err := s.VerifyAudit(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func insuranceCard() insurance.Card {
+	return insurance.Card{Insurer: "01130012", Symbol: "1234", Number: "0987654", Branch: "01"}
 }

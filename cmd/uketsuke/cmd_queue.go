@@ -15,7 +15,7 @@ import (
 func newQueueCommand() *command {
 	return &command{
 		name:    "queue",
-		args:    "list [--date YYYY-MM-DD] [--json] | call|done|cancel NUMBER [--date D] [--staff ID]",
+		args:    "list [--date YYYY-MM-DD] [--json] | pending | call|done|cancel NUMBER [--date D] [--staff ID]",
 		summary: "the day's reception queue: list it, or call, finish or cancel a visit",
 		run:     runQueue,
 	}
@@ -51,7 +51,7 @@ func runQueue(ctx context.Context, g *globals, args []string) error {
 		day = d.String()
 	}
 	if len(args) == 0 {
-		return usageError{"want list, call, done or cancel"}
+		return usageError{"want list, pending, call, done or cancel"}
 	}
 	s, err := openStore(g)
 	if err != nil {
@@ -81,6 +81,16 @@ func runQueue(ctx context.Context, g *globals, args []string) error {
 		}
 		tw.Flush()
 		fmt.Fprintf(g.stdout, "%d visits on %s\n", len(rows), day)
+		return nil
+	case "pending":
+		pending, err := s.Pending(ctx)
+		if err != nil {
+			return err
+		}
+		for _, p := range pending {
+			fmt.Fprintf(g.stdout, "%s %s  eligibility not yet confirmed (re-checked automatically when the terminal answers)\n", p.Day, p.Number)
+		}
+		fmt.Fprintf(g.stdout, "%d visits waiting for an eligibility answer\n", len(pending))
 		return nil
 	case "call", "done", "cancel":
 		if len(args) != 2 {
