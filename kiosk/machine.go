@@ -479,7 +479,10 @@ func (m *Machine) checkEligibility() {
 	q := EligibilityQuery{Consent: c}
 	if m.s.form != nil {
 		q.ByNumbers = &NumbersQuery{Card: m.s.form.Card, Birth: m.s.form.Birth, LimitConsent: c.Limit}
-	} else {
+	}
+	if m.s.card != nil && m.s.auth != AuthNone {
+		// The card identity travels with typed numbers too, so that a
+		// returning patient's card can be re-confirmed next time.
 		card := *m.s.card
 		q.ByCard = &card
 	}

@@ -31,6 +31,9 @@ func (s *Store) Purge(ctx context.Context, days int) (int64, error) {
 		return 0, wrapDB("purge", err)
 	}
 	n, _ := res.RowsAffected()
+	if _, err := s.db.ExecContext(ctx, `delete from known_cards where updated_at < ?`, stamp(now.AddDate(0, 0, -KnownCardDays))); err != nil {
+		return n, wrapDB("purge known cards", err)
+	}
 	if n > 0 {
 		if err := s.Append(ctx, auditEntry("system", "retention.purge", fmt.Sprintf("%d visits", n))); err != nil {
 			return n, err

@@ -367,3 +367,24 @@ func TestPendingVisitsAreRecheckedWhenTheTerminalIsBack(t *testing.T) {
 func insuranceCard() insurance.Card {
 	return insurance.Card{Insurer: "01130012", Symbol: "1234", Number: "0987654", Branch: "01"}
 }
+
+func TestKnownCardsAreKeyedByASaltedHash(t *testing.T) {
+	s, path := openTest(t, Options{})
+	ctx := context.Background()
+	q := kiosk.NumbersQuery{Card: insuranceCard()}
+	if _, ok, _ := s.LastNumbers(ctx, "SERIAL-1234"); ok {
+		t.Fatal("an unknown card was known")
+	}
+	if err := s.Remember(ctx, "SERIAL-1234", q); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := s.LastNumbers(ctx, "SERIAL-1234")
+	if err != nil || !ok || got.Card != q.Card {
+		t.Fatalf("last numbers %+v %v %v", got, ok, err)
+	}
+	s.Close()
+	out, _ := exec.Command("sqlite3", path, "select card_key from known_cards").CombinedOutput()
+	if strings.Contains(string(out), "SERIAL") || len(strings.TrimSpace(string(out))) != 64 {
+		t.Fatalf("card key %q", out)
+	}
+}

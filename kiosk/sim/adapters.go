@@ -135,7 +135,7 @@ func (e *Eligibility) Check(_ context.Context, q kiosk.EligibilityQuery) (kiosk.
 	switch {
 	case p.TerminalDown:
 		return kiosk.EligibilityResult{}, fmt.Errorf("資格確認端末: %w", kiosk.ErrEligibilityUnavailable)
-	case q.ByCard != nil && !p.KnownNumbers:
+	case q.ByNumbers == nil && q.ByCard != nil && !p.KnownNumbers:
 		return kiosk.EligibilityResult{}, fmt.Errorf("card %s: %w", q.ByCard.CertSerial, kiosk.ErrNeedsNumbers)
 	}
 	return kiosk.EligibilityResult{
