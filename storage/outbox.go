@@ -1,0 +1,120 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/uketsuke/uketsuke/kiosk"
+)
+
+// Event is one outbox row to hand to the clinic system, with what the
+// adapter needs of its visit.
+type Event struct {
+	Key      string // idempotency key: visit id + ":" + event
+	VisitID  string
+	Event    string // created, cancelled, corrected
+	Attempts int
+	Visit    VisitRow
+}
+
+// MaxAttempts is how many failed attempts park an event for staff.
+const MaxAttempts = 8
+
+// Due returns up to limit events that are not done, not parked, and due
+// at now, oldest first.
+func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]Event, error) {
+	rows, err := s.db.QueryContext(ctx, `select o.key, o.visit_id, o.event, o.attempts,
+		v.id, v.created_at, v.business_day, v.kiosk_id, v.number, v.status, v.path, v.auth, v.name_check, v.cert_notice, v.eligibility
+		from outbox o join visits v on v.id = o.visit_id
+		where o.done_at is null and o.parked_at is null and o.next_attempt <= ?
+		order by o.created_at, o.key limit ?`, stamp(now), limit)
+	if err != nil {
+		return nil, wrapDB("due events", err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var elig sql.NullString
+		v := &e.Visit
+		if err := rows.Scan(&e.Key, &e.VisitID, &e.Event, &e.Attempts, &v.ID, &v.CreatedAt, &v.BusinessDay, &v.KioskID,
+			&v.Number, &v.Status, &v.Path, &v.Auth, &v.NameCheck, &v.CertNotice, &elig); err != nil {
+			return nil, wrapDB("due events", err)
+		}
+		if elig.Valid {
+			v.Eligibility = &kiosk.EligibilityResult{}
+			if err := json.Unmarshal([]byte(elig.String), v.Eligibility); err != nil {
+				return nil, fmt.Errorf("event %s: %w", e.Key, err)
+			}
+		}
+		out = append(out, e)
+	}
+	return out, wrapDB("due events", rows.Err())
+}
+
+// Failed records a failed attempt: the event is retried after an
+// exponential backoff with jitter (30 s × 2^attempts, at most 6 h), and
+// parked for staff with the reason after MaxAttempts.
+func (s *Store) Failed(ctx context.Context, key string, reason string) (parked bool, err error) {
+	now := s.o.Clock.Now()
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var attempts int
+		if err := tx.QueryRowContext(ctx, `select attempts from outbox where key = ?`, key).Scan(&attempts); err != nil {
+			return wrapDB("failed event", err)
+		}
+		attempts++
+		backoff := min(30*time.Second<<min(attempts-1, 20), 6*time.Hour)
+		backoff += time.Duration(rand.Int64N(int64(backoff)/4 + 1)) // jitter: spread the retries of many events
+		var park any
+		if attempts >= MaxAttempts {
+			park, parked = stamp(now), true
+		}
+		_, err := tx.ExecContext(ctx, `update outbox set attempts = ?, last_error = ?, next_attempt = ?, parked_at = ? where key = ?`,
+			attempts, reason, stamp(now.Add(backoff)), park, key)
+		if err != nil {
+			return wrapDB("failed event", err)
+		}
+		if parked {
+			return s.appendTx(ctx, tx, kiosk.AuditEntry{Actor: "system", Action: "sync.parked", Outcome: fmt.Sprintf("%d attempts", attempts), VisitID: key})
+		}
+		return nil
+	})
+	return parked, err
+}
+
+// Parked lists the events waiting for staff, with the last reason.
+func (s *Store) Parked(ctx context.Context) (map[string]string, error) {
+	rows, err := s.db.QueryContext(ctx, `select key, last_error from outbox where parked_at is not null and done_at is null`)
+	if err != nil {
+		return nil, wrapDB("parked events", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var k, r string
+		if err := rows.Scan(&k, &r); err != nil {
+			return nil, wrapDB("parked events", err)
+		}
+		out[k] = r
+	}
+	return out, wrapDB("parked events", rows.Err())
+}
+
+// Unpark puts a parked event back in line (staff fixed the cause).
+func (s *Store) Unpark(ctx context.Context, key, staff string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `update outbox set parked_at = null, attempts = 0, next_attempt = ? where key = ? and parked_at is not null`,
+			stamp(s.o.Clock.Now()), key)
+		if err != nil {
+			return wrapDB("unpark", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("unpark %s: %w", key, ErrNotFound)
+		}
+		return s.appendTx(ctx, tx, kiosk.AuditEntry{Actor: staff, Action: "sync.unparked", Outcome: "ok", VisitID: key})
+	})
+}
