@@ -46,8 +46,8 @@ set +e
 go test -count=1 -v ./... 2>&1 | tee -a "$log" | grep -E '^(ok|FAIL)\s|--- FAIL|^panic:|^\s+\S+_test\.go:[0-9]+:' 
 status=${PIPESTATUS[0]}
 
-step "go test -race (kiosk: the runner's goroutines)"
-go test -count=1 -race -v ./kiosk/... 2>&1 | tee -a "$log" | grep -E '^(ok|FAIL|panic:|WARNING: DATA RACE)|--- FAIL'
+step "go test -race (kiosk's runner, the store under concurrent check-ins, eligibility)"
+go test -count=1 -race -v ./kiosk/... ./eligibility/ ./storage/ 2>&1 | tee -a "$log" | grep -E '^(ok|FAIL|panic:|WARNING: DATA RACE)|--- FAIL'
 race=${PIPESTATUS[0]}
 set -e
 secs=$(( $(date +%s) - start ))
