@@ -1,0 +1,220 @@
+package clinic
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+)
+
+// ORCA is a client of the ORCA (日医標準レセプトソフト) API: xml2 bodies in
+// UTF-8 over HTTP with Basic authentication or a TLS client certificate
+// (shared/docs/orca-api.md §4.1). Work in progress: reception (acceptmodv2)
+// is done; patient search and registration come next.
+type ORCA struct {
+	BaseURL string // e.g. http://orca.local:8000
+	User    string
+	// Password is read from a file named in the config; never stored.
+	Password string
+	HTTP     *http.Client
+}
+
+// ORCAConfig is the [sync.orca] part of the configuration.
+type ORCAConfig struct {
+	URL          string `toml:"url"`
+	User         string `toml:"user"`
+	PasswordFile string `toml:"password_file"`
+	ClientCert   string `toml:"client_cert"`
+	ClientKey    string `toml:"client_key"`
+	CA           string `toml:"ca"`
+	Timeout      string `toml:"timeout"`
+}
+
+// NewORCA builds a client from the configuration, reading the secrets from
+// their files.
+func NewORCA(c ORCAConfig) (*ORCA, error) {
+	o := &ORCA{BaseURL: strings.TrimRight(c.URL, "/"), User: c.User}
+	if c.PasswordFile != "" {
+		b, err := os.ReadFile(c.PasswordFile)
+		if err != nil {
+			return nil, fmt.Errorf("ORCA password file: %w", err)
+		}
+		o.Password = strings.TrimSpace(string(b))
+	}
+	timeout := 30 * time.Second
+	if c.Timeout != "" {
+		d, err := time.ParseDuration(c.Timeout)
+		if err != nil {
+			return nil, fmt.Errorf("ORCA timeout: %w", err)
+		}
+		timeout = d
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if c.ClientCert != "" || c.CA != "" {
+		cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+		if c.ClientCert != "" {
+			cert, err := tls.LoadX509KeyPair(c.ClientCert, c.ClientKey)
+			if err != nil {
+				return nil, fmt.Errorf("ORCA client certificate: %w", err)
+			}
+			cfg.Certificates = []tls.Certificate{cert}
+		}
+		if c.CA != "" {
+			pem, err := os.ReadFile(c.CA)
+			if err != nil {
+				return nil, fmt.Errorf("ORCA CA: %w", err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, errors.New("ORCA CA: no certificate in the file")
+			}
+			cfg.RootCAs = pool
+		}
+		tr.TLSClientConfig = cfg
+	}
+	o.HTTP = &http.Client{Timeout: timeout, Transport: tr}
+	return o, nil
+}
+
+// APIError is an answer whose Api_Result is not a success; the message is
+// ORCA's, kept for staff.
+type APIError struct {
+	Status  int    // HTTP status
+	Result  string // Api_Result
+	Message string // Api_Result_Message, or the HTTP body
+}
+
+func (e *APIError) Error() string {
+	if e.Result != "" {
+		return fmt.Sprintf("ORCA Api_Result %s: %s", e.Result, e.Message)
+	}
+	return fmt.Sprintf("ORCA HTTP %d: %s", e.Status, e.Message)
+}
+
+// ErrAmbiguous means the request may or may not have been applied (a
+// timeout or a connection lost after sending): check before re-sending.
+var ErrAmbiguous = errors.New("ORCA: outcome unknown")
+
+// success reports whether an Api_Result means success: 00 and K1–K3
+// (with warnings) for reception (orca-api.md §4.2).
+func success(result string) bool {
+	switch result {
+	case "00", "K1", "K2", "K3":
+		return true
+	}
+	return false
+}
+
+// post sends an xml2 body and decodes the answer into out.
+func (o *ORCA) post(ctx context.Context, path string, body any, out any) error {
+	b, err := xml.Marshal(body)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, o.BaseURL+path, bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/xml; charset=UTF-8")
+	if o.User != "" {
+		req.SetBasicAuth(o.User, o.Password)
+	}
+	resp, err := o.HTTP.Do(req)
+	if err != nil {
+		// Sent or not? After a timeout or a reset we cannot know.
+		return fmt.Errorf("%s: %w: %w", path, ErrAmbiguous, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return fmt.Errorf("%s: %w: %w", path, ErrAmbiguous, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return &APIError{Status: resp.StatusCode, Message: strings.TrimSpace(string(data[:min(len(data), 300)]))}
+	}
+	if err := xml.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("%s: answer is not xml2: %w", path, err)
+	}
+	return nil
+}
+
+// Reception is one 受付 to register in ORCA.
+type Reception struct {
+	PatientID      string
+	Date, Time     string // YYYY-MM-DD, HH:MM:SS (Tokyo)
+	Department     string
+	Physician      string
+	Medical        string // 診療内容 code
+	InsuranceCombo string
+}
+
+type str struct {
+	Type  string `xml:"type,attr"`
+	Value string `xml:",chardata"`
+}
+
+func s(v string) str { return str{Type: "string", Value: v} }
+
+type acceptReq struct {
+	XMLName xml.Name `xml:"data"`
+	Req     struct {
+		Type            string `xml:"type,attr"`
+		RequestNumber   str    `xml:"Request_Number"`
+		PatientID       str    `xml:"Patient_ID"`
+		Date            str    `xml:"Acceptance_Date"`
+		Time            str    `xml:"Acceptance_Time"`
+		AcceptanceID    str    `xml:"Acceptance_Id"`
+		Department      str    `xml:"Department_Code"`
+		Physician       str    `xml:"Physician_Code"`
+		Medical         str    `xml:"Medical_Information"`
+		HealthInsurance struct {
+			Type  string `xml:"type,attr"`
+			Combo str    `xml:"Insurance_Combination_Number"`
+		} `xml:"HealthInsurance_Information"`
+	} `xml:"acceptreq"`
+}
+
+type acceptRes struct {
+	XMLName xml.Name `xml:"xmlio2"`
+	Res     struct {
+		Result       string `xml:"Api_Result"`
+		Message      string `xml:"Api_Result_Message"`
+		AcceptanceID string `xml:"Acceptance_Id"`
+	} `xml:"acceptres"`
+}
+
+func (o *ORCA) accept(ctx context.Context, number string, r Reception, acceptanceID string) (string, error) {
+	var req acceptReq
+	req.Req.Type, req.Req.HealthInsurance.Type = "record", "record"
+	req.Req.RequestNumber, req.Req.PatientID = s(number), s(r.PatientID)
+	req.Req.Date, req.Req.Time, req.Req.AcceptanceID = s(r.Date), s(r.Time), s(acceptanceID)
+	req.Req.Department, req.Req.Physician, req.Req.Medical = s(r.Department), s(r.Physician), s(r.Medical)
+	req.Req.HealthInsurance.Combo = s(r.InsuranceCombo)
+	var res acceptRes
+	if err := o.post(ctx, "/orca11/acceptmodv2", req, &res); err != nil {
+		return "", err
+	}
+	if !success(res.Res.Result) {
+		return "", &APIError{Status: http.StatusOK, Result: res.Res.Result, Message: res.Res.Message}
+	}
+	return res.Res.AcceptanceID, nil
+}
+
+// Accept registers a reception (Request_Number 01) and returns ORCA's Acceptance_Id.
+func (o *ORCA) Accept(ctx context.Context, r Reception) (string, error) {
+	return o.accept(ctx, "01", r, "")
+}
+
+// CancelAccept cancels a reception (Request_Number 02) by its Acceptance_Id.
+func (o *ORCA) CancelAccept(ctx context.Context, r Reception, acceptanceID string) error {
+	_, err := o.accept(ctx, "02", r, acceptanceID)
+	return err
+}
