@@ -91,8 +91,8 @@ func waitFor(ctx context.Context, path string, poll time.Duration) (*Response, e
 			if perr == nil {
 				return r, nil
 			}
-			if !bytes.Equal(b, last) {
-				last, since = b, time.Now()
+			if since.IsZero() || !bytes.Equal(b, last) {
+				last, since = b, time.Now() // first sight, or still being written
 			}
 			lastErr = perr
 			if time.Since(since) >= settle {

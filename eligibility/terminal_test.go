@@ -121,3 +121,18 @@ func TestTerminalFailures(t *testing.T) {
 		t.Errorf("card identity: %v", err)
 	}
 }
+
+// An answer file that is created empty and filled a moment later (a
+// non-atomic writer) is waited for, not taken as malformed.
+func TestTerminalAnswerCreatedEmptyFirst(t *testing.T) {
+	dir := terminalDir(t)
+	responder(t, dir, func(res string, _ []byte) {
+		os.WriteFile(res, nil, 0o600)
+		time.Sleep(50 * time.Millisecond)
+		os.WriteFile(res, encode(t, "UTF-8", "診療　太郎"), 0o600)
+	})
+	term := &Terminal{Dir: dir, Poll: 5 * time.Millisecond, Timeout: 5 * time.Second}
+	if r, err := term.Check(context.Background(), query); err != nil || r.Validity != kiosk.ValidityValid {
+		t.Fatalf("answer created empty first: %+v, %v", r, err)
+	}
+}
