@@ -14,9 +14,8 @@ var ErrNoFace = errors.New("no face found")
 
 // Engine detects, aligns and describes faces. Not safe for concurrent use.
 type Engine struct {
-	det         *Detector
-	rec         *Recognizer
-	lastUpscale float64 // how much describeCard enlarged a tiny photo first
+	det *Detector
+	rec *Recognizer
 }
 
 // NewEngine loads YuNet and the dlib ResNet from dir, checking both files.
@@ -130,22 +129,18 @@ const minCardSide = 240
 // describes its face, upscaling a small face before detecting it again. It
 // also returns the face's width in the photo as stored, for DescribeLive.
 func (e *Engine) DescribeCard(photo []byte) (Descriptor, int, error) {
-	d, w, err := e.describeCard(photo)
-	return d, int(float64(w) / e.lastUpscale), err
-}
-
-func (e *Engine) describeCard(photo []byte) (Descriptor, int, error) {
-	e.lastUpscale = 1
 	img, err := gocv.IMDecode(photo, gocv.IMReadColor)
 	if err != nil || img.Empty() {
 		img.Close()
 		return Descriptor{}, 0, fmt.Errorf("decode card photo: %w", errors.Join(err, ErrCorruptPhoto))
 	}
 	defer img.Close()
-	// YuNet needs some room: bring a tiny photo up to minCardSide first.
+	// YuNet needs some room: bring a tiny photo up to minCardSide first;
+	// pre is that factor, to report the face width as stored.
+	pre := 1.0
 	if side := min(img.Cols(), img.Rows()); side < minCardSide {
 		k := float64(minCardSide) / float64(side)
-		e.lastUpscale = k
+		pre = k
 		big := gocv.NewMat()
 		gocv.Resize(img, &big, image.Pt(int(float64(img.Cols())*k+0.5), int(float64(img.Rows())*k+0.5)), 0, 0, gocv.InterpolationCubic)
 		img.Close()
@@ -159,6 +154,7 @@ func (e *Engine) describeCard(photo []byte) (Descriptor, int, error) {
 	if !ok {
 		return Descriptor{}, 0, fmt.Errorf("card photo: %w", ErrNoFace)
 	}
+	stored := int(float64(f.Width()) / pre)
 	if w := f.Width(); w > 0 && w < cardFaceWidth {
 		k := float64(cardFaceWidth) / float64(w)
 		big := gocv.NewMat()
@@ -167,12 +163,12 @@ func (e *Engine) describeCard(photo []byte) (Descriptor, int, error) {
 		if faces, err := e.det.Detect(big); err == nil {
 			if g, ok := central(faces, image.Pt(big.Cols(), big.Rows())); ok {
 				d, err := e.DescribeFace(big, g)
-				return d, f.Width(), err
+				return d, stored, err
 			}
 		}
 	}
 	d, err := e.DescribeFace(img, f)
-	return d, f.Width(), err
+	return d, stored, err
 }
 
 // ErrCorruptPhoto is a card photo that does not decode as an image.

@@ -180,9 +180,9 @@ func CardLike(img gocv.Mat, face Face) ([]byte, error) {
 // held out); thresholds are chosen on training pairs only.
 func (e *Engine) Evaluate(samples []Sample) (Report, error) {
 	type desc struct {
-		live, grey, card Descriptor
-		id               string
-		ok               bool
+		live, forCard, card Descriptor // forCard: the live face as compared with a card
+		id                  string
+		ok                  bool
 	}
 	ds := make([]desc, len(samples))
 	var detect, embed, decision []float64
@@ -219,7 +219,7 @@ func (e *Engine) Evaluate(samples []Sample) (Report, error) {
 		ds[i] = desc{live: live, card: card, id: s.Identity, ok: err == nil}
 		if err == nil {
 			// The live side as the verifier sees it against this card.
-			if ds[i].grey, err = e.DescribeLive(img, f, cardWidth); err != nil {
+			if ds[i].forCard, err = e.DescribeLive(img, f, cardWidth); err != nil {
 				img.Close()
 				return rep, err
 			}
@@ -258,7 +258,7 @@ func (e *Engine) Evaluate(samples []Sample) (Report, error) {
 			}
 			g := ds[i].id == ds[j].id
 			bothTrain, bothTest := train[ds[i].id] && train[ds[j].id], !train[ds[i].id] && !train[ds[j].id]
-			card.add(g, bothTrain, bothTest, Distance(ds[i].card, ds[j].grey))
+			card.add(g, bothTrain, bothTest, Distance(ds[i].card, ds[j].forCard))
 			if i < j {
 				live.add(g, bothTrain, bothTest, Distance(ds[i].live, ds[j].live))
 			}
