@@ -3,7 +3,6 @@ package eligibility
 import (
 	"bytes"
 	"encoding/xml"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -76,11 +75,9 @@ func (r Response) Marshal() ([]byte, error) {
 
 // ParseRequest reads a request file (either character code).
 func ParseRequest(b []byte) (*Request, error) {
-	d := xml.NewDecoder(bytes.NewReader(b))
-	d.CharsetReader = charsetReader
 	var r Request
-	if err := d.Decode(&r); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	if err := decode(b, &r); err != nil {
+		return nil, err
 	}
 	return &r, nil
 }

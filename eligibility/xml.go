@@ -81,11 +81,9 @@ func Parse(b []byte) (*Response, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, fmt.Errorf("%w: empty file", ErrMalformed)
 	}
-	d := xml.NewDecoder(bytes.NewReader(b))
-	d.CharsetReader = charsetReader
 	var r Response
-	if err := d.Decode(&r); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	if err := decode(b, &r); err != nil {
+		return nil, err
 	}
 	switch r.Header.SegmentOfResult {
 	case "1", "2", "9":
@@ -93,6 +91,16 @@ func Parse(b []byte) (*Response, error) {
 		return nil, fmt.Errorf("%w: SegmentOfResult %q", ErrMalformed, r.Header.SegmentOfResult)
 	}
 	return &r, nil
+}
+
+// decode reads an interface file in either character code into v.
+func decode(b []byte, v any) error {
+	d := xml.NewDecoder(bytes.NewReader(b))
+	d.CharsetReader = charsetReader
+	if err := d.Decode(v); err != nil {
+		return fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	return nil
 }
 
 func charsetReader(label string, in io.Reader) (io.Reader, error) {

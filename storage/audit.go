@@ -96,7 +96,3 @@ func (s *Store) VerifyAudit(ctx context.Context) (int64, error) {
 	}
 	return n, nil
 }
-
-func auditEntry(actor, action, outcome string) kiosk.AuditEntry {
-	return kiosk.AuditEntry{Actor: actor, Action: action, Outcome: outcome}
-}

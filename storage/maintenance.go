@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/uketsuke/uketsuke/kiosk"
 )
 
 // DefaultRetentionDays is how long a visit's personal data is kept after
@@ -35,7 +37,7 @@ func (s *Store) Purge(ctx context.Context, days int) (int64, error) {
 		return n, wrapDB("purge known cards", err)
 	}
 	if n > 0 {
-		if err := s.Append(ctx, auditEntry("system", "retention.purge", fmt.Sprintf("%d visits", n))); err != nil {
+		if err := s.Append(ctx, kiosk.AuditEntry{Actor: "system", Action: "retention.purge", Outcome: fmt.Sprintf("%d visits", n)}); err != nil {
 			return n, err
 		}
 	}
