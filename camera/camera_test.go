@@ -10,7 +10,16 @@ import (
 	"gocv.io/x/gocv"
 )
 
-const facesDir = "../../shared/testdata/faces"
+// shared is the project's reference folder: $UKETSUKE_SHARED (set by
+// make test), else ../shared beside the checkout.
+func shared() string {
+	if d := os.Getenv("UKETSUKE_SHARED"); d != "" {
+		return d
+	}
+	return "../../shared"
+}
+
+var facesDir = filepath.Join(shared(), "testdata", "faces")
 
 func TestEstimateSimilarityRecoversATransform(t *testing.T) {
 	want := Similarity{A: 1.3 * math.Cos(0.2), B: 1.3 * math.Sin(0.2), TX: -12.5, TY: 30}

@@ -20,7 +20,7 @@ func modelDir(t testing.TB) string {
 	return dir
 }
 
-const refDir = "../../shared/testdata/face-reference"
+var refDir = filepath.Join(shared(), "testdata", "face-reference")
 
 // TestConversionReproducesTheOriginalModel: every reference chip gives the
 // descriptor the original TF.js model gives, to cosine ≥ 0.99999.

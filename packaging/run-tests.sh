@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=/usr/local/go/bin:$PATH
+. packaging/shared-dir.sh # the tests read the shared photos through UKETSUKE_SHARED
+[ -n "$UKETSUKE_SHARED" ] || { echo "the shared reference folder (../shared) was not found; set UKETSUKE_SHARED"; exit 1; }
 mkdir -p .build
 log=.build/test.log
 : >"$log"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Put the face models into .build/models (or $1), checked by sha256.
 # Idempotent: a model already there with the right hash is left alone.
-#   - YuNet 2022mar (detector, MIT): from ../shared/models when present, else
+#   - YuNet 2022mar (detector, MIT): from the shared reference folder
+#     (packaging/shared-dir.sh) when present, else
 #     from the opencv_zoo repository.
 #   - dlib ResNet (recogniser, CC0 weights): `npm pack @vladmandic/face-api@1.7.15`
 #     (npm checks the package's sha512), then converted to ONNX by
@@ -10,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=/usr/local/go/bin:$PATH
 dir=${1:-.build/models}
+. packaging/shared-dir.sh
 mkdir -p "$dir" .build/npm
 
 YUNET=face_detection_yunet_2022mar.onnx
@@ -24,8 +26,8 @@ log() { printf 'models: %s\n' "$*" >&2; }
 ok() { [ -f "$1" ] && echo "$2  $1" | sha256sum -c --quiet - 2>/dev/null; }
 
 if ! ok "$dir/$YUNET" "$YUNET_SHA"; then
-  if ok "../shared/models/$YUNET" "$YUNET_SHA"; then
-    cp "../shared/models/$YUNET" "$dir/$YUNET"
+  if [ -n "$UKETSUKE_SHARED" ] && ok "$UKETSUKE_SHARED/models/$YUNET" "$YUNET_SHA"; then
+    cp "$UKETSUKE_SHARED/models/$YUNET" "$dir/$YUNET"
   else
     log "downloading YuNet from opencv_zoo"
     curl -sSfL --retry 3 -o "$dir/$YUNET.tmp" "$YUNET_URL"
