@@ -62,6 +62,7 @@ type Machine struct {
 	wait     uint64 // request the current state waits for; 0 = none
 	out      []Effect
 	s        session
+	ended    EndReason // why the last session ended (no personal data)
 }
 
 // session is everything one patient's visit holds. end replaces it with
@@ -670,6 +671,7 @@ func (m *Machine) end(r EndReason) {
 	m.audit("patient", "session.end", r.String())
 	m.emit(EndSession{r})
 	m.s = freshSession()
+	m.ended = r
 	m.wait = 0
 	m.become(StateWelcome)
 }

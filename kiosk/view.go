@@ -35,6 +35,9 @@ type View struct {
 	Authenticated AuthMethod
 	// ResetRoutes: how to reset the PIN, shown when the card is locked.
 	ResetRoutes []ResetRoute
+	// Ended: on the welcome screen, why the last session ended (0: none
+	// since start-up), e.g. to say that the card was taken off too early.
+	Ended EndReason
 }
 
 // View returns the current view.
@@ -47,6 +50,9 @@ func (m *Machine) View() View {
 		PINLeft: m.s.pinLeft, ConsentItems: m.consentItems(), Acceptance: m.s.acceptance,
 		FormErrors: slices.Clone(m.s.formErrs), Elderly: m.s.elderly, Pending: m.s.pending,
 		Authenticated: m.s.auth,
+	}
+	if m.state == StateWelcome {
+		v.Ended = m.ended
 	}
 	v.Acceptance.StaffPaths = slices.Clone(v.Acceptance.StaffPaths)
 	if m.state == StatePINLocked || (m.state == StateStaff && m.s.handover == HandoverPINLocked) {

@@ -30,6 +30,11 @@ PACKAGES=(
   # the camera: OpenCV 4.6 for gocv v0.31.0 and the cgo face detector
   # wrapper (JPEG 2000 decodes through OpenJPEG)
   libopencv-dev
+  # the screen: exactly what Fyne's cgo (GLFW, OpenGL) builds against; the
+  # Japanese font is extracted from Noto Sans CJK at set-up and embedded;
+  # Xvfb runs the kiosk where there is no display (make run on a server)
+  libgl-dev libx11-dev libxrandr-dev libxxf86vm-dev libxi-dev libxcursor-dev libxinerama-dev
+  fonts-noto-cjk xvfb xauth
 )
 # npm fetches the face recogniser's weights at set-up; use the machine's
 # own npm when it has one.
@@ -41,6 +46,8 @@ TEST_PACKAGES=(
   vsmartcard-vpcd pcsc-tools opensc libopenjp2-tools
   # the sqlite3 tool, to tamper with the audit log in tests
   sqlite3
+  # driving and photographing the real window under Xvfb
+  xdotool imagemagick
 )
 if [ "${1:-}" = "--test" ]; then
   PACKAGES+=("${TEST_PACKAGES[@]}")

@@ -130,7 +130,7 @@ type VisitRow struct {
 // List returns the visits of a business day (YYYY-MM-DD), in order.
 func (s *Store) List(ctx context.Context, day string) ([]VisitRow, error) {
 	rows, err := s.db.QueryContext(ctx, `select id, created_at, business_day, kiosk_id, number, status, path, auth,
-		name_check, cert_notice, eligibility, purged_at is not null from visits where business_day = ? order by kiosk_id, seq`, day)
+		name_check, cert_notice, eligibility, purged_at is not null from visits where business_day = ? order by kiosk_id, coalesce(queue_pos, seq)`, day)
 	if err != nil {
 		return nil, wrapDB("list visits", err)
 	}
