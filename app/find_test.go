@@ -1,0 +1,124 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+)
+
+// walk visits every object under o, into containers and scrolls.
+func walk(o fyne.CanvasObject, f func(fyne.CanvasObject) bool) bool {
+	if o == nil {
+		return false
+	}
+	if f(o) {
+		return true
+	}
+	switch c := o.(type) {
+	case *fyne.Container:
+		for _, ch := range c.Objects {
+			if walk(ch, f) {
+				return true
+			}
+		}
+	case *container.Scroll:
+		return walk(c.Content, f)
+	}
+	return false
+}
+
+func findTile(o fyne.CanvasObject, title string) *tile {
+	var found *tile
+	walk(o, func(x fyne.CanvasObject) bool {
+		if t, ok := x.(*tile); ok && strings.TrimSpace(t.Title) == title {
+			found = t
+			return true
+		}
+		return false
+	})
+	return found
+}
+
+func tileTitles(o fyne.CanvasObject) []string {
+	var out []string
+	walk(o, func(x fyne.CanvasObject) bool {
+		if t, ok := x.(*tile); ok {
+			out = append(out, t.Title)
+		}
+		return false
+	})
+	return out
+}
+
+func findText(o fyne.CanvasObject, s string) bool {
+	return walk(o, func(x fyne.CanvasObject) bool {
+		switch v := x.(type) {
+		case *tile:
+			return strings.Contains(v.Title, s) || strings.Contains(v.Sub, s)
+		case *widget.Label:
+			return strings.Contains(v.Text, s)
+		case *canvas.Text:
+			return strings.Contains(v.Text, s)
+		}
+		return false
+	})
+}
+
+// fakeDesk is a staff desk over the harness.
+type fakeDesk struct {
+	h        *harness
+	pin      string
+	fails    int
+	logouts  []string
+	statuses []string
+	synced   int
+}
+
+func (d *fakeDesk) Login(_ context.Context, id, pin string) error {
+	if d.fails >= 5 {
+		return &StaffLockedError{Until: d.h.now.Add(15 * 60e9)}
+	}
+	if id != "7" || pin != d.pin {
+		d.fails++
+		return ErrStaffLogin
+	}
+	d.fails = 0
+	return nil
+}
+
+func (d *fakeDesk) Logout(_ context.Context, id, how string) { d.logouts = append(d.logouts, id+":"+how) }
+
+func (d *fakeDesk) Queue(context.Context) ([]QueueEntry, error) {
+	var out []QueueEntry
+	for i := range d.h.store.visits {
+		out = append(out, QueueEntry{Number: fmt.Sprintf("%03d", i+1), Status: "waiting", Path: "myna-card"})
+	}
+	return out, nil
+}
+
+func (d *fakeDesk) SetStatus(_ context.Context, staff, number, status string) error {
+	d.statuses = append(d.statuses, staff+":"+number+":"+status)
+	return nil
+}
+
+func (d *fakeDesk) MoveUp(_ context.Context, staff, number string) error {
+	d.statuses = append(d.statuses, staff+":"+number+":up")
+	return nil
+}
+
+func (d *fakeDesk) Recheck(context.Context, string) (int, int, error) { return 2, 1, nil }
+func (d *fakeDesk) Devices(context.Context) []Device {
+	ok, bad := true, false
+	return []Device{{Name: "reader", OK: &ok}, {Name: "terminal", OK: &bad, Detail: "no answer"}}
+}
+func (d *fakeDesk) SyncNow(context.Context, string) (string, error) { d.synced++; return "sent 3", nil }
+func (d *fakeDesk) Audit(context.Context, int) ([]string, error) {
+	return []string{"09:00 7 staff.login ok"}, nil
+}
+func (d *fakeDesk) Photo() image.Image { return nil }

@@ -1,0 +1,434 @@
+package app
+
+import (
+	"image"
+	"image/color"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uketsuke/uketsuke/catalog"
+	"github.com/uketsuke/uketsuke/kiosk"
+)
+
+func (h *harness) pinPath() {
+	h.t.Helper()
+	h.post(kiosk.CardInserted{})
+	h.want(kiosk.StateChoosingMethod)
+	h.tap("暗証番号")
+	h.want(kiosk.StateEnteringPIN)
+}
+
+func (h *harness) consentAllToTicket() {
+	h.t.Helper()
+	h.want(kiosk.StateConsent)
+	h.tap("すべて提供する")
+	h.want(kiosk.StateTicket)
+}
+
+func TestPINPathWithAWrongTryShowsTriesAndEndsWithATicket(t *testing.T) {
+	h := newHarness(t)
+	h.pinPath()
+	h.wantText("残り 3 回")
+	h.typeDigits("9999")
+	h.tap("決定")
+	h.want(kiosk.StateEnteringPIN)
+	h.wantText("暗証番号がちがいます")
+	h.wantText("残り 2 回")
+	if strings.Contains(h.ui.loc.pin, "9") {
+		t.Fatal("the wrong PIN is still held by the screen")
+	}
+	h.typeDigits("1234")
+	h.tap("決定")
+	h.consentAllToTicket()
+	h.wantText("001")
+	h.wantText("カードをお取りください")
+	v := h.store.visits[0]
+	if v.Auth != kiosk.AuthPIN || !v.Consent.Comprehensive || v.Path != kiosk.PathMynaCard {
+		t.Fatalf("visit %+v", v)
+	}
+	h.tap("終わる")
+	h.want(kiosk.StateWelcome)
+}
+
+func TestPINKeypadDeletesAndOnlyOffersOKAtFourDigits(t *testing.T) {
+	h := newHarness(t)
+	h.pinPath()
+	h.typeDigits("123")
+	if findTile(h.w.Content(), "決定") != nil {
+		t.Fatal("決定 offered with 3 digits")
+	}
+	h.tap("1字消す")
+	h.typeDigits("34")
+	h.tap("決定")
+	h.want(kiosk.StateConsent) // 1234
+}
+
+func TestPINStopsAtTheLastTryAndLockShowsResetRoutes(t *testing.T) {
+	h := newHarness(t)
+	h.card.pinLeft = 2
+	h.pinPath()
+	h.typeDigits("0000")
+	h.tap("決定")
+	h.want(kiosk.StateStaff) // one try left: the kiosk does not risk the lock
+	h.wantText("あと1回")
+
+	h = newHarness(t)
+	h.card.pinLeft = 0
+	h.post(kiosk.CardInserted{})
+	h.tap("暗証番号") // the card reports 0 tries: locked
+	h.want(kiosk.StatePINLocked)
+	h.wantText("市区町村の窓口")
+	h.wantText("コンビニ")
+	h.wantText("6〜16 文字")
+	h.shot("pin-locked")
+	h.tap("わかりました")
+	h.want(kiosk.StateStaff)
+	h.wantText("係員がまいります")
+}
+
+func (h *harness) codeB(security string) {
+	h.t.Helper()
+	h.want(kiosk.StateEnteringCodeB)
+	h.tap("昭和")
+	h.typeDigits("250401") // 昭和25年04月01日 = 1950-04-01
+	h.tap("つぎへ")
+	h.typeDigits("2034")
+	h.tap("つぎへ")
+	h.typeDigits(security)
+	h.tap("つぎへ")
+}
+
+func TestFacePathThroughCodeBToATicket(t *testing.T) {
+	h := newHarness(t)
+	h.post(kiosk.CardInserted{})
+	h.tap("顔認証")
+	h.shot("code-b-birth")
+	h.codeB("1111") // wrong security code: the card counts a try
+	h.want(kiosk.StateEnteringCodeB)
+	h.wantText("カードと合いませんでした")
+	h.wantText("残り回数: 9 回")
+	h.codeB("5678")
+	h.consentAllToTicket()
+	if v := h.store.visits[0]; v.Auth != kiosk.AuthFace {
+		t.Fatalf("auth %v", v.Auth)
+	}
+}
+
+func TestFaceThatNeverMatchesFallsBackToThePIN(t *testing.T) {
+	h := newHarness(t)
+	h.face.match = false
+	h.post(kiosk.CardInserted{})
+	h.tap("顔認証")
+	h.codeB("5678")
+	h.want(kiosk.StateEnteringPIN) // two failed captures, then the PIN
+	h.typeDigits("1234")
+	h.tap("決定")
+	h.consentAllToTicket()
+}
+
+func TestFaceScreenShowsThePreviewAndGuidance(t *testing.T) {
+	h := newHarness(t)
+	h.post(kiosk.CardInserted{})
+	h.post(kiosk.MethodChosen{Method: kiosk.MethodFace})
+	h.ui.Show(kiosk.View{State: kiosk.StateMatchingFace}) // the capture is running
+	h.ui.ShowFace(FaceFrame{Image: testImage(320, 240), Hint: GuideKey(4)})
+	h.wantText("もう少し近づいてください")
+	if h.ui.facePic.Image == nil {
+		t.Fatal("no preview image")
+	}
+	h.tap("暗証番号にする")
+}
+
+func TestManualCertificateEntryWithACheckDigitError(t *testing.T) {
+	h := newHarness(t)
+	h.tap("資格確認書")
+	h.want(kiosk.StateManualEntry)
+	good := validInsurer(t)
+	bad := good[:7] + string('0'+(good[7]-'0'+1)%10)
+	h.typeDigits(bad)
+	h.tap("つぎへ")
+	h.wantText("番号がまちがっているようです")
+	h.shot("form-insurer-error")
+	for range 8 {
+		h.tap("1字消す")
+	}
+	h.typeDigits(good)
+	h.tap("つぎへ")
+	h.tap("なし") // 記号
+	h.typeDigits("1234567")
+	h.tap("つぎへ")
+	h.typeDigits("01") // 枝番
+	h.tap("つぎへ")
+	h.tap("昭和")
+	h.typeDigits("250401")
+	h.tap("つぎへ")
+	h.wantText("入力した内容を確かめてください")
+	h.shot("form-review")
+	h.tap("この内容で確認する")
+	h.want(kiosk.StateConsent)
+	h.wantText("限度額")
+	h.tap("提供する")
+	h.want(kiosk.StateTicket)
+	v := h.store.visits[0]
+	if v.Path != kiosk.PathCertificate || !v.Consent.Limit {
+		t.Fatalf("visit %+v", v)
+	}
+	if q := h.elig.got[0].ByNumbers; q == nil || string(q.Card.Insurer) != good || q.Birth.String() != "1950-04-01" {
+		t.Fatalf("query %+v", h.elig.got[0])
+	}
+}
+
+func TestFormErrorsFromTheMachineShowAtTheirField(t *testing.T) {
+	h := newHarness(t)
+	h.tap("資格確認書")
+	h.ui.loc.form = formEntry{step: formReview, insurer: validInsurer(t), number: "", birth: dateEntry{era: "era.showa", parts: [3]string{"25", "04", "01"}}}
+	h.ui.refresh()
+	h.tap("この内容で確認する")
+	h.want(kiosk.StateManualEntry)
+	if h.ui.loc.form.step != formReview {
+		t.Fatal("not back on the review")
+	}
+	h.wantText("入力してください") // 番号 is empty
+	h.tap("直す")
+	if h.ui.loc.form.step != formInsurer {
+		t.Fatalf("fix went to step %d", h.ui.loc.form.step)
+	}
+}
+
+func TestIneligibleResultHandsOverToStaff(t *testing.T) {
+	h := newHarness(t)
+	h.elig.validity = kiosk.ValidityInvalid
+	h.pinPath()
+	h.typeDigits("1234")
+	h.tap("決定")
+	h.tap("すべて提供する")
+	h.want(kiosk.StateResult)
+	h.wantText("有効ではありません")
+	h.shot("result-invalid")
+	h.tap("わかりました")
+	h.want(kiosk.StateStaff)
+}
+
+func TestNumbersAreAskedWhenTheCardAloneCannotBeChecked(t *testing.T) {
+	h := newHarness(t)
+	h.elig.known = false
+	h.pinPath()
+	h.typeDigits("1234")
+	h.tap("決定")
+	h.tap("すべて提供する")
+	h.want(kiosk.StateManualEntry)
+	h.wantText("資格情報のお知らせの内容を入力してください")
+}
+
+func TestIdleTimeoutWipesTheScreenOnEveryScreen(t *testing.T) {
+	reach := map[string]func(h *harness){
+		"pin": func(h *harness) { h.pinPath(); h.typeDigits("12") },
+		"code-b": func(h *harness) {
+			h.post(kiosk.CardInserted{})
+			h.tap("顔認証")
+			h.tap("昭和")
+			h.typeDigits("25")
+		},
+		"form":    func(h *harness) { h.tap("資格確認書"); h.typeDigits("0613") },
+		"consent": func(h *harness) { h.pinPath(); h.typeDigits("1234"); h.tap("決定"); h.tap("個別に選ぶ") },
+		"method":  func(h *harness) { h.post(kiosk.CardInserted{}) },
+		"ticket":  func(h *harness) { h.pinPath(); h.typeDigits("1234"); h.tap("決定"); h.tap("すべて提供する") },
+	}
+	for name, f := range reach {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t)
+			f(h)
+			dl := h.m.View().Deadline
+			h.now = dl.Add(-10 * time.Second)
+			h.ui.Tick()
+			h.wantText("あと 10 秒で最初の画面にもどります")
+			h.now = dl
+			h.post(kiosk.Tick{})
+			h.want(kiosk.StateWelcome)
+			if h.ui.loc != (local{}) {
+				t.Fatalf("local state survived the timeout: %+v", h.ui.loc)
+			}
+			h.wantText("ようこそ")
+		})
+	}
+}
+
+func TestCardRemovedMidFlowSaysSoAndRecovers(t *testing.T) {
+	for _, step := range []string{"method", "pin", "code-b"} {
+		t.Run(step, func(t *testing.T) {
+			h := newHarness(t)
+			h.post(kiosk.CardInserted{})
+			switch step {
+			case "pin":
+				h.tap("暗証番号")
+			case "code-b":
+				h.tap("顔認証")
+			}
+			h.post(kiosk.CardRemoved{})
+			h.want(kiosk.StateWelcome)
+			h.wantText("カードが取り外されました")
+			h.post(kiosk.CardInserted{}) // put back: a new session
+			h.want(kiosk.StateChoosingMethod)
+		})
+	}
+}
+
+func TestUnreadableCardOffersTheDocuments(t *testing.T) {
+	h := newHarness(t)
+	h.card.readErr = kiosk.ErrNotMyNumberCard
+	h.post(kiosk.CardInserted{})
+	h.want(kiosk.StateChoosingDocument)
+	h.wantText("マイナンバーカードではありません")
+	h.tap("資格情報のお知らせ")
+	h.want(kiosk.StateManualEntry)
+}
+
+func TestCallStaffOnEveryPatientScreen(t *testing.T) {
+	h := newHarness(t)
+	h.pinPath()
+	h.tap("係員を呼ぶ")
+	if !h.m.View().StaffCalled {
+		t.Fatal("staff not called")
+	}
+}
+
+func TestEnglishSwitch(t *testing.T) {
+	h := newHarness(t)
+	h.tap("English")
+	h.wantText("Welcome")
+	h.wantText("Call staff")
+	h.tap("資格確認書 (certificate)")
+	h.wantText("Type in your 資格確認書")
+	h.tap("日本語")
+	h.wantText("資格確認書の内容を入力してください")
+}
+
+func TestStaffLoginLockoutAutoLogoutAndActions(t *testing.T) {
+	h := newHarness(t)
+	h.pinPath()
+	h.tap("職員用")
+	h.want(kiosk.StateEnteringPIN) // the patient flow is untouched
+	h.typeDigits("7")
+	h.tap("決定")
+	h.typeDigits("000000")
+	h.tap("決定")
+	h.wantText("IDか暗証番号がちがいます")
+	for range 4 {
+		h.typeDigits("000000")
+		h.tap("決定")
+	}
+	h.typeDigits("314159")
+	h.tap("決定")
+	h.wantText("ロックされています")
+	h.desk.fails = 0
+	h.typeDigits("314159")
+	h.tap("決定")
+	h.wantText("職員メニュー（7）")
+	h.shot("staff-menu")
+
+	// 目視確認 of the patient at the kiosk: authenticated by staff.
+	// 目視確認 of the patient at the kiosk: authenticated by staff, and the
+	// screen goes back to the patient for the consent questions.
+	h.tap("目視確認: 本人と確認した")
+	h.want(kiosk.StateConsent)
+	if h.m.View().Authenticated != kiosk.AuthVisual {
+		t.Fatalf("auth %v", h.m.View().Authenticated)
+	}
+	h.wantText("過去の診療やお薬などの情報")
+	h.tap("すべて提供する")
+	h.want(kiosk.StateTicket)
+
+	// Back in staff mode: the queue and its actions, then auto-logout.
+	h.tap("職員用")
+	h.typeDigits("7")
+	h.tap("決定")
+	h.typeDigits("314159")
+	h.tap("決定")
+	h.tap("今日の受付一覧")
+	h.wantText("001")
+	h.tap("呼出")
+	h.tap("上へ")
+	if got := strings.Join(h.desk.statuses, " "); got != "7:001:called 7:001:up" {
+		t.Fatalf("desk calls %q", got)
+	}
+	h.tap("もどる")
+	h.tap("機器の状態")
+	h.wantText("no answer")
+	h.tap("もどる")
+	h.tap("いま送信する")
+	h.wantText("sent 3")
+	h.now = h.now.Add(StaffIdle - time.Second)
+	h.ui.Tick()
+	h.wantText("職員メニュー")
+	h.now = h.now.Add(time.Second)
+	h.ui.Tick()
+	h.wantText("受付が終わりました") // back to the patient's screen
+	if got := strings.Join(h.desk.logouts, " "); got != "7:handback 7:auto" {
+		t.Fatalf("logouts %q", got)
+	}
+}
+
+func TestStaffCheckInByHandFromTheWelcomeScreen(t *testing.T) {
+	h := newHarness(t)
+	h.tap("職員用")
+	h.typeDigits("7")
+	h.tap("決定")
+	h.typeDigits("314159")
+	h.tap("決定")
+	h.wantText("受付中の患者さんはいません")
+	h.tap("手動で受付する")
+	h.want(kiosk.StateTicket)
+	if v := h.store.visits[0]; v.Path != kiosk.PathStaff || v.Staff != "7" {
+		t.Fatalf("visit %+v", v)
+	}
+}
+
+func TestEveryCatalogKeyTheScreenUsesExists(t *testing.T) {
+	for _, k := range usedKeys(t) {
+		if !catalog.Has(k) {
+			t.Errorf("catalog has no %q", k)
+		}
+	}
+}
+
+func testImage(w, h int) image.Image {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i)
+	}
+	img.Set(0, 0, color.White)
+	return img
+}
+
+// usedKeys finds the catalog keys written literally in the package.
+func usedKeys(t *testing.T) []string {
+	files, _ := filepath.Glob("*.go")
+	re := regexp.MustCompile(`"((?:[a-z_]+\.)+[a-z_-]+)"`)
+	seen := map[string]bool{}
+	var out []string
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+			k := m[1]
+			if strings.HasSuffix(k, ".otf") || strings.HasPrefix(k, "fyne.") || seen[k] {
+				continue
+			}
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	if len(out) < 100 {
+		t.Fatalf("found only %d keys: the scan is broken", len(out))
+	}
+	return out
+}

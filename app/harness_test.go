@@ -1,0 +1,247 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/uketsuke/uketsuke/kiosk"
+	"github.com/uketsuke/uketsuke/kiosk/insurance"
+	"github.com/uketsuke/uketsuke/kiosk/wareki"
+)
+
+// harness runs the real reception machine and runner (synchronously)
+// behind the UI, with in-process ports, in fyne's test driver.
+type harness struct {
+	t     *testing.T
+	m     *kiosk.Machine
+	r     *kiosk.Runner
+	ui    *UI
+	w     fyne.Window
+	now   time.Time
+	card  *fakeCard
+	face  *fakeFace
+	elig  *fakeElig
+	store *fakeStore
+	desk  *fakeDesk
+	queue []kiosk.Event
+	busy  bool
+	shots []string // screen names in order
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(Theme())
+	h := &harness{
+		t: t, now: time.Date(2026, 11, 25, 9, 30, 0, 0, wareki.Tokyo),
+		card:  &fakeCard{pin: "1234", pinLeft: 3, codeBLeft: 10, expiry: 2034, security: "5678", birth: wareki.MustDate(1950, 4, 1)},
+		face:  &fakeFace{match: true},
+		elig:  &fakeElig{validity: kiosk.ValidityValid, known: true},
+		store: &fakeStore{},
+	}
+	h.desk = &fakeDesk{h: h, pin: "314159"}
+	h.m = kiosk.NewMachine(kiosk.Config{FaceAttempts: 2, CodeBMaxWrong: 2, CodeBReserve: 3})
+	h.r = kiosk.NewRunner(h.m, kiosk.Ports{Card: h.card, Face: h.face, Eligibility: h.elig, Store: h.store, Audit: h.store, Clock: h}, nil)
+	h.w = test.NewTempWindow(t, nil)
+	h.w.Resize(fyne.NewSize(1280, 800))
+	h.ui = New(h.w, Deps{
+		Post: h.post, Staff: h.desk, Now: h.Now, MinutesPerPatient: 5,
+		OnScreen: func(n string) {
+			h.shots = append(h.shots, n)
+			// Every screen must fit the 1280×800 kiosk screen: nothing may
+			// be pushed off the bottom where a patient cannot see it.
+			if m := h.w.Content().MinSize(); m.Width > 1280 || m.Height > 800 {
+				t.Errorf("screen %s needs %.0f×%.0f, more than 1280×800", n, m.Width, m.Height)
+			}
+		},
+	})
+	h.ui.async = func(f func()) { f() }
+	return h
+}
+
+// Now is the harness clock.
+func (h *harness) Now() time.Time { return h.now }
+
+// post steps the machine with ev and every reply its effects produce,
+// showing the view after each step as the real runner publishes it.
+func (h *harness) post(ev kiosk.Event) {
+	h.queue = append(h.queue, ev)
+	if h.busy {
+		return
+	}
+	h.busy = true
+	for len(h.queue) > 0 {
+		ev := h.queue[0]
+		h.queue = h.queue[1:]
+		for _, eff := range h.m.Step(ev, h.now) {
+			if reply := h.r.Exec(context.Background(), eff); reply != nil {
+				h.queue = append(h.queue, reply)
+			}
+		}
+		h.ui.Show(h.m.View()) // the runner publishes after every step
+	}
+	h.busy = false
+}
+
+func (h *harness) state() kiosk.State { return h.m.View().State }
+
+func (h *harness) want(s kiosk.State) {
+	h.t.Helper()
+	if got := h.state(); got != s {
+		h.t.Fatalf("state %s, want %s (screens: %v)", got, s, h.shots)
+	}
+}
+
+// tap taps the tile titled title on the current screen.
+func (h *harness) tap(title string) {
+	h.t.Helper()
+	tl := findTile(h.w.Content(), title)
+	if tl == nil {
+		h.t.Fatalf("no %q on screen %s; tiles: %v", title, h.ui.Screen(), tileTitles(h.w.Content()))
+	}
+	test.Tap(tl)
+}
+
+// has reports whether text appears in a tile or label on screen.
+func (h *harness) has(text string) bool { return findText(h.w.Content(), text) }
+
+func (h *harness) wantText(text string) {
+	h.t.Helper()
+	if !h.has(text) {
+		h.t.Fatalf("screen %s does not show %q", h.ui.Screen(), text)
+	}
+}
+
+// typeDigits taps keypad keys.
+func (h *harness) typeDigits(s string) {
+	h.t.Helper()
+	for _, c := range s {
+		h.tap(string(c))
+	}
+}
+
+// shot saves the window as testdata/shots/<name>.png for people to look at.
+func (h *harness) shot(name string) image.Image {
+	h.t.Helper()
+	img := h.w.Canvas().Capture()
+	dir := filepath.Join("testdata", "shots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		h.t.Fatal(err)
+	}
+	f, err := os.Create(filepath.Join(dir, name+".png"))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		h.t.Fatal(err)
+	}
+	return img
+}
+
+// Fakes of the ports, with the real semantics of counters.
+
+type fakeCard struct {
+	present            bool
+	pin                string
+	pinLeft, codeBLeft int
+	expiry             int
+	security           string
+	birth              wareki.Date
+	readErr            error
+}
+
+func (c *fakeCard) ReadCard(context.Context) (kiosk.CardInfo, error) {
+	if c.readErr != nil {
+		return kiosk.CardInfo{}, c.readErr
+	}
+	return kiosk.CardInfo{CertSerial: "0A1B", CertNotAfter: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}, nil
+}
+
+func (c *fakeCard) PINTries(context.Context) (int, error) { return c.pinLeft, nil }
+
+func (c *fakeCard) VerifyPIN(_ context.Context, pin kiosk.PIN) error {
+	if c.pinLeft <= 0 {
+		return kiosk.ErrPINBlocked
+	}
+	if string(pin.Bytes()) != c.pin {
+		c.pinLeft--
+		return &kiosk.PINError{Remaining: c.pinLeft}
+	}
+	c.pinLeft = 3
+	return nil
+}
+
+func (c *fakeCard) ReadFacePhoto(_ context.Context, code kiosk.CodeB) ([]byte, error) {
+	want, _ := kiosk.NewCodeB(c.birth, c.expiry, c.security)
+	if string(code.Bytes()) != string(want.Bytes()) {
+		c.codeBLeft--
+		return nil, &kiosk.CodeBError{Remaining: c.codeBLeft}
+	}
+	return []byte("photo"), nil
+}
+
+type fakeFace struct{ match bool }
+
+func (f *fakeFace) Enroll(context.Context, []byte) error { return nil }
+func (f *fakeFace) Verify(context.Context) (kiosk.FaceMatch, error) {
+	return kiosk.FaceMatch{Matched: f.match}, nil
+}
+func (f *fakeFace) Forget() {}
+
+type fakeElig struct {
+	validity kiosk.Validity
+	known    bool
+	down     bool
+	got      []kiosk.EligibilityQuery
+}
+
+func (e *fakeElig) Check(_ context.Context, q kiosk.EligibilityQuery) (kiosk.EligibilityResult, error) {
+	e.got = append(e.got, q)
+	if e.down {
+		return kiosk.EligibilityResult{}, kiosk.ErrEligibilityUnavailable
+	}
+	if q.ByNumbers == nil && !e.known {
+		return kiosk.EligibilityResult{}, kiosk.ErrNeedsNumbers
+	}
+	return kiosk.EligibilityResult{Validity: e.validity, Name: "受付　花子"}, nil
+}
+
+type fakeStore struct {
+	visits []kiosk.Visit
+	audit  []kiosk.AuditEntry
+	fail   bool
+}
+
+func (s *fakeStore) Register(_ context.Context, v kiosk.Visit) (kiosk.Ticket, error) {
+	if s.fail {
+		return kiosk.Ticket{}, fmt.Errorf("disk full")
+	}
+	s.visits = append(s.visits, v)
+	n := len(s.visits)
+	return kiosk.Ticket{VisitID: fmt.Sprintf("v%d", n), Number: fmt.Sprintf("%03d", n), Waiting: n - 1}, nil
+}
+
+func (s *fakeStore) Append(_ context.Context, e kiosk.AuditEntry) error {
+	s.audit = append(s.audit, e)
+	return nil
+}
+
+// A valid 保険者番号 for the forms: 06 + 13 + 001 with its check digit.
+func validInsurer(t *testing.T) string {
+	t.Helper()
+	d, err := insurance.CheckDigit("0613001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("0613001%d", d)
+}

@@ -1,0 +1,295 @@
+// Package app is the kiosk's Fyne screen: it draws the kiosk.View of the
+// reception state machine, turns taps into kiosk events, and hosts the
+// staff mode and the demo panel. It never blocks the UI goroutine: every
+// call that can take time runs on its own goroutine and comes back
+// through fyne.Do. Only cmd/uketsuke imports fyne's app driver.
+package app
+
+import (
+	"image"
+	"log/slog"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/uketsuke/uketsuke/catalog"
+	"github.com/uketsuke/uketsuke/kiosk"
+)
+
+// Deps are what the screen drives. Post is required; the rest may be nil.
+type Deps struct {
+	// Post hands an event to the kiosk runner.
+	Post func(kiosk.Event)
+	// Staff backs the staff mode; nil hides the staff button.
+	Staff StaffDesk
+	// Demo backs the demo panel; nil outside demo mode.
+	Demo Demo
+	// Print prints a ticket (e.g. through `lp`); nil: no printer.
+	Print func(kiosk.Ticket) error
+	// MinutesPerPatient estimates the wait (0: no estimate shown).
+	MinutesPerPatient int
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Log receives English lines for staff; never personal data.
+	Log *slog.Logger
+	// OnScreen, if set, is called after each screen is drawn with a short
+	// name of the screen (state plus sub-step), for screenshots and the
+	// headless demo's log.
+	OnScreen func(name string)
+}
+
+// FaceFrame is one camera frame for the face screen's preview.
+type FaceFrame struct {
+	Image image.Image     // downscaled preview; never kept after the session
+	Box   image.Rectangle // the detected face in Image's coordinates, or empty
+	Hint  string          // catalog key of the quality guidance, or ""
+}
+
+// UI is the kiosk window's content.
+type UI struct {
+	d    Deps
+	win  fyne.Window
+	lang catalog.Lang
+	v    kiosk.View
+	loc  local // what the current screen is in the middle of
+
+	staff *staffMode
+	login *staffLogin
+
+	idle      *widget.Label
+	facePic   *canvas.Image
+	faceHint  *widget.Label
+	printErr  error
+	printedID string
+	screen    string
+
+	// async runs slow work off the UI goroutine; tests make it synchronous.
+	async func(func())
+}
+
+// New builds the UI into win, showing the welcome screen.
+func New(win fyne.Window, d Deps) *UI {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	u := &UI{d: d, win: win, v: kiosk.View{State: kiosk.StateWelcome}}
+	u.async = func(f func()) { go f() }
+	u.refresh()
+	return u
+}
+
+// Show draws v. Call it on the UI goroutine (fyne.Do from the runner's
+// watch function).
+func (u *UI) Show(v kiosk.View) {
+	old := u.v
+	u.v = v
+	if v.State != old.State || v.State == kiosk.StateWelcome && old.State != kiosk.StateWelcome {
+		u.loc = u.loc.next(old, v)
+	} else {
+		u.loc = u.loc.again(old, v)
+	}
+	if v.State != kiosk.StateTicket {
+		u.printErr, u.printedID = nil, ""
+	}
+	if v.State == kiosk.StateTicket && v.Ticket != nil && u.printedID != v.Ticket.VisitID {
+		u.printedID = v.Ticket.VisitID
+		u.printTicket(*v.Ticket)
+	}
+	u.refresh()
+}
+
+// ShowFace updates the face preview. Call it on the UI goroutine.
+func (u *UI) ShowFace(f FaceFrame) {
+	if u.facePic == nil || u.v.State != kiosk.StateMatchingFace {
+		return
+	}
+	if f.Image != nil {
+		u.facePic.Image = withBox(f.Image, f.Box)
+		u.facePic.Refresh()
+	}
+	if f.Hint != "" && u.faceHint != nil {
+		u.faceHint.SetText(u.t(f.Hint))
+	}
+}
+
+// Tick refreshes the idle countdown and the staff auto-logout. Call it
+// about once a second on the UI goroutine.
+func (u *UI) Tick() {
+	now := u.d.Now()
+	if u.staff != nil && u.staff.expired(now) {
+		u.staffLogout("auto")
+		return
+	}
+	if u.idle == nil {
+		return
+	}
+	text := ""
+	if dl := u.v.Deadline; !dl.IsZero() && u.staff == nil {
+		if left := dl.Sub(now); left > 0 && left <= 20*time.Second {
+			text = u.t("idle.warning", int(left.Seconds()+0.5))
+		}
+	}
+	if u.idle.Text != text {
+		u.idle.SetText(text)
+	}
+}
+
+// Lang is the current language.
+func (u *UI) Lang() catalog.Lang { return u.lang }
+
+// Screen names the screen on display (see Deps.OnScreen).
+func (u *UI) Screen() string { return u.screen }
+
+func (u *UI) t(key string, args ...any) string { return catalog.T(u.lang, key, args...) }
+
+func (u *UI) post(ev kiosk.Event) {
+	u.staffTouched()
+	u.d.Post(ev)
+}
+
+// refresh rebuilds the window content from the view and the local state.
+// Screens are small; a full rebuild keeps what is shown a pure function of
+// (view, local state, language), which the golden tests rely on.
+func (u *UI) refresh() {
+	u.facePic, u.faceHint = nil, nil
+	var body fyne.CanvasObject
+	var name string
+	if u.staff != nil {
+		body, name = u.staffScreen()
+	} else {
+		body, name = u.patientScreen()
+	}
+	u.idle = widget.NewLabel("")
+	u.idle.Importance = widget.DangerImportance
+	u.idle.Alignment = fyne.TextAlignCenter
+	u.Tick()
+	content := container.NewBorder(u.header(), u.footer(), nil, nil, container.NewPadded(body))
+	u.win.SetContent(content)
+	u.screen = name
+	if u.d.OnScreen != nil {
+		u.d.OnScreen(name)
+	}
+}
+
+// header: the step indicator, the language switch and the staff button.
+func (u *UI) header() fyne.CanvasObject {
+	other := catalog.En
+	if u.lang == catalog.En {
+		other = catalog.Ja
+	}
+	lang := newTile(other.String(), "", sizeSmall, func() {
+		u.lang = other
+		u.staffTouched()
+		u.refresh()
+	}).quiet()
+	right := container.NewHBox(lang)
+	if u.d.Staff != nil && u.staff == nil {
+		right.Add(newTile(u.t("btn.staff"), "", sizeSmall, u.openStaffLogin).quiet())
+	}
+	if u.staff != nil {
+		mode := canvas.NewText("  "+u.t("btn.staff"), colMuted)
+		mode.TextStyle.Bold = true
+		return container.NewBorder(nil, nil, mode, right)
+	}
+	return container.NewBorder(nil, nil, nil, right, u.steps())
+}
+
+// footer: 係員を呼ぶ on every patient screen, the idle countdown, and the
+// demo panel in demo mode.
+func (u *UI) footer() fyne.CanvasObject {
+	var left fyne.CanvasObject = layoutSpacer(fyne.NewSize(1, 1))
+	if u.d.Demo != nil {
+		left = u.demoPanel()
+	}
+	if u.staff != nil {
+		return container.NewBorder(nil, nil, left, nil, u.idle)
+	}
+	call := newTile(u.t("btn.call_staff"), "", fyne.NewSize(280, 76), func() { u.post(kiosk.CallStaff{}) })
+	return container.NewBorder(nil, nil, left, call, u.idle)
+}
+
+// steps draws where the patient is in the flow.
+func (u *UI) steps() fyne.CanvasObject {
+	keys, at := stepsOf(u.v)
+	if keys == nil {
+		return layoutSpacer(fyne.NewSize(1, 1))
+	}
+	box := container.NewHBox()
+	for i, k := range keys {
+		bg := canvas.NewRectangle(colSoft)
+		fg := colMuted
+		switch {
+		case i == at:
+			bg.FillColor, fg = colAction, colPaper
+		case i < at:
+			fg = colInk
+		}
+		bg.CornerRadius = 20
+		label := canvas.NewText(u.t(k), fg)
+		label.TextSize = 22
+		label.TextStyle.Bold = i == at
+		box.Add(container.NewStack(bg, container.NewPadded(label)))
+	}
+	return container.NewCenter(box)
+}
+
+// stepsOf returns the step labels of the view's path and the current one.
+func stepsOf(v kiosk.View) ([]string, int) {
+	card := []string{"step.card", "step.identity", "step.consent", "step.check", "step.ticket"}
+	doc := []string{"step.document", "step.consent", "step.check", "step.ticket"}
+	switch v.State {
+	case kiosk.StateWelcome, kiosk.StateStaff:
+		return nil, 0
+	case kiosk.StateReadingCard, kiosk.StateChoosingMethod:
+		return card, 0
+	case kiosk.StateChoosingDocument:
+		return doc, 0
+	case kiosk.StateEnteringCodeB, kiosk.StateReadingPhoto, kiosk.StateMatchingFace, kiosk.StateCheckingPINTries,
+		kiosk.StateEnteringPIN, kiosk.StateVerifyingPIN, kiosk.StatePINLocked:
+		return card, 1
+	}
+	steps := doc
+	if v.Path == kiosk.PathMynaCard {
+		steps = card
+	}
+	n := len(steps)
+	switch v.State {
+	case kiosk.StateManualEntry:
+		if v.Path == kiosk.PathMynaCard {
+			return card, 3 // a verified card whose numbers must be typed
+		}
+		return doc, 0
+	case kiosk.StateConsent:
+		return steps, n - 3
+	case kiosk.StateCheckingEligibility, kiosk.StateResult, kiosk.StateRegistering:
+		return steps, n - 2
+	case kiosk.StateTicket:
+		return steps, n - 1
+	}
+	return nil, 0
+}
+
+func (u *UI) printTicket(t kiosk.Ticket) {
+	if u.d.Print == nil {
+		return
+	}
+	id := t.VisitID
+	u.async(func() {
+		err := u.d.Print(t)
+		if err != nil {
+			u.d.Log.Error("print ticket", "visit", id, "err", err)
+		}
+		fyne.Do(func() {
+			if u.printedID == id && u.v.State == kiosk.StateTicket {
+				u.printErr = err
+				u.refresh()
+			}
+		})
+	})
+}
