@@ -173,7 +173,14 @@ func TestVerifierFromAnImageFolder(t *testing.T) {
 		feed := StartFeed(src, 4)
 		defer feed.Close()
 		var guided []Problem
-		v := &Verifier{Engine: e, Feed: feed, OnGuidance: func(p Problem) { guided = append(guided, p) }}
+		var previews int
+		v := &Verifier{Engine: e, Feed: feed, OnGuidance: func(p Problem) { guided = append(guided, p) },
+			OnFrame: func(img image.Image, box image.Rectangle) {
+				previews++
+				if img.Bounds().Dx() > PreviewWidth || !box.In(img.Bounds().Inset(-2)) {
+					t.Errorf("preview %v with face box %v", img.Bounds(), box)
+				}
+			}}
 		if err := v.Enroll(context.Background(), photo); err != nil {
 			t.Fatal(err)
 		}
@@ -181,8 +188,8 @@ func TestVerifierFromAnImageFolder(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		m, err := v.Verify(ctx)
-		if len(guided) == 0 {
-			t.Error("no guidance reported")
+		if len(guided) == 0 || previews != len(guided) {
+			t.Errorf("%d guidance verdicts, %d previews", len(guided), previews)
 		}
 		return m.Matched, err
 	}

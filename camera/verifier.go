@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"log/slog"
 	"sync"
 
@@ -28,7 +29,12 @@ type Verifier struct {
 	// OnGuidance, if set, receives the quality verdict of every frame for
 	// the patient screen.
 	OnGuidance func(Problem)
-	Log        *slog.Logger
+	// OnFrame, if set, receives every frame as a small preview (at most
+	// PreviewWidth wide) with the face box in its coordinates, for the
+	// patient screen's live view. The image is a fresh copy that the
+	// receiver drops with the session; nothing is written anywhere.
+	OnFrame func(preview image.Image, face image.Rectangle)
+	Log     *slog.Logger
 
 	mu        sync.Mutex
 	card      *Descriptor
@@ -84,7 +90,12 @@ func (v *Verifier) Verify(ctx context.Context) (kiosk.FaceMatch, error) {
 		if err != nil {
 			return kiosk.FaceMatch{}, fmt.Errorf("verify: %w", err)
 		}
-		d, problem, err := v.frame(frame, &lv, cardWidth)
+		d, face, problem, err := v.frame(frame, &lv, cardWidth)
+		if v.OnFrame != nil {
+			if img, box, perr := preview(frame, face.Box); perr == nil {
+				v.OnFrame(img, box)
+			}
+		}
 		frame.Close()
 		if err != nil {
 			return kiosk.FaceMatch{}, err
@@ -109,10 +120,10 @@ func (v *Verifier) Verify(ctx context.Context) (kiosk.FaceMatch, error) {
 }
 
 // frame assesses one frame and describes its face when it is good.
-func (v *Verifier) frame(img gocv.Mat, lv *Liveness, cardWidth int) (Descriptor, Problem, error) {
+func (v *Verifier) frame(img gocv.Mat, lv *Liveness, cardWidth int) (Descriptor, Face, Problem, error) {
 	faces, err := v.Engine.Detect(img)
 	if err != nil {
-		return Descriptor{}, NoFace, fmt.Errorf("verify: %w", err)
+		return Descriptor{}, Face{}, NoFace, fmt.Errorf("verify: %w", err)
 	}
 	gate := v.Gate
 	if gate == (Gate{}) {
@@ -120,11 +131,35 @@ func (v *Verifier) frame(img gocv.Mat, lv *Liveness, cardWidth int) (Descriptor,
 	}
 	f, problem := gate.Assess(img, faces)
 	if problem != QualityOK {
-		return Descriptor{}, problem, nil
+		return Descriptor{}, f, problem, nil
 	}
 	lv.Observe(img, f)
 	d, err := v.Engine.DescribeLive(img, f, cardWidth)
-	return d, problem, err
+	return d, f, problem, err
+}
+
+// PreviewWidth is the width of the preview frames given to OnFrame.
+const PreviewWidth = 480
+
+// preview scales a frame down to PreviewWidth as an image.Image and the
+// face box with it.
+func preview(frame gocv.Mat, box image.Rectangle) (image.Image, image.Rectangle, error) {
+	k := 1.0
+	small := frame
+	if frame.Cols() > PreviewWidth {
+		k = float64(PreviewWidth) / float64(frame.Cols())
+		small = gocv.NewMat()
+		defer small.Close()
+		gocv.Resize(frame, &small, image.Pt(PreviewWidth, int(float64(frame.Rows())*k+0.5)), 0, 0, gocv.InterpolationArea)
+	}
+	img, err := small.ToImage()
+	if err != nil {
+		return nil, image.Rectangle{}, fmt.Errorf("preview: %w", err)
+	}
+	scale := func(p image.Point) image.Point {
+		return image.Pt(int(float64(p.X)*k+0.5), int(float64(p.Y)*k+0.5))
+	}
+	return img, image.Rectangle{Min: scale(box.Min), Max: scale(box.Max)}, nil
 }
 
 // Forget drops the descriptor and the photo: the session has ended.

@@ -3,6 +3,7 @@ package eligibility
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -66,6 +67,23 @@ func LoadSim(path string) (*Sim, error) {
 		}
 	}
 	return &Sim{personas: f.Persona}, nil
+}
+
+// BindCard gives the persona registered with cert_serial = tag the real
+// serial of a card built at run time (the demo's virtual cards get fresh
+// certificates). It reports whether such a persona exists.
+func (s *Sim) BindCard(tag, serial string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	personas := slices.Clone(s.personas)
+	for i := range personas {
+		if personas[i].CertSerial == tag {
+			personas[i].CertSerial = serial
+			s.personas = personas
+			return true
+		}
+	}
+	return false
 }
 
 // SetOutage makes the simulated terminal stop (or resume) answering.

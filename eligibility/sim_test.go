@@ -58,3 +58,23 @@ func TestSimAnswersEveryCase(t *testing.T) {
 		t.Errorf("slow answer past the deadline: %v", err)
 	}
 }
+
+func TestBindCardGivesAPersonaARunTimeSerial(t *testing.T) {
+	s, err := LoadSim("testdata/personas.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.BindCard("nobody", "00ff") {
+		t.Fatal("bound an unknown tag")
+	}
+	if !s.BindCard("demo-taro", "0a1b2c") {
+		t.Fatal("demo-taro not found")
+	}
+	r, err := s.Check(context.Background(), kiosk.EligibilityQuery{ByCard: &kiosk.CardInfo{CertSerial: "0a1b2c"}})
+	if err != nil || r.Name != "診療　太郎" {
+		t.Fatalf("by the bound serial: %+v %v", r, err)
+	}
+	if _, err := s.Check(context.Background(), kiosk.EligibilityQuery{ByCard: &kiosk.CardInfo{CertSerial: "demo-taro"}}); !errors.Is(err, kiosk.ErrNeedsNumbers) {
+		t.Fatalf("the tag still answers: %v", err)
+	}
+}

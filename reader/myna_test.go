@@ -85,6 +85,9 @@ func TestReadEverything(t *testing.T) {
 	if !strings.Contains(cert.Subject, "C=JP") || cert.Serial == "" || !cert.NotAfter.After(time.Now().AddDate(3, 0, 0)) {
 		t.Fatalf("certificate %+v", cert)
 	}
+	if cert.Serial != sim.CertSerial() {
+		t.Fatalf("serial read %s, the card says %s", cert.Serial, sim.CertSerial())
+	}
 	if s := cert.Status(time.Now()); s != kiosk.CertOK {
 		t.Fatalf("status %s", s)
 	}

@@ -73,7 +73,13 @@ type Card struct {
 	pending  []byte // GET RESPONSE data
 	apdus    int
 	forbid   int
+	serial   string // hex serial of the user certificate
 }
+
+// CertSerial is the serial number of the card's 利用者証明用電子証明書 in
+// hex, as reader.Certificate reports it: simulators of the eligibility
+// terminal use it to know whose card this is.
+func (c *Card) CertSerial() string { return c.serial }
 
 // ATR returns the card's answer to reset.
 func (c *Card) ATR() []byte {

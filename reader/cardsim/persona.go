@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"image"
@@ -206,7 +207,12 @@ func (is *Issuer) Build(p *Persona) (*Card, error) {
 	if err != nil {
 		return nil, err
 	}
-	return p.card(certDER, is.der, userKey, photo)
+	card, err := p.card(certDER, is.der, userKey, photo)
+	if err != nil {
+		return nil, err
+	}
+	card.serial = hex.EncodeToString(serial.Bytes())
+	return card, nil
 }
 
 // card lays out the three applications.
