@@ -9,22 +9,25 @@ FUZZTIME ?= 30s
 
 # Debian packages and Go, only what is missing.
 setup:
-	@./packaging/setup-debian.sh
+	@./packaging/setup-debian.sh --demo
 	@go mod download
+	@./packaging/setup-fonts.sh
 	@./packaging/setup-models.sh
 
 setup-test:
 	@./packaging/setup-debian.sh --test
 	@go mod download
+	@./packaging/setup-fonts.sh
 	@./packaging/setup-models.sh
 
 build: setup
 	go build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/uketsuke
 
-# The main job on embedded defaults. Until the kiosk screen exists it is
-# the headless simulation of a morning's patients.
+# The kiosk in demo mode, full screen: virtual card over pcscd, camera
+# from images, eligibility simulator. Without a display it runs on its own
+# Xvfb and walks the demo patients through every path, with screenshots.
 run: build
-	./$(BIN) simulate --patients 20
+	. packaging/shared-dir.sh && ./$(BIN) run --demo
 
 test: setup-test
 	./packaging/run-tests.sh

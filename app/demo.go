@@ -31,11 +31,11 @@ func (u *UI) demoPanel() fyne.CanvasObject {
 			}
 		})
 	}
-	insert := newTile(u.t("demo.insert"), "", fyne.NewSize(170, 56), func() {
+	insert := newTile(u.t("demo.insert"), "", fyne.NewSize(200, 56), func() {
 		name := pick.Selected
 		run(func() error { return u.d.Demo.Insert(name) })
 	})
-	remove := newTile(u.t("demo.remove"), "", fyne.NewSize(170, 56), func() { run(u.d.Demo.Remove) })
+	remove := newTile(u.t("demo.remove"), "", fyne.NewSize(200, 56), func() { run(u.d.Demo.Remove) })
 	bg := canvas.NewRectangle(colWarn)
 	bg.CornerRadius = 10
 	label := canvas.NewText(u.t("demo.title"), colInk)

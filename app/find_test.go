@@ -35,8 +35,8 @@ func walk(o fyne.CanvasObject, f func(fyne.CanvasObject) bool) bool {
 
 func findTile(o fyne.CanvasObject, title string) *tile {
 	var found *tile
-	walk(o, func(x fyne.CanvasObject) bool {
-		if t, ok := x.(*tile); ok && strings.TrimSpace(t.Title) == title {
+	eachTile(o, func(t *tile) bool {
+		if strings.TrimSpace(t.Title) == title {
 			found = t
 			return true
 		}
@@ -47,12 +47,7 @@ func findTile(o fyne.CanvasObject, title string) *tile {
 
 func tileTitles(o fyne.CanvasObject) []string {
 	var out []string
-	walk(o, func(x fyne.CanvasObject) bool {
-		if t, ok := x.(*tile); ok {
-			out = append(out, t.Title)
-		}
-		return false
-	})
+	eachTile(o, func(t *tile) bool { out = append(out, t.Title); return false })
 	return out
 }
 
@@ -92,7 +87,9 @@ func (d *fakeDesk) Login(_ context.Context, id, pin string) error {
 	return nil
 }
 
-func (d *fakeDesk) Logout(_ context.Context, id, how string) { d.logouts = append(d.logouts, id+":"+how) }
+func (d *fakeDesk) Logout(_ context.Context, id, how string) {
+	d.logouts = append(d.logouts, id+":"+how)
+}
 
 func (d *fakeDesk) Queue(context.Context) ([]QueueEntry, error) {
 	var out []QueueEntry

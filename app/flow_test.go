@@ -45,6 +45,7 @@ func TestPINPathWithAWrongTryShowsTriesAndEndsWithATicket(t *testing.T) {
 	h.tap("決定")
 	h.consentAllToTicket()
 	h.wantText("001")
+	h.wantText("まもなくお呼びします") // nobody ahead
 	h.wantText("カードをお取りください")
 	v := h.store.visits[0]
 	if v.Auth != kiosk.AuthPIN || !v.Consent.Comprehensive || v.Path != kiosk.PathMynaCard {
@@ -52,6 +53,13 @@ func TestPINPathWithAWrongTryShowsTriesAndEndsWithATicket(t *testing.T) {
 	}
 	h.tap("終わる")
 	h.want(kiosk.StateWelcome)
+	// The next patient has one ahead: the estimate shows.
+	h.pinPath()
+	h.typeDigits("1234")
+	h.tap("決定")
+	h.consentAllToTicket()
+	h.wantText("お待ちの方 1 人")
+	h.wantText("約 5 分")
 }
 
 func TestPINKeypadDeletesAndOnlyOffersOKAtFourDigits(t *testing.T) {
@@ -94,7 +102,7 @@ func (h *harness) codeB(security string) {
 	h.t.Helper()
 	h.want(kiosk.StateEnteringCodeB)
 	h.tap("昭和")
-	h.typeDigits("250401") // 昭和25年04月01日 = 1950-04-01
+	h.typeDigits("550505") // 昭和55年05月05日: repeated digits must type, not focus a part
 	h.tap("つぎへ")
 	h.typeDigits("2034")
 	h.tap("つぎへ")

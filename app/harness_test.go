@@ -43,7 +43,7 @@ func newHarness(t *testing.T) *harness {
 	a.Settings().SetTheme(Theme())
 	h := &harness{
 		t: t, now: time.Date(2026, 11, 25, 9, 30, 0, 0, wareki.Tokyo),
-		card:  &fakeCard{pin: "1234", pinLeft: 3, codeBLeft: 10, expiry: 2034, security: "5678", birth: wareki.MustDate(1950, 4, 1)},
+		card:  &fakeCard{pin: "1234", pinLeft: 3, codeBLeft: 10, expiry: 2034, security: "5678", birth: wareki.MustDate(1980, 5, 5)},
 		face:  &fakeFace{match: true},
 		elig:  &fakeElig{validity: kiosk.ValidityValid, known: true},
 		store: &fakeStore{},
@@ -104,11 +104,9 @@ func (h *harness) want(s kiosk.State) {
 // tap taps the tile titled title on the current screen.
 func (h *harness) tap(title string) {
 	h.t.Helper()
-	tl := findTile(h.w.Content(), title)
-	if tl == nil {
+	if !h.ui.Tap(title) {
 		h.t.Fatalf("no %q on screen %s; tiles: %v", title, h.ui.Screen(), tileTitles(h.w.Content()))
 	}
-	test.Tap(tl)
 }
 
 // has reports whether text appears in a tile or label on screen.

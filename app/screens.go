@@ -248,7 +248,9 @@ func (u *UI) dateInput(d *dateEntry) fyne.CanvasObject {
 	}
 	parts := container.NewHBox()
 	for i, unit := range []string{"date.year", "date.month", "date.day"} {
-		t := newTile(d.parts[i]+" ", u.t(unit), fyne.NewSize(120, 80), func() { d.focus = i; u.refresh() })
+		// The unit is part of the title, so that a part showing "5" is
+		// never mistaken for the keypad's 5 (by a person or a test).
+		t := newTile(d.parts[i]+" "+u.t(unit), "", fyne.NewSize(120, 80), func() { d.focus = i; u.refresh() })
 		if d.focus == i && d.era != "" {
 			t.Primary = true
 		}
@@ -438,9 +440,12 @@ func (u *UI) ticketScreen() fyne.CanvasObject {
 	}
 	number := container.NewVBox(para(u.t("ticket.number")), bigText(t.Number, 150, colAction))
 	box := container.NewVBox()
-	wait := u.t("ticket.wait", t.Waiting)
-	if u.d.MinutesPerPatient > 0 {
-		wait += " " + u.t("ticket.wait.minutes", max(t.Waiting, 1)*u.d.MinutesPerPatient)
+	wait := u.t("ticket.wait.none")
+	if t.Waiting > 0 {
+		wait = u.t("ticket.wait", t.Waiting)
+		if u.d.MinutesPerPatient > 0 {
+			wait += " " + u.t("ticket.wait.minutes", t.Waiting*u.d.MinutesPerPatient)
+		}
 	}
 	box.Add(para(wait))
 	switch {

@@ -66,7 +66,9 @@ var ErrStaffLogin = errors.New("wrong staff ID or PIN")
 // StaffLockedError is an account locked after too many wrong PINs.
 type StaffLockedError struct{ Until time.Time }
 
-func (e *StaffLockedError) Error() string { return "staff account locked until " + e.Until.Format(time.RFC3339) }
+func (e *StaffLockedError) Error() string {
+	return "staff account locked until " + e.Until.Format(time.RFC3339)
+}
 
 // staffMode is a logged-in staff session.
 type staffMode struct {
@@ -139,8 +141,8 @@ func (u *UI) loginScreen() fyne.CanvasObject {
 	if l.onPIN {
 		target = &l.pin
 	}
-	idBox := newTile(l.id+" ", u.t("staff.login.id"), fyne.NewSize(300, 90), func() { l.onPIN = false; u.refresh() })
-	pinBox := newTile(strings.Repeat("●", len(l.pin))+" ", u.t("staff.login.pin"), fyne.NewSize(300, 90), func() { l.onPIN = true; u.refresh() })
+	idBox := newTile(u.t("staff.login.id")+": "+l.id, "", fyne.NewSize(360, 80), func() { l.onPIN = false; u.refresh() })
+	pinBox := newTile(u.t("staff.login.pin")+": "+strings.Repeat("●", len(l.pin)), "", fyne.NewSize(360, 80), func() { l.onPIN = true; u.refresh() })
 	if l.onPIN {
 		pinBox.Primary = true
 	} else {

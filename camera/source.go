@@ -76,7 +76,15 @@ func OpenFolder(dir string, fps float64) (*FolderSource, error) {
 		return nil, fmt.Errorf("image folder %s: no JPEG or PNG files", dir)
 	}
 	slices.Sort(files)
-	return &FolderSource{files: files, fps: fps}, nil
+	return OpenFiles(files, fps)
+}
+
+// OpenFiles loops over the given image files in order.
+func OpenFiles(files []string, fps float64) (*FolderSource, error) {
+	if len(files) == 0 {
+		return nil, errors.New("image source: no files")
+	}
+	return &FolderSource{files: slices.Clone(files), fps: fps}, nil
 }
 
 // Read returns the next image, looping; an unreadable file is an error

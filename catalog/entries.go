@@ -185,6 +185,7 @@ var entries = map[string][2]string{
 	"ticket.title":        {"受付が終わりました", "You are checked in"},
 	"ticket.number":       {"受付番号", "Your number"},
 	"ticket.wait":         {"お待ちの方 %d 人", "%d people ahead of you"},
+	"ticket.wait.none":    {"まもなくお呼びします", "You will be called shortly"},
 	"ticket.wait.minutes": {"（目安 約 %d 分）", "(about %d minutes)"},
 	"ticket.printed":      {"番号札をお取りください", "Please take your ticket"},
 	"ticket.print_failed": {"番号札を印刷できませんでした。この番号をお控えください。", "The ticket could not be printed. Please note this number."},

@@ -34,7 +34,9 @@ func (r *Returning) Check(ctx context.Context, q kiosk.EligibilityQuery) (kiosk.
 			return kiosk.EligibilityResult{}, fmt.Errorf("returning patient: %w", err)
 		}
 		if !ok {
-			return kiosk.EligibilityResult{}, fmt.Errorf("card not seen before: %w", kiosk.ErrNeedsNumbers)
+			// Not seen here: a backend that can answer by the card's
+			// identity does; the 資格確認端末 answers ErrNeedsNumbers.
+			return r.Next.Check(ctx, q)
 		}
 		nq.LimitConsent = q.Consent.Limit
 		return r.Next.Check(ctx, kiosk.EligibilityQuery{ByNumbers: &nq, Consent: q.Consent})

@@ -28,7 +28,8 @@ func TestReturningPatientIsReconfirmedByLastNumbers(t *testing.T) {
 	r := &Returning{Next: sim, Known: known}
 	ctx := context.Background()
 	card := &kiosk.CardInfo{CertSerial: "serial-of-a-card-the-sim-does-not-know"}
-	// First visit: the card alone is not enough.
+	// First visit: the card alone is not enough (the simulator, like the
+	// terminal, does not know this card).
 	if _, err := r.Check(ctx, kiosk.EligibilityQuery{ByCard: card}); !errors.Is(err, kiosk.ErrNeedsNumbers) {
 		t.Fatalf("unknown card: %v", err)
 	}
@@ -50,5 +51,22 @@ func TestReturningPatientIsReconfirmedByLastNumbers(t *testing.T) {
 	r.Check(ctx, wrong)
 	if _, ok := known["another"]; ok {
 		t.Fatal("an invalid answer's numbers were remembered")
+	}
+}
+
+func TestUnknownCardIsAskedOfABackendThatKnowsCards(t *testing.T) {
+	sim, err := LoadSim("testdata/personas.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Returning{Next: sim, Known: memKnown{}}
+	res, err := r.Check(context.Background(), kiosk.EligibilityQuery{ByCard: &kiosk.CardInfo{CertSerial: "demo-taro"}})
+	if err != nil || res.Name != "診療　太郎" {
+		t.Fatalf("a card the backend knows: %+v, %v", res, err)
+	}
+	term := &Terminal{Dir: t.TempDir(), Institution: "1312345678"}
+	r = &Returning{Next: term, Known: memKnown{}}
+	if _, err := r.Check(context.Background(), kiosk.EligibilityQuery{ByCard: &kiosk.CardInfo{CertSerial: "x"}}); !errors.Is(err, kiosk.ErrNeedsNumbers) {
+		t.Fatalf("the terminal and an unknown card: %v", err)
 	}
 }

@@ -82,7 +82,8 @@ type session struct {
 	codeBErr    error
 	faceFails   int
 	faceGaveUp  bool
-	pinLeft     int // -1: unknown
+	pinLeft     int  // -1: unknown
+	pinWrong    bool // the last PIN was rejected
 	consent     Consent
 	form        *ParsedForm
 	formErrs    []FieldError
@@ -410,6 +411,7 @@ func stepVerifyingPIN(m *Machine, ev Event) {
 		m.authenticated(AuthPIN)
 	case PINRejected:
 		m.audit("patient", "auth.pin", fmt.Sprintf("wrong:%d-left", ev.Remaining))
+		m.s.pinWrong = true
 		m.pinTriesLeft(ev.Remaining)
 	case CardFailed:
 		m.cardFailed(ev)

@@ -25,6 +25,8 @@ type View struct {
 	FaceAttempts  int
 	FaceGaveUp    bool // the face path ended; the PIN is offered instead
 	PINLeft       int  // tries the card reported; -1 unknown
+	PINWrong      bool // the last PIN was wrong
+	CodeBWrong    int  // 照合番号B entries the card refused this session
 	ConsentItems  ConsentItems
 	Acceptance    Acceptance
 	FormErrors    []FieldError
@@ -47,7 +49,7 @@ func (m *Machine) View() View {
 		Handover: m.s.handover, StaffCalled: m.s.staffCalled, CardProblem: m.s.cardProblem,
 		Cert: m.s.cert, CodeBLeft: m.s.codeBLeft, CodeBInputErr: m.s.codeBErr,
 		FaceFailures: m.s.faceFails, FaceAttempts: m.cfg.FaceAttempts, FaceGaveUp: m.s.faceGaveUp,
-		PINLeft: m.s.pinLeft, ConsentItems: m.consentItems(), Acceptance: m.s.acceptance,
+		PINLeft: m.s.pinLeft, PINWrong: m.s.pinWrong, CodeBWrong: m.s.codeBWrong, ConsentItems: m.consentItems(), Acceptance: m.s.acceptance,
 		FormErrors: slices.Clone(m.s.formErrs), Elderly: m.s.elderly, Pending: m.s.pending,
 		Authenticated: m.s.auth,
 	}

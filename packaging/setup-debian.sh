@@ -4,9 +4,10 @@
 # Run as root, or as a user who can sudo.
 #
 #   setup-debian.sh          what the kiosk needs to build and run
+#   setup-debian.sh --demo   plus the virtual card reader for `make run`'s demo
 #   setup-debian.sh --test   plus what the tests need (virtual card reader, OpenSC …)
 #
-# Never use --test on a real kiosk: vsmartcard-vpcd listens on
+# Never use --demo or --test on a real kiosk: vsmartcard-vpcd listens on
 # 0.0.0.0:35963/35964 and anyone on the network could insert a card.
 set -euo pipefail
 
@@ -35,6 +36,8 @@ PACKAGES=(
   # Xvfb runs the kiosk where there is no display (make run on a server)
   libgl-dev libx11-dev libxrandr-dev libxxf86vm-dev libxi-dev libxcursor-dev libxinerama-dev
   fonts-noto-cjk xvfb xauth
+  # the demo's screenshots of the real screen (ImageMagick's import)
+  imagemagick
 )
 # npm fetches the face recogniser's weights at set-up; use the machine's
 # own npm when it has one.
@@ -46,12 +49,16 @@ TEST_PACKAGES=(
   vsmartcard-vpcd pcsc-tools opensc libopenjp2-tools
   # the sqlite3 tool, to tamper with the audit log in tests
   sqlite3
-  # driving and photographing the real window under Xvfb
-  xdotool imagemagick
+  # driving the real window under Xvfb
+  xdotool
 )
-if [ "${1:-}" = "--test" ]; then
-  PACKAGES+=("${TEST_PACKAGES[@]}")
-fi
+# The demo (make run) needs the virtual card reader too; a real kiosk is
+# set up without either flag.
+DEMO_PACKAGES=(vsmartcard-vpcd libopenjp2-tools)
+case "${1:-}" in
+  --test) PACKAGES+=("${TEST_PACKAGES[@]}") ;;
+  --demo) PACKAGES+=("${DEMO_PACKAGES[@]}") ;;
+esac
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 

@@ -118,3 +118,10 @@ func (s *Store) Unpark(ctx context.Context, key, staff string) error {
 		return s.appendTx(ctx, tx, kiosk.AuditEntry{Actor: staff, Action: "sync.unparked", Outcome: "ok", VisitID: key})
 	})
 }
+
+// OutboxLen is the number of visit events not yet sent (parked ones included).
+func (s *Store) OutboxLen(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `select count(*) from outbox where done_at is null`).Scan(&n)
+	return n, wrapDB("outbox length", err)
+}

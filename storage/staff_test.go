@@ -107,6 +107,9 @@ func TestMoveUpReordersTheQueue(t *testing.T) {
 	if want := []string{nums[2], nums[0], nums[1]}; strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("queue %v, want %v", got, want)
 	}
+	if n, err := s.OutboxLen(ctx); err != nil || n != 3 {
+		t.Fatalf("outbox length %d, %v; want the 3 created events", n, err)
+	}
 	if err := s.MoveUp(ctx, "2026-11-25", "999", "s01"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("unknown: %v", err)
 	}

@@ -2,24 +2,56 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"image"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"github.com/uketsuke/uketsuke/app"
+	"github.com/uketsuke/uketsuke/camera"
+	"github.com/uketsuke/uketsuke/eligibility"
+	"github.com/uketsuke/uketsuke/internal/atomicfile"
+	"github.com/uketsuke/uketsuke/kiosk"
+	"github.com/uketsuke/uketsuke/reader/readertest"
+	"github.com/uketsuke/uketsuke/storage"
 )
 
 func newRunCommand() *command {
 	return &command{
 		name:    "run",
-		args:    "",
-		summary: "run the kiosk (default command)",
+		args:    "[--demo] [--windowed] [--autopilot] [--screenshots DIR] [--ui-map FILE]",
+		summary: "run the kiosk screen (default command); --demo adds the virtual card, image camera and eligibility simulator",
 		run:     runKiosk,
 	}
 }
 
-// runKiosk starts the kiosk. This build has no screen yet: the full-screen
-// UI arrives with the UI work, and until then the kiosk runs headless in
-// demo mode, serving simulated patients through the reception core.
+type runOptions struct {
+	demo, windowed, autopilot bool
+	screenshots, uiMap        string
+}
+
+// runKiosk starts the full-screen kiosk. Without a display it starts its
+// own Xvfb, and in demo mode walks demo patients through the whole flow
+// (the autopilot), saving a screenshot of every screen.
 func runKiosk(ctx context.Context, g *globals, args []string) error {
+	var o runOptions
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.BoolVar(&o.demo, "demo", false, "demo mode: virtual card over pcscd, the camera from images (or a webcam), the eligibility simulator")
+	fs.BoolVar(&o.windowed, "windowed", false, "a 1280×800 window instead of full screen")
+	fs.BoolVar(&o.autopilot, "autopilot", false, "demo: walk the demo patients through every path, then exit (the default without a display)")
+	fs.StringVar(&o.screenshots, "screenshots", "", "autopilot: where to save screenshots (default <data dir>/screenshots)")
+	fs.StringVar(&o.uiMap, "ui-map", "", "write the screen's name and button positions to FILE as JSON (for xdotool tests)")
 	args, err := parseFlags(g, fs, args)
 	if err != nil {
 		return err
@@ -27,6 +59,217 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 	if len(args) != 0 {
 		return usageError{"run takes no arguments"}
 	}
-	fmt.Fprintln(g.stderr, "uketsuke run: this build has no kiosk screen yet; running the headless demo (uketsuke simulate).")
-	return simulate(ctx, g, simulateOptions{patients: 20, seed: 1})
+	if o.autopilot && !o.demo {
+		return usageError{"--autopilot needs --demo"}
+	}
+	if g.env("DISPLAY") == "" && g.env("WAYLAND_DISPLAY") == "" {
+		stop, display, err := startXvfb()
+		if err != nil {
+			return fmt.Errorf("no display, and Xvfb could not start: %w", err)
+		}
+		defer stop()
+		fmt.Fprintf(g.stderr, "no display: running on a virtual screen (Xvfb %s)\n", display)
+		if o.demo {
+			o.autopilot = true
+		}
+	}
+	dataDir, err := g.dataDir()
+	if err != nil {
+		return err
+	}
+	st, err := openStore(g)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	so := stationOptions{}
+	var demo *demoCards
+	if o.demo {
+		stopPCSCD, err := readertest.EnsurePCSCD()
+		if err != nil {
+			return fmt.Errorf("demo: start pcscd: %w (install pcscd and vsmartcard-vpcd: make setup)", err)
+		}
+		defer stopPCSCD()
+		sim, err := eligibility.LoadSim(g.cfg.Eligibility.SimPersonas)
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		so.elig, so.readerMatch = sim, g.cfg.Demo.Reader
+		cam := &switchSource{}
+		if dev := g.cfg.Camera.Device; dev != "none" && (dev != "" || fileExists("/dev/video0")) {
+			fmt.Fprintln(g.stderr, "demo: using the webcam; the demo personas' faces will not match yours — use the PIN")
+		} else {
+			so.source = cam
+		}
+		if err := st.AddStaff(ctx, demoStaffID, "デモ職員", demoStaffPIN, "demo"); err != nil && !errors.Is(err, storage.ErrStaffExists) {
+			return fmt.Errorf("demo staff account: %w", err)
+		}
+		if demo, err = newDemoCards(g.cfg.Demo.Personas, g.cfg.Demo.VPCD, sim, cam, g.log); err != nil {
+			return err
+		}
+		defer demo.Remove()
+	}
+
+	a := fyneapp.NewWithID("jp.uketsuke.kiosk")
+	a.Settings().SetTheme(app.Theme())
+	w := a.NewWindow("Uketsuke 受付")
+	w.Resize(fyne.NewSize(1280, 800))
+	w.SetFullScreen(!o.windowed)
+	w.SetPadded(false)
+
+	var ui *app.UI
+	so.watch = func(v kiosk.View) { fyne.Do(func() { ui.Show(v) }) }
+	s, err := newStation(g, st, so)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	deps := app.Deps{
+		Post: s.runner.Post, Staff: &desk{s: s, dataDir: dataDir},
+		MinutesPerPatient: g.cfg.Reception.MinutesPerPatient, Log: g.log,
+	}
+	if len(g.cfg.Reception.PrintCommand) > 0 {
+		deps.Print = func(t kiosk.Ticket) error { return printTicket(ctx, g.cfg.Reception.PrintCommand, t, g.cfg.KioskID) }
+	}
+	if demo != nil {
+		deps.Demo = demo
+	}
+	ui = app.New(w, deps)
+	if s.verifier != nil {
+		s.verifier.OnFrame = throttledPreview(ui)
+		s.verifier.OnGuidance = func(p camera.Problem) {
+			key := app.GuideKey(int(p))
+			fyne.Do(func() { ui.ShowFace(app.FaceFrame{Hint: key}) })
+		}
+	}
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); s.run(runCtx) }()
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-runCtx.Done():
+				return
+			case <-tick.C:
+				fyne.Do(ui.Tick)
+			}
+		}
+	}()
+	if o.uiMap != "" {
+		wg.Add(1)
+		go func() { defer wg.Done(); writeUIMap(runCtx, ui, o.uiMap, g) }()
+	}
+	var pilotErr error
+	if o.autopilot {
+		dir := o.screenshots
+		if dir == "" {
+			dir = filepath.Join(dataDir, "screenshots")
+		}
+		go func() {
+			p := &pilot{ui: ui, win: w, demo: demo, out: g.stdout, dir: dir}
+			pilotErr = p.run(runCtx)
+			fyne.Do(a.Quit)
+		}()
+	}
+	go func() {
+		<-ctx.Done()
+		fyne.Do(a.Quit)
+	}()
+	w.ShowAndRun()
+	cancel()
+	wg.Wait()
+	if pilotErr != nil {
+		return pilotErr
+	}
+	return ctx.Err()
 }
+
+// throttledPreview hands camera frames to the screen at most 20 times a
+// second; the frame is dropped when the screen is busy.
+func throttledPreview(ui *app.UI) func(image.Image, image.Rectangle) {
+	var mu sync.Mutex
+	var last time.Time
+	return func(img image.Image, box image.Rectangle) {
+		mu.Lock()
+		if time.Since(last) < 50*time.Millisecond {
+			mu.Unlock()
+			return
+		}
+		last = time.Now()
+		mu.Unlock()
+		fyne.Do(func() { ui.ShowFace(app.FaceFrame{Image: img, Box: box}) })
+	}
+}
+
+// uiMap is what --ui-map writes: the screen and where its buttons are.
+type uiMap struct {
+	Screen  string       `json:"screen"`
+	Targets []app.Target `json:"targets"`
+}
+
+// writeUIMap keeps FILE up to date with the screen, for tests that click
+// through a real window with xdotool.
+func writeUIMap(ctx context.Context, ui *app.UI, path string, g *globals) {
+	var last []byte
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		var m uiMap
+		done := make(chan struct{})
+		fyne.Do(func() { m = uiMap{Screen: ui.Screen(), Targets: ui.Targets()}; close(done) })
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return
+		}
+		b, _ := json.Marshal(m)
+		if string(b) == string(last) {
+			continue
+		}
+		if err := atomicfile.WriteFile(path, b, 0o644); err != nil {
+			g.log.Error("write ui map", "err", err)
+			continue
+		}
+		last = b
+	}
+}
+
+// startXvfb starts a 1280×800 virtual screen on a free display number and
+// sets DISPLAY for this process.
+func startXvfb() (stop func(), display string, err error) {
+	bin, err := exec.LookPath("Xvfb")
+	if err != nil {
+		return nil, "", errors.New("Xvfb is not installed (apt-get install xvfb)")
+	}
+	for n := 90; n < 130; n++ {
+		if fileExists(fmt.Sprintf("/tmp/.X11-unix/X%d", n)) || fileExists(fmt.Sprintf("/tmp/.X%d-lock", n)) {
+			continue
+		}
+		display = ":" + strconv.Itoa(n)
+		cmd := exec.Command(bin, display, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := cmd.Start(); err != nil {
+			return nil, "", err
+		}
+		for i := 0; i < 100 && !fileExists(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); i++ {
+			time.Sleep(50 * time.Millisecond)
+		}
+		os.Setenv("DISPLAY", display)
+		return func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }, display, nil
+	}
+	return nil, "", errors.New("no free display number")
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }

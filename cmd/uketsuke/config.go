@@ -22,11 +22,14 @@ const SystemConfigPath = "/etc/uketsuke/config.toml"
 // Config is the whole configuration file. Every key is documented in the
 // README (section "Configuration"); keep the two in step.
 type Config struct {
-	KioskID   string          `toml:"kiosk_id"`
-	DataDir   string          `toml:"data_dir"`
-	LogLevel  string          `toml:"log_level"`
-	Reception ReceptionConfig `toml:"reception"`
-	Card      CardConfig      `toml:"card"`
+	KioskID     string            `toml:"kiosk_id"`
+	DataDir     string            `toml:"data_dir"`
+	LogLevel    string            `toml:"log_level"`
+	Reception   ReceptionConfig   `toml:"reception"`
+	Card        CardConfig        `toml:"card"`
+	Camera      CameraConfig      `toml:"camera"`
+	Eligibility EligibilityConfig `toml:"eligibility"`
+	Demo        DemoConfig        `toml:"demo"`
 
 	source string // the file it came from; "" for the embedded defaults
 }
@@ -38,6 +41,43 @@ type ReceptionConfig struct {
 	CodeBMaxWrong int               `toml:"code_b_max_wrong"`
 	CodeBReserve  int               `toml:"code_b_reserve"`
 	Timeouts      map[string]string `toml:"timeouts"`
+	// MinutesPerPatient estimates the wait shown on the ticket (0: none).
+	MinutesPerPatient int `toml:"minutes_per_patient"`
+	// PrintCommand prints a ticket: the ticket text goes to its standard
+	// input, e.g. ["lp", "-d", "reception"]. Empty: show the number only.
+	PrintCommand []string `toml:"print_command"`
+}
+
+// CameraConfig selects the camera and the face models.
+type CameraConfig struct {
+	// Device is the V4L2 camera, e.g. "/dev/video0"; "" uses /dev/video0
+	// when it exists; "none" turns the face path off (PIN only).
+	Device string `toml:"device"`
+	// Models is the folder with the face models (set-up puts them in .build/models).
+	Models string `toml:"models"`
+}
+
+// EligibilityConfig selects who answers オンライン資格確認.
+type EligibilityConfig struct {
+	// Backend: "terminal" (the clinic's 資格確認端末 shared folder) or
+	// "sim" (the built-in simulator; the demo's default).
+	Backend string `toml:"backend"`
+	// TerminalDir is the shared folder of the 資格確認端末 (req/, res/, face/).
+	TerminalDir string `toml:"terminal_dir"`
+	// Institution is the 医療機関コード (10 digits) written into requests.
+	Institution string `toml:"institution"`
+	// SimPersonas is the simulator's persona file.
+	SimPersonas string `toml:"sim_personas"`
+}
+
+// DemoConfig is used by `run --demo` only.
+type DemoConfig struct {
+	// Personas is the folder of virtual card personas (*.toml).
+	Personas string `toml:"personas"`
+	// Reader is the vsmartcard-vpcd reader the virtual card goes into.
+	Reader string `toml:"reader"`
+	// VPCD is the address of vpcd's card socket for that reader.
+	VPCD string `toml:"vpcd"`
 }
 
 // CardConfig selects the card reader.
@@ -54,7 +94,11 @@ func defaultConfig() Config {
 		LogLevel: "info",
 		Reception: ReceptionConfig{
 			FaceAttempts: d.FaceAttempts, CodeBMaxWrong: d.CodeBMaxWrong, CodeBReserve: d.CodeBReserve,
+			MinutesPerPatient: 5,
 		},
+		Camera:      CameraConfig{Models: ".build/models"},
+		Eligibility: EligibilityConfig{Backend: "terminal", SimPersonas: "eligibility/testdata/personas.toml"},
+		Demo:        DemoConfig{Personas: "reader/cardsim/personas", Reader: "Virtual PCD 00 00", VPCD: "127.0.0.1:35963"},
 	}
 }
 
@@ -121,6 +165,18 @@ func (c Config) validate() error {
 	}
 	if len([]rune(c.Reception.NumberPrefix)) > 4 {
 		return fmt.Errorf("reception.number_prefix %q: at most 4 characters", c.Reception.NumberPrefix)
+	}
+	if c.Reception.MinutesPerPatient < 0 || c.Reception.MinutesPerPatient > 240 {
+		return fmt.Errorf("reception.minutes_per_patient %d: 0 to 240", c.Reception.MinutesPerPatient)
+	}
+	switch c.Eligibility.Backend {
+	case "sim":
+	case "terminal":
+		if c.Eligibility.TerminalDir != "" && (len(c.Eligibility.Institution) != 10 || strings.Trim(c.Eligibility.Institution, "0123456789") != "") {
+			return fmt.Errorf("eligibility.institution %q: the 10-digit 医療機関コード", c.Eligibility.Institution)
+		}
+	default:
+		return fmt.Errorf("eligibility.backend %q: terminal or sim", c.Eligibility.Backend)
 	}
 	kc, err := c.kioskConfig()
 	if err != nil {

@@ -64,7 +64,7 @@ func commands() []*command {
 	return []*command{
 		newRunCommand(), newSimulateCommand(), newValidateCommand(), newCardCommand(), newCardsimCommand(),
 		newFaceCommand(), newQueueCommand(), newAuditCommand(), newDBCommand(), newEligibilityCommand(), newOnshiSimCommand(),
-		newVersionCommand(),
+		newStaffCommand(), newLicencesCommand(), newVersionCommand(),
 	}
 }
 

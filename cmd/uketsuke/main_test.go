@@ -85,13 +85,6 @@ func TestSimulateCommand(t *testing.T) {
 	}
 }
 
-func TestRunDefaultsToTheHeadlessDemo(t *testing.T) {
-	code, out, errs := runCLI(t, envOf("HOME", t.TempDir()))
-	if code != 0 || !strings.Contains(out, "20 patients") || !strings.Contains(errs, "headless demo") {
-		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, out, errs)
-	}
-}
-
 func TestConfigFile(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, body string) string {

@@ -321,8 +321,9 @@ func stripes(w, h, period int) []byte {
 	return buf.Bytes()
 }
 
-// photoPath resolves the persona's photo file.
-func (p *Persona) photoPath() string {
+// PhotoPath is the persona's photo file ("" when the card gets a drawn
+// placeholder face).
+func (p *Persona) PhotoPath() string {
 	if p.Photo == "" || filepath.IsAbs(p.Photo) {
 		return p.Photo
 	}
@@ -333,7 +334,7 @@ func (p *Persona) photoPath() string {
 // it as the card stores it: greyscale JPEG 2000 in a JP2 container.
 func (p *Persona) photoJP2() ([]byte, error) {
 	var img image.Image
-	if path := p.photoPath(); path != "" {
+	if path := p.PhotoPath(); path != "" {
 		if f, err := os.Open(path); err == nil {
 			img, _, err = image.Decode(f)
 			f.Close()

@@ -26,8 +26,8 @@ func TestShippedPersonasBuild(t *testing.T) {
 		// Photos come from ../shared/testdata/faces where that exists
 		// (never from the repository); then each named photo must be there.
 		if p.Photo != "" && sharedFaces(p) {
-			if _, err := os.Stat(p.photoPath()); err != nil {
-				t.Errorf("%s: photo %s is not there: %v", f, p.photoPath(), err)
+			if _, err := os.Stat(p.PhotoPath()); err != nil {
+				t.Errorf("%s: photo %s is not there: %v", f, p.PhotoPath(), err)
 			}
 		}
 		c, err := is.Build(p)
@@ -49,7 +49,7 @@ func TestShippedPersonasBuild(t *testing.T) {
 // sharedFaces reports whether the shared face photos exist beside the
 // repository, as they do on the development machines.
 func sharedFaces(p *Persona) bool {
-	path := p.photoPath()
+	path := p.PhotoPath()
 	i := strings.Index(path, "testdata/faces/")
 	if i < 0 {
 		return true

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uketsuke/uketsuke/kiosk/wareki"
+	"github.com/uketsuke/uketsuke/storage"
+)
+
+// repoRoot is where `make run` runs the binary: the demo's default paths
+// (personas, simulator) are relative to it.
+const repoRoot = "../.."
+
+// demoEnv is the environment of a demo run: no display unless given, a
+// fresh HOME, and the shared test photos.
+func demoEnv(t *testing.T, display string) []string {
+	t.Helper()
+	shared := os.Getenv("UKETSUKE_SHARED")
+	if shared == "" {
+		shared, _ = filepath.Abs("../../../shared")
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DISPLAY=") && !strings.HasPrefix(kv, "WAYLAND_DISPLAY=") && !strings.HasPrefix(kv, "HOME=") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "HOME="+t.TempDir(), "UKETSUKE_SHARED="+shared, "LANG=C.UTF-8")
+	if display != "" {
+		env = append(env, "DISPLAY="+display)
+	}
+	return env
+}
+
+// TestRunWithoutADisplayWalksTheDemo is `make run` on a machine without a
+// display: its own Xvfb, six demo patients through every path over the
+// real stack (virtual card over pcscd, image camera, simulator, real
+// store), a screenshot of every screen.
+func TestRunWithoutADisplayWalksTheDemo(t *testing.T) {
+	bin, _ := filepath.Abs(binary(t))
+	data := t.TempDir()
+	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
+	defer cancel()
+	start := time.Now()
+	cmd := exec.CommandContext(ctx, bin, "run", "--demo", "--data-dir", data)
+	cmd.Dir, cmd.Env = repoRoot, demoEnv(t, "")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("run --demo: %v\n%s", err, out)
+	}
+	text := string(out)
+	for _, want := range []string{
+		"no display: running on a virtual screen", "patient 1 — taro", "card insertion → choosing-method",
+		"screen: matching-face", "screen: pin-locked", "screen: manual-entry-review", "screen: result",
+		"screen: staff-menu", "screen: choosing-document", "last tap → ticket", "done: 6 patients walked, 4 tickets",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the demo did not print %q:\n%s", want, text)
+		}
+	}
+	shots, _ := filepath.Glob(filepath.Join(data, "screenshots", "*.png"))
+	if len(shots) < 40 {
+		t.Fatalf("%d screenshots", len(shots))
+	}
+	for _, s := range shots {
+		checkScreenshot(t, s)
+	}
+	// The tickets are visits in the real store.
+	st, err := storage.Open(filepath.Join(data, "uketsuke.db"), storage.Options{KioskID: "kiosk-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if n := visitsSince(t, st, start); n != 4 {
+		t.Fatalf("%d visits stored, want the 4 tickets", n)
+	}
+}
+
+// visitsSince counts the visits of the business days from start to now.
+func visitsSince(t *testing.T, st *storage.Store, start time.Time) int {
+	t.Helper()
+	n := 0
+	for _, day := range uniqueDays(start, time.Now()) {
+		rows, err := st.List(context.Background(), day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(rows)
+	}
+	return n
+}
+
+func uniqueDays(from, to time.Time) []string {
+	a, b := wareki.Today(from).String(), wareki.Today(to).String()
+	if a == b {
+		return []string{a}
+	}
+	return []string{a, b}
+}
+
+// checkScreenshot fails unless path is a 1280×800 PNG with something on it.
+func checkScreenshot(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if b := img.Bounds(); b.Dx() != 1280 || b.Dy() != 800 {
+		t.Fatalf("%s: %v, want 1280×800", path, b)
+	}
+	if distinctColours(img) < 8 {
+		t.Fatalf("%s is blank", filepath.Base(path))
+	}
+}
+
+func distinctColours(img image.Image) int {
+	seen := map[uint32]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 7 {
+		for x := b.Min.X; x < b.Max.X; x += 7 {
+			r, g, bb, _ := img.At(x, y).RGBA()
+			seen[r>>8<<16|g>>8<<8|bb>>8] = true
+		}
+	}
+	return len(seen)
+}

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"path/filepath"
+
+	"gocv.io/x/gocv"
+
+	"github.com/uketsuke/uketsuke/app"
+	"github.com/uketsuke/uketsuke/clinic"
+	"github.com/uketsuke/uketsuke/kiosk"
+	"github.com/uketsuke/uketsuke/storage"
+)
+
+// desk is the staff mode's backend over the store and the station.
+type desk struct {
+	s       *station
+	dataDir string
+}
+
+var _ app.StaffDesk = (*desk)(nil)
+
+func (d *desk) Login(ctx context.Context, id, pin string) error {
+	err := d.s.store.StaffLogin(ctx, id, pin)
+	var locked *storage.LockedError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &locked):
+		return &app.StaffLockedError{Until: locked.Until}
+	case errors.Is(err, storage.ErrBadLogin), errors.Is(err, storage.ErrStaffDisabled):
+		return app.ErrStaffLogin
+	}
+	return err
+}
+
+func (d *desk) Logout(ctx context.Context, id, how string) {
+	if err := d.s.store.Append(ctx, kiosk.AuditEntry{Actor: id, Action: "staff.logout", Outcome: how}); err != nil {
+		d.s.log.Error("audit staff logout", "err", err)
+	}
+}
+
+func (d *desk) Queue(ctx context.Context) ([]app.QueueEntry, error) {
+	rows, err := d.s.store.List(ctx, today())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]app.QueueEntry, 0, len(rows))
+	for _, r := range rows {
+		e := app.QueueEntry{Number: r.Number, Status: r.Status, Path: r.Path}
+		if r.Status == storage.StatusPending {
+			e.Status, e.Pending = storage.StatusWaiting, true
+		}
+		if r.NameCheck {
+			e.Note = "●"
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+func (d *desk) SetStatus(ctx context.Context, staff, number, status string) error {
+	return d.s.store.SetStatus(ctx, today(), number, status, staff)
+}
+
+func (d *desk) MoveUp(ctx context.Context, staff, number string) error {
+	return d.s.store.MoveUp(ctx, today(), number, staff)
+}
+
+func (d *desk) Recheck(ctx context.Context, staff string) (int, int, error) {
+	_ = d.s.store.Append(ctx, kiosk.AuditEntry{Actor: staff, Action: "eligibility.recheck", Outcome: "requested"})
+	n, err := d.s.store.Recheck(ctx, d.s.elig)
+	if err != nil {
+		return n, 0, err
+	}
+	left, err := d.s.store.Pending(ctx)
+	return n, len(left), err
+}
+
+func (d *desk) Devices(ctx context.Context) []app.Device {
+	var out []app.Device
+	for _, name := range []string{"reader", "camera", "terminal"} {
+		dev := app.Device{Name: name}
+		if st, ok := d.s.health.get(name); ok {
+			ok := st.ok
+			dev.OK, dev.Detail = &ok, st.detail+" ("+st.at.Format("15:04:05")+")"
+		}
+		out = append(out, dev)
+	}
+	if n, err := d.s.store.OutboxLen(ctx); err == nil {
+		ok := true
+		out = append(out, app.Device{Name: "sync", OK: &ok, Detail: fmt.Sprintf("%d visit events waiting to be sent", n)})
+	}
+	return out
+}
+
+// SyncNow exports the day's visits into the data directory (CSV for the
+// レセコン's import and JSON lines); the ORCA sync comes with its own issue.
+func (d *desk) SyncNow(ctx context.Context, staff string) (string, error) {
+	day := today()
+	rows, err := d.s.store.List(ctx, day)
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(d.dataDir, "exports")
+	files, err := clinic.ExportDay(day, rows, clinic.ExportOptions{Dir: dir, Formats: []string{"csv", "jsonl"}})
+	outcome := "ok"
+	if err != nil {
+		outcome = "failed"
+	}
+	if aerr := d.s.store.Append(ctx, kiosk.AuditEntry{Actor: staff, Action: "export.day", Outcome: outcome}); aerr != nil {
+		err = errors.Join(err, aerr)
+	}
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%d件を書き出しました / exported %d visits: %s", len(rows), len(rows), filepath.Base(files[0])), nil
+}
+
+func (d *desk) Audit(ctx context.Context, n int) ([]string, error) {
+	rows, err := d.s.store.RecentAudit(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = fmt.Sprintf("%s  %s  %s  %s  %s", r.At, r.Actor, r.Action, r.Outcome, r.Visit)
+	}
+	return out, nil
+}
+
+// Photo decodes the chip photo of the current session (JPEG 2000) for
+// 目視確認; it lives only in memory.
+func (d *desk) Photo() image.Image {
+	if d.s.verifier == nil {
+		return nil
+	}
+	data := d.s.verifier.Photo()
+	if len(data) == 0 {
+		return nil
+	}
+	defer clear(data)
+	m, err := gocv.IMDecode(data, gocv.IMReadColor)
+	if err != nil || m.Empty() {
+		m.Close()
+		return nil
+	}
+	defer m.Close()
+	img, err := m.ToImage()
+	if err != nil {
+		return nil
+	}
+	return img
+}

@@ -1,0 +1,255 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/software"
+
+	"github.com/uketsuke/uketsuke/app"
+)
+
+// pilot walks demo patients through the real kiosk, tapping the screen's
+// buttons as a patient would, and photographs every screen it sees.
+type pilot struct {
+	ui   *app.UI
+	win  fyne.Window
+	demo *demoCards
+	out  io.Writer
+	dir  string
+
+	shots   int
+	seen    string // the last screen photographed
+	lastTap time.Time
+	tickets int
+}
+
+// step is one action of a scripted patient: tap a button, insert or
+// remove the card, or wait for a screen.
+type step struct {
+	tap    string // button title
+	insert string // persona
+	remove bool
+	wait   string // screen name prefix to wait for
+	maybe  bool   // tap only if the button is there
+}
+
+// ifThere marks taps that apply only when their button is on screen.
+func ifThere(steps []step) []step {
+	for i := range steps {
+		steps[i].maybe = true
+	}
+	return steps
+}
+
+func tap(titles ...string) []step {
+	out := make([]step, len(titles))
+	for i, t := range titles {
+		out[i] = step{tap: t}
+	}
+	return out
+}
+
+func digits(s string) []step { return tap(strings.Split(s, "")...) }
+
+func wait(screen string) step { return step{wait: screen} }
+
+func join(parts ...[]step) []step {
+	var out []step
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+// The demo's staff account (created in the demo's database only).
+const (
+	demoStaffID  = "7"
+	demoStaffPIN = "314159"
+)
+
+// demoPatient is one scripted walk through the kiosk.
+type demoPatient struct {
+	name  string
+	steps []step
+}
+
+// demoPatients covers the demo's paths: face OK, PIN, PIN locked, a
+// 資格確認書 typed in, an 無効 answer, and a card that is not a My Number card.
+func demoPatients() []demoPatient {
+	finish := join([]step{wait("consent")}, tap("すべて提供する"), []step{wait("ticket")}, tap("終わる"), []step{{remove: true}, wait("welcome")})
+	codeB := join([]step{wait("entering-code-b-1")}, tap("昭和"), digits("550217"), tap("つぎへ"), digits("2035"), tap("つぎへ"), digits("2285"), tap("つぎへ"))
+	staffLogin := join(tap("職員用"), []step{wait("staff-login")}, digits(demoStaffID), tap("決定"), digits(demoStaffPIN), tap("決定"), []step{wait("staff-menu")})
+	certificate := func(insurer, number, branch, birthEra, birth string) []step {
+		branchSteps := tap("なし")
+		if branch != "" {
+			branchSteps = join(digits(branch), tap("つぎへ"))
+		}
+		return join(tap("資格確認書"), []step{wait("manual-entry-insurer")}, digits(insurer), tap("つぎへ"), tap("なし"),
+			digits(number), tap("つぎへ"), branchSteps, tap(birthEra), digits(birth), tap("つぎへ"),
+			[]step{wait("manual-entry-review")}, tap("この内容で確認する"), []step{wait("consent")})
+	}
+	return []demoPatient{
+		{"taro: マイナ保険証, 顔認証 (or the PIN when the face does not match)", join(
+			[]step{{insert: "taro"}, wait("choosing-method")}, tap("顔認証"), codeB,
+			[]step{wait("consent|entering-pin")}, ifThere(tap("1", "2", "3", "4", "決定")), finish)},
+		{"kiyoshi: マイナ保険証, 暗証番号, お知らせ numbers typed (card not yet known), certificate expiring", join(
+			[]step{{insert: "kiyoshi"}, wait("choosing-method")}, tap("暗証番号"), []step{wait("entering-pin")},
+			digits("1944"), tap("決定"), []step{wait("consent")}, tap("すべて提供する"), []step{wait("manual-entry-insurer")},
+			digits("39131008"), tap("つぎへ"), tap("なし"), digits("12345678"), tap("つぎへ"), tap("なし"), tap("昭和"), digits("190505"), tap("つぎへ"),
+			[]step{wait("manual-entry-review")}, tap("この内容で確認する"), []step{wait("ticket")}, tap("終わる"), []step{{remove: true}, wait("welcome")})},
+		{"hanako: マイナ保険証, PIN locked: reset guidance, then staff", join(
+			[]step{{insert: "hanako"}, wait("choosing-method")}, tap("暗証番号"), []step{wait("pin-locked")}, tap("わかりました"),
+			[]step{wait("staff"), {remove: true}}, staffLogin, tap("いまの受付を中止する"), []step{wait("welcome")})},
+		{"75+ patient: 資格確認書 typed in", join(certificate("39131008", "12345678", "", "昭和", "190505"), tap("提供する"),
+			[]step{wait("ticket")}, tap("終わる"), []step{wait("welcome")})},
+		{"資格確認書 with an invalid insurance: 無効, then staff", join(certificate("06132013", "0000002", "00", "平成", "020601"), tap("提供する"),
+			[]step{wait("result")}, tap("わかりました"), []step{wait("staff")}, staffLogin, tap("手動で受付する"),
+			[]step{wait("ticket")}, tap("終わる"), []step{wait("welcome")})},
+		{"another kind of card: the documents are offered", join(
+			[]step{{insert: "other-card"}, wait("choosing-document")}, []step{{remove: true}})},
+	}
+}
+
+// run walks every demo patient, printing each step.
+func (p *pilot) run(ctx context.Context) error {
+	if err := os.MkdirAll(p.dir, 0o755); err != nil {
+		return err
+	}
+	if err := p.waitFor(ctx, "welcome", 20*time.Second); err != nil {
+		return err
+	}
+	p.photo()
+	for i, patient := range demoPatients() {
+		fmt.Fprintf(p.out, "patient %d — %s\n", i+1, patient.name)
+		for _, s := range patient.steps {
+			if err := p.do(ctx, s); err != nil {
+				return fmt.Errorf("patient %d (%s): %w", i+1, patient.name, err)
+			}
+		}
+	}
+	fmt.Fprintf(p.out, "done: %d patients walked, %d tickets; %d screenshots in %s\n", len(demoPatients()), p.tickets, p.shots, p.dir)
+	return nil
+}
+
+func (p *pilot) do(ctx context.Context, s step) error {
+	switch {
+	case s.insert != "":
+		fmt.Fprintf(p.out, "  card on the reader: %s\n", s.insert)
+		start := time.Now()
+		if err := p.demo.Insert(s.insert); err != nil {
+			return err
+		}
+		if err := p.waitFor(ctx, "choosing-method|choosing-document", 20*time.Second); err != nil {
+			return err
+		}
+		fmt.Fprintf(p.out, "  card insertion → %s: %s\n", p.screen(), time.Since(start).Round(time.Millisecond))
+	case s.remove:
+		fmt.Fprintln(p.out, "  card taken off the reader")
+		return p.demo.Remove()
+	case s.wait != "":
+		start := time.Now()
+		if err := p.waitFor(ctx, s.wait, 30*time.Second); err != nil {
+			return err
+		}
+		if strings.HasPrefix(p.screen(), "ticket") {
+			p.tickets++
+			fmt.Fprintf(p.out, "  last tap → ticket: %s\n", time.Since(p.lastTap).Round(time.Millisecond))
+		}
+		_ = start
+	default:
+		var ok bool
+		p.onUI(func() { ok = p.ui.Tap(s.tap) })
+		if !ok && s.maybe {
+			return nil
+		}
+		if !ok {
+			return fmt.Errorf("no button %q on screen %s", s.tap, p.screen())
+		}
+		p.lastTap = time.Now()
+		time.Sleep(120 * time.Millisecond) // a person's pace, and time to draw
+		p.photo()
+	}
+	return nil
+}
+
+// waitFor waits until the screen's name starts with one of the |-separated prefixes.
+func (p *pilot) waitFor(ctx context.Context, prefixes string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		name := p.screen()
+		for _, want := range strings.Split(prefixes, "|") {
+			if strings.HasPrefix(name, want) {
+				p.photo()
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("waited %s for screen %s; the screen is %s", timeout, prefixes, name)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(30 * time.Millisecond):
+		}
+	}
+}
+
+func (p *pilot) onUI(f func()) {
+	done := make(chan struct{})
+	fyne.Do(func() { f(); close(done) })
+	<-done
+}
+
+func (p *pilot) screen() string {
+	var s string
+	p.onUI(func() { s = p.ui.Screen() })
+	return s
+}
+
+// photo saves the screen once per screen name.
+func (p *pilot) photo() {
+	name := p.screen()
+	if name == p.seen {
+		return
+	}
+	p.seen = name
+	time.Sleep(150 * time.Millisecond) // let the new screen be painted
+	p.shots++
+	path := filepath.Join(p.dir, fmt.Sprintf("%02d-%s.png", p.shots, name))
+	if err := p.grab(path); err != nil {
+		fmt.Fprintf(p.out, "  screenshot: %v\n", err)
+		return
+	}
+	fmt.Fprintf(p.out, "  screen: %s\n", name)
+}
+
+// grab saves what is on the X screen (ImageMagick's import), which is what
+// a person sees; without import it renders the window's content in
+// software instead.
+func (p *pilot) grab(path string) error {
+	if bin, err := exec.LookPath("import"); err == nil {
+		out, err := exec.Command(bin, "-window", "root", path).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("import: %w: %s", err, out)
+		}
+		return nil
+	}
+	var img image.Image
+	p.onUI(func() { img = software.Render(p.win.Content(), app.Theme()) })
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return png.Encode(f, img)
+}

@@ -1,0 +1,255 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/uketsuke/uketsuke/camera"
+	"github.com/uketsuke/uketsuke/eligibility"
+	"github.com/uketsuke/uketsuke/kiosk"
+	"github.com/uketsuke/uketsuke/kiosk/wareki"
+	"github.com/uketsuke/uketsuke/reader"
+	"github.com/uketsuke/uketsuke/storage"
+)
+
+// station is one running kiosk: the reception machine and its runner over
+// the real card reader, camera, eligibility backend and store.
+type station struct {
+	log      *slog.Logger
+	store    *storage.Store
+	machine  *kiosk.Machine
+	runner   *kiosk.Runner
+	port     *reader.Port
+	verifier *camera.Verifier // nil: no camera, the face path falls back to the PIN
+	elig     kiosk.EligibilityChecker
+	health   *health
+	cleanup  []func()
+}
+
+// stationOptions are what the command line adds to the configuration.
+type stationOptions struct {
+	readerMatch string                   // overrides [card] reader
+	source      camera.Source            // overrides [camera] device (the demo's image folder)
+	elig        kiosk.EligibilityChecker // overrides [eligibility]
+	watch       func(kiosk.View)         // the screen
+}
+
+// newStation builds the kiosk; close releases what it opened.
+func newStation(g *globals, st *storage.Store, o stationOptions) (*station, error) {
+	s := &station{log: g.log, store: st, health: &health{}}
+	kc, err := g.cfg.kioskConfig()
+	if err != nil {
+		return nil, err
+	}
+	s.machine = kiosk.NewMachine(kc)
+	s.port = &reader.Port{Match: g.cfg.Card.Reader}
+	if o.readerMatch != "" {
+		s.port.Match = o.readerMatch
+	}
+	s.cleanup = append(s.cleanup, func() { s.port.Close() })
+
+	var face kiosk.FaceVerifier = noCamera{}
+	if v, err := s.openCamera(g, o.source); err != nil {
+		s.health.set("camera", false, err.Error())
+		g.log.Warn("face path off: the PIN is offered instead", "err", err)
+	} else if v != nil {
+		s.verifier, face = v, v
+		s.health.set("camera", true, "")
+	} else {
+		s.health.set("camera", false, "turned off in the configuration")
+	}
+
+	s.elig = o.elig
+	if s.elig == nil {
+		if s.elig, err = eligibilityBackend(g); err != nil {
+			s.close()
+			return nil, err
+		}
+	}
+	s.elig = &eligibility.Returning{Next: &watchedChecker{next: s.elig, h: s.health}, Known: st}
+	s.runner = kiosk.NewRunner(s.machine, kiosk.Ports{
+		Card: s.port, Face: face, Eligibility: s.elig, Store: st, Audit: st,
+		Pager: logPager{g.log}, Log: g.log,
+	}, o.watch)
+	return s, nil
+}
+
+// openCamera opens the face engine and the camera (or the given source).
+// It returns nil, nil when the camera is turned off.
+func (s *station) openCamera(g *globals, src camera.Source) (*camera.Verifier, error) {
+	if src == nil {
+		dev := g.cfg.Camera.Device
+		switch {
+		case dev == "none":
+			return nil, nil
+		case dev == "":
+			dev = "/dev/video0"
+			if _, err := os.Stat(dev); err != nil {
+				return nil, fmt.Errorf("no camera at %s", dev)
+			}
+		}
+		d, err := camera.OpenDevice(dev)
+		if err != nil {
+			return nil, err
+		}
+		src = d
+	}
+	engine, err := camera.NewEngine(g.cfg.Camera.Models)
+	if err != nil {
+		src.Close()
+		return nil, fmt.Errorf("face models in %s: %w (run make setup)", g.cfg.Camera.Models, err)
+	}
+	feed := camera.StartFeed(src, 4)
+	s.cleanup = append(s.cleanup, func() { feed.Close(); src.Close(); engine.Close() })
+	return &camera.Verifier{Engine: engine, Feed: feed, Log: g.log}, nil
+}
+
+// eligibilityBackend builds the configured オンライン資格確認 backend.
+func eligibilityBackend(g *globals) (kiosk.EligibilityChecker, error) {
+	c := g.cfg.Eligibility
+	switch c.Backend {
+	case "sim":
+		return eligibility.LoadSim(c.SimPersonas)
+	case "terminal":
+		if c.TerminalDir == "" {
+			return unconfigured{}, nil
+		}
+		return &eligibility.Terminal{Dir: c.TerminalDir, Institution: c.Institution, Archive: filepath.Join(c.TerminalDir, "done")}, nil
+	}
+	return nil, fmt.Errorf("eligibility.backend %q", c.Backend)
+}
+
+// run runs the kiosk until ctx ends: the runner, the card watcher, the
+// eligibility re-check of pending visits and the retention purge.
+func (s *station) run(ctx context.Context) {
+	var wg sync.WaitGroup
+	start := func(f func()) { wg.Add(1); go func() { defer wg.Done(); f() }() }
+	start(func() { _ = s.runner.Run(ctx) })
+	start(func() {
+		w := &reader.Watcher{Match: s.port.Match, Log: s.log}
+		_ = w.Run(ctx, func(e reader.Event) {
+			switch e.Kind {
+			case reader.CardPresent:
+				s.health.set("reader", true, e.Reader+": card present")
+				s.runner.Post(kiosk.CardInserted{})
+			case reader.CardAbsent:
+				s.health.set("reader", true, e.Reader)
+				s.runner.Post(kiosk.CardRemoved{})
+			case reader.ReaderMissing:
+				s.health.set("reader", false, fmt.Sprint(e.Err))
+				s.runner.Post(kiosk.CardRemoved{})
+			}
+		})
+	})
+	recheck := time.NewTicker(2 * time.Minute)
+	retention := time.NewTicker(6 * time.Hour)
+	defer recheck.Stop()
+	defer retention.Stop()
+	start(func() { s.store.RunRecheck(ctx, s.elig, recheck.C) })
+	start(func() { s.store.RunRetention(ctx, storage.DefaultRetentionDays, retention.C) })
+	wg.Wait()
+}
+
+func (s *station) close() {
+	for i := len(s.cleanup) - 1; i >= 0; i-- {
+		s.cleanup[i]()
+	}
+	s.cleanup = nil
+}
+
+// today is the business day of the store's queue.
+func today() string { return wareki.Today(time.Now()).String() }
+
+// noCamera is the face port when there is no camera: every capture fails
+// at once, and the kiosk offers the PIN.
+type noCamera struct{}
+
+func (noCamera) Enroll(context.Context, []byte) error { return nil }
+func (noCamera) Verify(context.Context) (kiosk.FaceMatch, error) {
+	return kiosk.FaceMatch{}, errors.New("no camera")
+}
+func (noCamera) Forget() {}
+
+// unconfigured is the eligibility backend before the terminal's folder is
+// set: every check is "unavailable", so visits are registered as pending.
+type unconfigured struct{}
+
+func (unconfigured) Check(context.Context, kiosk.EligibilityQuery) (kiosk.EligibilityResult, error) {
+	return kiosk.EligibilityResult{}, fmt.Errorf("eligibility.terminal_dir is not set: %w", kiosk.ErrEligibilityUnavailable)
+}
+
+// watchedChecker records the terminal's health from its answers.
+type watchedChecker struct {
+	next kiosk.EligibilityChecker
+	h    *health
+}
+
+func (w *watchedChecker) Check(ctx context.Context, q kiosk.EligibilityQuery) (kiosk.EligibilityResult, error) {
+	r, err := w.next.Check(ctx, q)
+	switch {
+	case err == nil, errors.Is(err, kiosk.ErrNeedsNumbers):
+		w.h.set("terminal", true, "answered "+time.Now().Format("15:04"))
+	case errors.Is(err, kiosk.ErrEligibilityUnavailable):
+		w.h.set("terminal", false, err.Error())
+	}
+	return r, err
+}
+
+// logPager tells staff through the log (a real pager or chime plugs in here).
+type logPager struct{ log *slog.Logger }
+
+func (p logPager) Page(_ context.Context, reason kiosk.Handover) {
+	p.log.Warn("staff needed at the kiosk", "reason", reason.String())
+}
+
+// health is the device status staff see.
+type health struct {
+	mu sync.Mutex
+	m  map[string]deviceState
+}
+
+type deviceState struct {
+	ok     bool
+	detail string
+	at     time.Time
+}
+
+func (h *health) set(name string, ok bool, detail string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.m == nil {
+		h.m = map[string]deviceState{}
+	}
+	h.m[name] = deviceState{ok, detail, time.Now()}
+}
+
+func (h *health) get(name string) (deviceState, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	d, ok := h.m[name]
+	return d, ok
+}
+
+// printTicket runs the print command with the ticket text on its input.
+func printTicket(ctx context.Context, command []string, t kiosk.Ticket, kioskID string) error {
+	if len(command) == 0 {
+		return nil
+	}
+	text := fmt.Sprintf("受付番号\n\n    %s\n\nお待ちの方 %d 人\n%s  %s\n", t.Number, t.Waiting, time.Now().Format("2006-01-02 15:04"), kioskID)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, command[0], command[1:]...)
+	cmd.Stdin = strings.NewReader(text)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("print ticket with %s: %w: %s", command[0], err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
