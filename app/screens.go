@@ -461,6 +461,12 @@ func (u *UI) ticketScreen() fyne.CanvasObject {
 	if u.v.Result != nil && len(u.v.Result.NameFlags) > 0 {
 		box.Add(note(u.t("ticket.name_check")))
 	}
+	switch u.v.Elderly {
+	case kiosk.ElderlyBlanket:
+		box.Add(note(u.t("elderly.blanket")))
+	case kiosk.ElderlyBlanketEnded:
+		box.Add(note(u.t("elderly.ended")))
+	}
 	if n := u.certNotice(); n != nil {
 		box.Add(n)
 	}
