@@ -18,7 +18,12 @@ func TestGoldenScreens(t *testing.T) {
 	}{
 		{"welcome", func(h *harness) {}},
 		{"choosing-method", func(h *harness) { h.post(kiosk.CardInserted{}) }},
-		{"entering-code-b-1", func(h *harness) { h.post(kiosk.CardInserted{}); h.tap("顔認証"); h.tap("昭和"); h.typeDigits("55") }},
+		{"entering-code-b-1", func(h *harness) {
+			h.post(kiosk.CardInserted{})
+			h.tap("顔認証")
+			h.tap("昭和")
+			h.typeDigits("55")
+		}},
 		{"entering-pin", func(h *harness) { h.pinPath(); h.typeDigits("12") }},
 		{"pin-locked", func(h *harness) { h.card.pinLeft = 0; h.post(kiosk.CardInserted{}); h.tap("暗証番号") }},
 		{"consent", func(h *harness) { h.pinPath(); h.typeDigits("1234"); h.tap("決定") }},

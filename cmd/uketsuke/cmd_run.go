@@ -135,7 +135,12 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 	if demo != nil {
 		deps.Demo = demo
 	}
+	p := &pilot{win: w, demo: demo, out: g.stdout}
+	if o.autopilot {
+		deps.OnScreen = p.drew
+	}
 	ui = app.New(w, deps)
+	p.ui = ui
 	if s.verifier != nil {
 		s.verifier.OnFrame = throttledPreview(ui)
 		s.verifier.OnGuidance = func(p camera.Problem) {
@@ -172,8 +177,8 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 		if dir == "" {
 			dir = filepath.Join(dataDir, "screenshots")
 		}
+		p.dir = dir
 		go func() {
-			p := &pilot{ui: ui, win: w, demo: demo, out: g.stdout, dir: dir}
 			pilotErr = p.run(runCtx)
 			fyne.Do(a.Quit)
 		}()

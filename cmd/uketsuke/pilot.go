@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -31,6 +32,26 @@ type pilot struct {
 	seen    string // the last screen photographed
 	lastTap time.Time
 	tickets int
+
+	mu    sync.Mutex
+	drawn map[string]time.Time // when each screen was last drawn
+}
+
+// drew records when a screen was drawn (the screen's OnScreen hook).
+func (p *pilot) drew(name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.drawn == nil {
+		p.drawn = map[string]time.Time{}
+	}
+	p.drawn[name] = time.Now()
+}
+
+// drawnAt is when the screen was last drawn.
+func (p *pilot) drawnAt(name string) time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.drawn[name]
 }
 
 // step is one action of a scripted patient: tap a button, insert or
@@ -152,22 +173,21 @@ func (p *pilot) do(ctx context.Context, s step) error {
 		if err := p.waitFor(ctx, "choosing-method|choosing-document", 20*time.Second); err != nil {
 			return err
 		}
-		fmt.Fprintf(p.out, "  card insertion → %s: %s\n", p.screen(), time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(p.out, "  card insertion → %s: %s\n", p.screen(), p.drawnAt(p.screen()).Sub(start).Round(time.Millisecond))
 	case s.remove:
 		fmt.Fprintln(p.out, "  card taken off the reader")
 		return p.demo.Remove()
 	case s.wait != "":
-		start := time.Now()
 		if err := p.waitFor(ctx, s.wait, 30*time.Second); err != nil {
 			return err
 		}
 		if strings.HasPrefix(p.screen(), "ticket") {
 			p.tickets++
-			fmt.Fprintf(p.out, "  last tap → ticket: %s\n", time.Since(p.lastTap).Round(time.Millisecond))
+			fmt.Fprintf(p.out, "  last tap → ticket: %s\n", p.drawnAt(p.screen()).Sub(p.lastTap).Round(time.Millisecond))
 		}
-		_ = start
 	default:
 		var ok bool
+		p.lastTap = time.Now()
 		p.onUI(func() { ok = p.ui.Tap(s.tap) })
 		if !ok && s.maybe {
 			return nil
@@ -175,7 +195,6 @@ func (p *pilot) do(ctx context.Context, s step) error {
 		if !ok {
 			return fmt.Errorf("no button %q on screen %s", s.tap, p.screen())
 		}
-		p.lastTap = time.Now()
 		time.Sleep(120 * time.Millisecond) // a person's pace, and time to draw
 		p.photo()
 	}
