@@ -17,6 +17,10 @@ type Demo interface {
 	Insert(persona string) error
 	// Remove takes the card off the reader.
 	Remove() error
+	// ShowFace points the demo camera at photos of the named persona
+	// (Insert points it at the card's owner), so that a face that does not
+	// match can be tried.
+	ShowFace(persona string) error
 }
 
 // demoPanel is the small strip that inserts and removes the virtual card
@@ -36,9 +40,11 @@ func (u *UI) demoPanel() fyne.CanvasObject {
 		run(func() error { return u.d.Demo.Insert(name) })
 	})
 	remove := newTile(u.t("demo.remove"), "", fyne.NewSize(200, 56), func() { run(u.d.Demo.Remove) })
+	face := widget.NewSelect(u.d.Demo.Personas(), func(name string) { run(func() error { return u.d.Demo.ShowFace(name) }) })
+	face.PlaceHolder = u.t("demo.face")
 	bg := canvas.NewRectangle(colWarn)
 	bg.CornerRadius = 10
 	label := canvas.NewText(u.t("demo.title"), colInk)
 	label.TextStyle.Bold = true
-	return container.NewStack(bg, container.NewPadded(container.NewHBox(label, pick, insert, remove)))
+	return container.NewStack(bg, container.NewPadded(container.NewHBox(label, pick, insert, remove, face)))
 }

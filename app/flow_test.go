@@ -440,3 +440,33 @@ func usedKeys(t *testing.T) []string {
 	}
 	return out
 }
+
+type fakeDemo struct{ calls []string }
+
+func (d *fakeDemo) Personas() []string { return []string{"taro", "hanako"} }
+func (d *fakeDemo) Persona() string    { return "taro" }
+func (d *fakeDemo) Insert(p string) error {
+	d.calls = append(d.calls, "insert:"+p)
+	return nil
+}
+func (d *fakeDemo) Remove() error { d.calls = append(d.calls, "remove"); return nil }
+func (d *fakeDemo) ShowFace(p string) error {
+	d.calls = append(d.calls, "face:"+p)
+	return nil
+}
+
+func TestDemoPanelDrivesTheVirtualCard(t *testing.T) {
+	h := newHarness(t)
+	if h.has("デモ") {
+		t.Fatal("the demo panel shows outside demo mode")
+	}
+	demo := &fakeDemo{}
+	h.ui.d.Demo = demo
+	h.ui.refresh()
+	h.wantText("デモ")
+	h.tap("カードを置く")
+	h.tap("カードを外す")
+	if got := strings.Join(demo.calls, " "); got != "insert:taro remove" {
+		t.Fatalf("demo calls %q", got)
+	}
+}

@@ -252,4 +252,5 @@ var entries = map[string][2]string{
 	"demo.insert":  {"カードを置く", "Insert card"},
 	"demo.remove":  {"カードを外す", "Remove card"},
 	"demo.persona": {"人物", "Persona"},
+	"demo.face":    {"カメラの顔", "Camera face"},
 }

@@ -146,6 +146,16 @@ func (d *demoCards) Remove() error {
 	return nil
 }
 
+// ShowFace points the camera at another persona's photos.
+func (d *demoCards) ShowFace(name string) error {
+	if _, ok := d.personas[name]; !ok {
+		return fmt.Errorf("demo: no persona %q", name)
+	}
+	d.pointCamera(name)
+	d.log.Info("demo camera shows", "persona", name)
+	return nil
+}
+
 // pointCamera shows the camera other photos of the persona's face than the
 // one on the card (a real camera never sees the chip photo either).
 func (d *demoCards) pointCamera(name string) {

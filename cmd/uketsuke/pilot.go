@@ -60,6 +60,7 @@ type step struct {
 	tap    string // button title
 	insert string // persona
 	remove bool
+	face   string // point the demo camera at this persona
 	wait   string // screen name prefix to wait for
 	maybe  bool   // tap only if the button is there
 }
@@ -123,6 +124,9 @@ func demoPatients() []demoPatient {
 		{"taro: マイナ保険証, 顔認証 (or the PIN when the face does not match)", join(
 			[]step{{insert: "taro"}, wait("choosing-method")}, tap("顔認証"), codeB,
 			[]step{wait("consent|entering-pin")}, ifThere(tap("1", "2", "3", "4", "決定")), finish)},
+		{"taro's card, someone else at the camera: the face does not match, the PIN does", join(
+			[]step{{insert: "taro"}, {face: "kiyoshi"}, wait("choosing-method")}, tap("顔認証"), codeB,
+			[]step{wait("entering-pin")}, tap("1", "2", "3", "4", "決定"), finish)},
 		{"kiyoshi: マイナ保険証, 暗証番号, お知らせ numbers typed (card not yet known), certificate expiring", join(
 			[]step{{insert: "kiyoshi"}, wait("choosing-method")}, tap("暗証番号"), []step{wait("entering-pin")},
 			digits("1944"), tap("決定"), []step{wait("consent")}, tap("すべて提供する"), []step{wait("manual-entry-insurer")},
@@ -174,6 +178,9 @@ func (p *pilot) do(ctx context.Context, s step) error {
 			return err
 		}
 		fmt.Fprintf(p.out, "  card insertion → %s: %s\n", p.screen(), p.drawnAt(p.screen()).Sub(start).Round(time.Millisecond))
+	case s.face != "":
+		fmt.Fprintf(p.out, "  the camera shows %s\n", s.face)
+		return p.demo.ShowFace(s.face)
 	case s.remove:
 		fmt.Fprintln(p.out, "  card taken off the reader")
 		return p.demo.Remove()
