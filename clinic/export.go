@@ -1,7 +1,7 @@
-// Package clinic hands the kiosk's visits to the clinic's own system: a
-// per-day file export that any system can import (CSV, JSON Lines) and,
-// later, the ORCA API. Work in progress: the ORCA adapter, the scheduler
-// and the outbox-driven sync come next.
+// Package clinic hands the kiosk's visits to the clinic's own system: the
+// ORCA API (patients and receptions, each exactly once) and a per-day file
+// export that any system can import (CSV, JSON Lines), driven by the
+// store's outbox (Syncer).
 package clinic
 
 import (
@@ -9,6 +9,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 
@@ -93,6 +94,9 @@ func RecordOf(v storage.VisitRow) Record {
 // for the same day rewrites the same files: nothing is ever appended twice.
 func ExportDay(day string, visits []storage.VisitRow, o ExportOptions) ([]string, error) {
 	var written []string
+	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
 	for _, f := range o.Formats {
 		var body []byte
 		var err error

@@ -17,8 +17,8 @@ import (
 
 // ORCA is a client of the ORCA (日医標準レセプトソフト) API: xml2 bodies in
 // UTF-8 over HTTP with Basic authentication or a TLS client certificate
-// (shared/docs/orca-api.md §4.1). Work in progress: reception (acceptmodv2)
-// is done; patient search and registration come next.
+// (shared/docs/orca-api.md §4.1): patient search and registration, and
+// reception registration, cancellation and listing.
 type ORCA struct {
 	BaseURL string // e.g. http://orca.local:8000
 	User    string
@@ -112,6 +112,9 @@ func success(result string) bool {
 	}
 	return false
 }
+
+// resultNone is the Api_Result of a list with nothing in it.
+const resultNone = "21"
 
 // post sends an xml2 body and decodes the answer into out.
 func (o *ORCA) post(ctx context.Context, path string, body any, out any) error {
@@ -217,4 +220,172 @@ func (o *ORCA) Accept(ctx context.Context, r Reception) (string, error) {
 func (o *ORCA) CancelAccept(ctx context.Context, r Reception, acceptanceID string) error {
 	_, err := o.accept(ctx, "02", r, acceptanceID)
 	return err
+}
+
+// Patient is a patient as ORCA registers it.
+type Patient struct {
+	ID    string // ORCA's 患者番号; "" before registration
+	Name  string // 漢字氏名, family and given name separated by U+3000
+	Kana  string // full-width katakana
+	Birth string // YYYY-MM-DD
+	Sex   string // 1 male, 2 female
+	// Insurance (保険者番号, 記号, 番号, 枝番); may be empty.
+	Insurer, Symbol, Number, Branch string
+}
+
+type patientListReq struct {
+	XMLName xml.Name `xml:"data"`
+	Req     struct {
+		Type      string `xml:"type,attr"`
+		Name      str    `xml:"WholeName"`
+		BirthFrom str    `xml:"Birth_StartDate"`
+		BirthTo   str    `xml:"Birth_EndDate"`
+	} `xml:"patientlst3req"`
+}
+
+type patientListRes struct {
+	Res struct {
+		Result   string `xml:"Api_Result"`
+		Message  string `xml:"Api_Result_Message"`
+		Patients []struct {
+			ID    string `xml:"Patient_ID"`
+			Name  string `xml:"WholeName"`
+			Kana  string `xml:"WholeName_inKana"`
+			Birth string `xml:"BirthDate"`
+			Sex   string `xml:"Sex"`
+		} `xml:"Patient_Information>Patient_Information_child"`
+	} `xml:",any"`
+}
+
+// FindPatient searches ORCA by name and birth date (patientlst3v2 class 01)
+// and returns the patient whose name, birth date and sex all match.
+func (o *ORCA) FindPatient(ctx context.Context, p Patient) (string, bool, error) {
+	var req patientListReq
+	req.Req.Type = "record"
+	req.Req.Name, req.Req.BirthFrom, req.Req.BirthTo = s(p.Name), s(p.Birth), s(p.Birth)
+	var res patientListRes
+	if err := o.post(ctx, "/api01rv2/patientlst3v2?class=01", req, &res); err != nil {
+		return "", false, err
+	}
+	switch {
+	case res.Res.Result == resultNone:
+		return "", false, nil
+	case res.Res.Result != "00":
+		return "", false, &APIError{Status: http.StatusOK, Result: res.Res.Result, Message: res.Res.Message}
+	}
+	for _, c := range res.Res.Patients {
+		if c.Name == p.Name && c.Birth == p.Birth && (p.Sex == "" || c.Sex == p.Sex) {
+			return c.ID, true, nil
+		}
+	}
+	return "", false, nil
+}
+
+type patientModReq struct {
+	XMLName xml.Name `xml:"data"`
+	Req     struct {
+		Type      string `xml:"type,attr"`
+		ID        str    `xml:"Patient_ID"`
+		Name      str    `xml:"WholeName"`
+		Kana      str    `xml:"WholeName_inKana"`
+		Birth     str    `xml:"BirthDate"`
+		Sex       str    `xml:"Sex"`
+		Insurance *struct {
+			Type  string `xml:"type,attr"`
+			Child struct {
+				Type    string `xml:"type,attr"`
+				Insurer str    `xml:"InsuranceProvider_Number"`
+				Symbol  str    `xml:"HealthInsuredPerson_Symbol"`
+				Number  str    `xml:"HealthInsuredPerson_Number"`
+				Branch  str    `xml:"HealthInsuredPerson_Branch_Number"`
+			} `xml:"HealthInsurance_Information_child"`
+		} `xml:"HealthInsurance_Information,omitempty"`
+	} `xml:"patientmodreq"`
+}
+
+type patientModRes struct {
+	Res struct {
+		Result  string `xml:"Api_Result"`
+		Message string `xml:"Api_Result_Message"`
+		ID      string `xml:"Patient_Information>Patient_ID"`
+	} `xml:",any"`
+}
+
+// RegisterPatient registers a new patient (patientmodv2 class 01, ORCA
+// assigns the number) and returns the 患者番号. A K-coded warning (e.g. K0,
+// a possible duplicate) is a success.
+func (o *ORCA) RegisterPatient(ctx context.Context, p Patient) (string, error) {
+	var req patientModReq
+	r := &req.Req
+	r.Type = "record"
+	r.ID, r.Name, r.Kana, r.Birth, r.Sex = s("*"), s(p.Name), s(p.Kana), s(p.Birth), s(p.Sex)
+	if p.Insurer != "" {
+		r.Insurance = &struct {
+			Type  string `xml:"type,attr"`
+			Child struct {
+				Type    string `xml:"type,attr"`
+				Insurer str    `xml:"InsuranceProvider_Number"`
+				Symbol  str    `xml:"HealthInsuredPerson_Symbol"`
+				Number  str    `xml:"HealthInsuredPerson_Number"`
+				Branch  str    `xml:"HealthInsuredPerson_Branch_Number"`
+			} `xml:"HealthInsurance_Information_child"`
+		}{Type: "array"}
+		c := &r.Insurance.Child
+		c.Type, c.Insurer, c.Symbol, c.Number, c.Branch = "record", s(p.Insurer), s(p.Symbol), s(p.Number), s(p.Branch)
+	}
+	var res patientModRes
+	if err := o.post(ctx, "/orca12/patientmodv2?class=01", req, &res); err != nil {
+		return "", err
+	}
+	if res.Res.Result != "00" && !strings.HasPrefix(res.Res.Result, "K") || res.Res.ID == "" {
+		return "", &APIError{Status: http.StatusOK, Result: res.Res.Result, Message: res.Res.Message}
+	}
+	return res.Res.ID, nil
+}
+
+type acceptListReq struct {
+	XMLName xml.Name `xml:"data"`
+	Req     struct {
+		Type string `xml:"type,attr"`
+		Date str    `xml:"Acceptance_Date"`
+	} `xml:"acceptlstreq"`
+}
+
+type acceptListRes struct {
+	Res struct {
+		Result  string `xml:"Api_Result"`
+		Message string `xml:"Api_Result_Message"`
+		List    []struct {
+			Time      string `xml:"Acceptance_Time"`
+			ID        string `xml:"Acceptance_Id"`
+			PatientID string `xml:"Patient_Information>Patient_ID"`
+		} `xml:"Acceptlst_Information>Acceptlst_Information_child"`
+	} `xml:",any"`
+}
+
+// ListedReception is one open reception of a day.
+type ListedReception struct {
+	ID, PatientID, Time string
+}
+
+// Receptions lists the open receptions of a day (acceptlstv2 class 01): the
+// check after an ambiguous failure, before anything is sent again.
+func (o *ORCA) Receptions(ctx context.Context, date string) ([]ListedReception, error) {
+	var req acceptListReq
+	req.Req.Type, req.Req.Date = "record", s(date)
+	var res acceptListRes
+	if err := o.post(ctx, "/api01rv2/acceptlstv2?class=01", req, &res); err != nil {
+		return nil, err
+	}
+	switch {
+	case res.Res.Result == resultNone:
+		return nil, nil
+	case res.Res.Result != "00":
+		return nil, &APIError{Status: http.StatusOK, Result: res.Res.Result, Message: res.Res.Message}
+	}
+	out := make([]ListedReception, len(res.Res.List))
+	for i, l := range res.Res.List {
+		out[i] = ListedReception{ID: l.ID, PatientID: l.PatientID, Time: l.Time}
+	}
+	return out, nil
 }

@@ -31,7 +31,7 @@ func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]Event, err
 		v.id, v.created_at, v.business_day, v.kiosk_id, v.number, v.status, v.path, v.auth, v.name_check, v.cert_notice, v.eligibility
 		from outbox o join visits v on v.id = o.visit_id
 		where o.done_at is null and o.parked_at is null and o.next_attempt <= ?
-		order by o.created_at, o.key limit ?`, stamp(now), limit)
+		order by o.created_at, case o.event when 'created' then 0 when 'corrected' then 1 else 2 end, o.key limit ?`, stamp(now), limit)
 	if err != nil {
 		return nil, wrapDB("due events", err)
 	}
