@@ -31,7 +31,7 @@ func (c *clock) add(d time.Duration) {
 }
 
 type syncRig struct {
-	t     *testing.T
+	t     testing.TB
 	clk   *clock
 	store *storage.Store
 	srv   *orcatest.Server
@@ -39,7 +39,7 @@ type syncRig struct {
 	dir   string
 }
 
-func newRig(t *testing.T, withORCA, withExport bool) *syncRig {
+func newRig(t testing.TB, withORCA, withExport bool) *syncRig {
 	t.Helper()
 	r := &syncRig{t: t, clk: &clock{t: time.Date(2026, 11, 25, 9, 0, 0, 0, wareki.Tokyo)}, dir: t.TempDir()}
 	st, err := storage.Open(filepath.Join(r.dir, "kiosk.db"), storage.Options{KioskID: "k1", Clock: r.clk})

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -139,7 +140,7 @@ func (s *Store) StaffLogin(ctx context.Context, id, pin string) error {
 		return wrapDB("staff login", err)
 	}
 	if !known {
-		hash = dummyHash
+		hash = dummyHash()
 	}
 	ok := verifyPIN(hash, pin) && known
 	audit := func(tx *sql.Tx, outcome string) error {
@@ -185,14 +186,14 @@ func (s *Store) StaffLogin(ctx context.Context, id, pin string) error {
 }
 
 // dummyHash is verified against for unknown IDs, so that timing does not
-// tell which IDs exist.
-var dummyHash = func() string {
+// tell which IDs exist. Computed on first use: it costs a hash.
+var dummyHash = sync.OnceValue(func() string {
 	h, err := hashPIN("000000")
 	if err != nil {
 		panic(err)
 	}
 	return h
-}()
+})
 
 func hashPIN(pin string) (string, error) {
 	salt := make([]byte, 16)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/uketsuke/uketsuke/app"
 	"github.com/uketsuke/uketsuke/camera"
+	"github.com/uketsuke/uketsuke/clinic"
 	"github.com/uketsuke/uketsuke/eligibility"
 	"github.com/uketsuke/uketsuke/internal/atomicfile"
 	"github.com/uketsuke/uketsuke/kiosk"
@@ -125,8 +126,16 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 		return err
 	}
 	defer s.close()
+	syncer, err := newSyncer(g, st)
+	if err != nil {
+		return err
+	}
+	dk := &desk{s: s, dataDir: dataDir}
+	if syncer != nil {
+		dk.sync = func(ctx context.Context, trigger string) (clinic.Report, error) { return lockedRun(ctx, g, syncer, trigger) }
+	}
 	deps := app.Deps{
-		Post: s.runner.Post, Staff: &desk{s: s, dataDir: dataDir},
+		Post: s.runner.Post, Staff: dk,
 		MinutesPerPatient: g.cfg.Reception.MinutesPerPatient, Log: g.log,
 	}
 	if len(g.cfg.Reception.PrintCommand) > 0 {
@@ -152,8 +161,9 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); s.run(runCtx) }()
+	go func() { defer wg.Done(); scheduleSync(runCtx, g, syncer, st) }()
 	go func() {
 		defer wg.Done()
 		tick := time.NewTicker(time.Second)

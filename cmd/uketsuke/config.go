@@ -13,6 +13,8 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/uketsuke/uketsuke/clinic"
+
 	"github.com/uketsuke/uketsuke/kiosk"
 )
 
@@ -30,6 +32,7 @@ type Config struct {
 	Camera      CameraConfig      `toml:"camera"`
 	Eligibility EligibilityConfig `toml:"eligibility"`
 	Demo        DemoConfig        `toml:"demo"`
+	Sync        SyncConfig        `toml:"sync"`
 
 	source string // the file it came from; "" for the embedded defaults
 }
@@ -68,6 +71,33 @@ type EligibilityConfig struct {
 	Institution string `toml:"institution"`
 	// SimPersonas is the simulator's persona file.
 	SimPersonas string `toml:"sim_personas"`
+}
+
+// SyncConfig is the nightly hand-over to the clinic system. Either target
+// may be absent; with neither, there is no sync.
+type SyncConfig struct {
+	// Time is the nightly run, HH:MM in Asia/Tokyo; "" turns the schedule off
+	// (sync run still works).
+	Time   string            `toml:"time"`
+	ORCA   *ORCASyncConfig   `toml:"orca"`
+	Export *ExportSyncConfig `toml:"export"`
+}
+
+// ORCASyncConfig is [sync.orca]: the connection and the codes sent with
+// every reception.
+type ORCASyncConfig struct {
+	clinic.ORCAConfig
+	Department           string `toml:"department"`
+	Physician            string `toml:"physician"`
+	Medical              string `toml:"medical"`
+	InsuranceCombination string `toml:"insurance_combination"`
+}
+
+// ExportSyncConfig is [sync.export].
+type ExportSyncConfig struct {
+	Dir      string   `toml:"dir"`
+	Formats  []string `toml:"formats"`
+	ShiftJIS bool     `toml:"shift_jis"`
 }
 
 // DemoConfig is used by `run --demo` only.
@@ -178,6 +208,9 @@ func (c Config) validate() error {
 	default:
 		return fmt.Errorf("eligibility.backend %q: terminal or sim", c.Eligibility.Backend)
 	}
+	if err := c.Sync.validate(); err != nil {
+		return err
+	}
 	kc, err := c.kioskConfig()
 	if err != nil {
 		return err
@@ -241,4 +274,49 @@ func (c Config) dataDir(flag string, env func(string) string) (string, error) {
 		return filepath.Join(env("HOME"), ".local", "share", "uketsuke"), nil
 	}
 	return "", errors.New("no data directory: set --data-dir, data_dir, XDG_DATA_HOME or HOME")
+}
+
+// nightly parses sync.time; ok is false when there is no schedule.
+func (s SyncConfig) nightly() (hour, minute int, ok bool, err error) {
+	if s.Time == "" {
+		return 0, 0, false, nil
+	}
+	t, err := time.Parse("15:04", s.Time)
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("sync.time %q: HH:MM (Asia/Tokyo)", s.Time)
+	}
+	return t.Hour(), t.Minute(), true, nil
+}
+
+func (s SyncConfig) validate() error {
+	if _, _, _, err := s.nightly(); err != nil {
+		return err
+	}
+	if o := s.ORCA; o != nil {
+		if !strings.HasPrefix(o.URL, "http://") && !strings.HasPrefix(o.URL, "https://") {
+			return fmt.Errorf("sync.orca.url %q: an http:// or https:// URL", o.URL)
+		}
+		if o.User == "" && o.ClientCert == "" {
+			return errors.New("sync.orca: user (with password_file) or client_cert is required")
+		}
+		if (o.ClientCert == "") != (o.ClientKey == "") {
+			return errors.New("sync.orca: client_cert and client_key go together")
+		}
+		if o.Timeout != "" {
+			if _, err := time.ParseDuration(o.Timeout); err != nil {
+				return fmt.Errorf("sync.orca.timeout %q: a Go duration", o.Timeout)
+			}
+		}
+	}
+	if e := s.Export; e != nil {
+		if e.Dir == "" {
+			return errors.New("sync.export.dir is required")
+		}
+		for _, f := range e.Formats {
+			if f != clinic.FormatCSV && f != clinic.FormatJSONL {
+				return fmt.Errorf("sync.export.formats: %q is not csv or jsonl", f)
+			}
+		}
+	}
+	return nil
 }

@@ -19,6 +19,9 @@ import (
 type desk struct {
 	s       *station
 	dataDir string
+	// sync runs the configured sync (nil: none configured; "sync now"
+	// writes the day's files into the data directory instead).
+	sync func(ctx context.Context, trigger string) (clinic.Report, error)
 }
 
 var _ app.StaffDesk = (*desk)(nil)
@@ -97,9 +100,18 @@ func (d *desk) Devices(ctx context.Context) []app.Device {
 	return out
 }
 
-// SyncNow exports the day's visits into the data directory (CSV for the
-// レセコン's import and JSON lines); the ORCA sync comes with its own issue.
+// SyncNow runs the configured sync now; without one it writes the day's
+// visits as files into the data directory (CSV for a レセコン's import,
+// JSON Lines).
 func (d *desk) SyncNow(ctx context.Context, staff string) (string, error) {
+	if d.sync != nil {
+		_ = d.s.store.Append(ctx, kiosk.AuditEntry{Actor: staff, Action: "sync.requested", Outcome: "staff"})
+		rep, err := d.sync(ctx, "staff:"+staff)
+		if err != nil {
+			return "", err
+		}
+		return rep.String(), nil
+	}
 	day := today()
 	rows, err := d.s.store.List(ctx, day)
 	if err != nil {

@@ -64,7 +64,7 @@ func commands() []*command {
 	return []*command{
 		newRunCommand(), newSimulateCommand(), newValidateCommand(), newCardCommand(), newCardsimCommand(),
 		newFaceCommand(), newQueueCommand(), newAuditCommand(), newDBCommand(), newEligibilityCommand(), newOnshiSimCommand(),
-		newStaffCommand(), newLicencesCommand(), newVersionCommand(),
+		newStaffCommand(), newSyncCommand(), newLicencesCommand(), newVersionCommand(),
 	}
 }
 
