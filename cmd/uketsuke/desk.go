@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"path/filepath"
+	"strings"
 
 	"gocv.io/x/gocv"
 
@@ -94,8 +95,13 @@ func (d *desk) Devices(ctx context.Context) []app.Device {
 		out = append(out, dev)
 	}
 	if n, err := d.s.store.OutboxLen(ctx); err == nil {
+		detail := fmt.Sprintf("%d visit events waiting to be sent", n)
 		ok := true
-		out = append(out, app.Device{Name: "sync", OK: &ok, Detail: fmt.Sprintf("%d visit events waiting to be sent", n)})
+		if runs, err := d.s.store.Runs(ctx, 1); err == nil && len(runs) > 0 {
+			detail += "; last run " + runs[0].StartedAt + ": " + runs[0].Report
+			ok = runs[0].FinishedAt != "" && !strings.Contains(runs[0].Report, "failed ") || strings.Contains(runs[0].Report, "failed 0,")
+		}
+		out = append(out, app.Device{Name: "sync", OK: &ok, Detail: detail})
 	}
 	return out
 }
