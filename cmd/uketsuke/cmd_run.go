@@ -132,7 +132,9 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 	}
 	dk := &desk{s: s, dataDir: dataDir}
 	if syncer != nil {
-		dk.sync = func(ctx context.Context, trigger string) (clinic.Report, error) { return lockedRun(ctx, g, syncer, trigger) }
+		dk.sync = func(ctx context.Context, trigger string) (clinic.Report, error) {
+			return lockedRun(ctx, g, syncer, trigger)
+		}
 	}
 	deps := app.Deps{
 		Post: s.runner.Post, Staff: dk,
