@@ -35,6 +35,7 @@ type harness struct {
 	queue []kiosk.Event
 	busy  bool
 	shots []string // screen names in order
+	slips []string // printed guidance slips
 }
 
 func newHarness(t *testing.T) *harness {
@@ -54,7 +55,8 @@ func newHarness(t *testing.T) *harness {
 	h.w = test.NewTempWindow(t, nil)
 	h.w.Resize(fyne.NewSize(1280, 800))
 	h.ui = New(h.w, Deps{
-		Post: h.post, Staff: h.desk, Now: h.Now, MinutesPerPatient: 5,
+		Post: h.post, Staff: h.desk, Now: h.Now, MinutesPerPatient: 5, ClinicName: "うけつけ医院",
+		PrintSlip: func(text string) error { h.slips = append(h.slips, text); return nil },
 		OnScreen: func(n string) {
 			h.shots = append(h.shots, n)
 			// Every screen must fit the 1280×800 kiosk screen: nothing may
@@ -156,13 +158,18 @@ type fakeCard struct {
 	security           string
 	birth              wareki.Date
 	readErr            error
+	certNotAfter       time.Time // zero: far ahead
 }
 
 func (c *fakeCard) ReadCard(context.Context) (kiosk.CardInfo, error) {
 	if c.readErr != nil {
 		return kiosk.CardInfo{}, c.readErr
 	}
-	return kiosk.CardInfo{CertSerial: "0A1B", CertNotAfter: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}, nil
+	notAfter := c.certNotAfter
+	if notAfter.IsZero() {
+		notAfter = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return kiosk.CardInfo{CertSerial: "0A1B", CertNotAfter: notAfter}, nil
 }
 
 func (c *fakeCard) PINTries(context.Context) (int, error) { return c.pinLeft, nil }

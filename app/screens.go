@@ -88,11 +88,15 @@ func (u *UI) welcome() fyne.CanvasObject {
 	choose := func(doc kiosk.Document) func() {
 		return func() { u.post(kiosk.DocumentChosen{Document: doc}) }
 	}
-	grid := container.NewGridWithColumns(2,
-		newTile(u.t("doc.myna"), "", sizeChoice, func() { u.loc.welcomeMyna = true; u.staffTouched(); u.refresh() }).primary(),
-		newTile(u.t("doc.certificate"), "", sizeChoice, choose(kiosk.DocCertificate)),
-		newTile(u.t("doc.notice"), "", sizeChoice, choose(kiosk.DocNotice)),
-		newTile(u.t("doc.other"), "", sizeChoice, choose(kiosk.DocOther)),
+	size := fyne.NewSize(390, 120)
+	grid := container.NewGridWithColumns(3,
+		newTile(u.t("doc.myna"), "", size, func() { u.loc.welcomeMyna = true; u.staffTouched(); u.refresh() }).primary(),
+		newTile(u.t("doc.certificate"), "", size, choose(kiosk.DocCertificate)),
+		newTile(u.t("doc.notice"), "", size, choose(kiosk.DocNotice)),
+		// The old card first explains itself, then goes on by the date rules.
+		newTile(u.t("doc.old_card"), "", size, u.openGuide("old-card", choose(kiosk.DocOldCard))),
+		newTile(u.t("doc.other"), "", size, choose(kiosk.DocOther)),
+		newTile(u.t("guide.button"), "", size, u.openGuide("index", nil)).quiet(),
 	)
 	return screen(top, container.NewVBox(para(u.t("welcome.or_choose")), container.NewCenter(grid)))
 }
@@ -126,7 +130,11 @@ func (u *UI) chooseDocument() fyne.CanvasObject {
 		newTile(u.t("doc.notice"), "", fyne.NewSize(360, 130), choose(kiosk.DocNotice)),
 		newTile(u.t("doc.other"), "", fyne.NewSize(360, 130), choose(kiosk.DocOther)),
 	)
-	return screen(top, container.NewVBox(container.NewCenter(grid), para(u.t("choose.again"))))
+	page := "notice"
+	if u.v.CardProblem == kiosk.CardErrCertExpired {
+		page = "cert-expiry"
+	}
+	return screen(top, container.NewVBox(container.NewCenter(grid), para(u.t("choose.again"))), u.guideButton(page))
 }
 
 // certNotice is the 電子証明書 renewal notice, or nil.
@@ -142,15 +150,17 @@ func (u *UI) certNotice() fyne.CanvasObject {
 
 func (u *UI) chooseMethod() fyne.CanvasObject {
 	top := container.NewVBox(heading(u.t("method.title")))
+	var more []fyne.CanvasObject
 	if n := u.certNotice(); n != nil {
 		top.Add(n)
+		more = append(more, u.guideButton("cert-expiry"))
 	}
 	size := fyne.NewSize(480, 200)
 	grid := container.NewGridWithColumns(2,
 		newTile(u.t("method.face"), u.t("method.face.sub"), size, func() { u.post(kiosk.MethodChosen{Method: kiosk.MethodFace}) }).primary(),
 		newTile(u.t("method.pin"), u.t("method.pin.sub"), size, func() { u.post(kiosk.MethodChosen{Method: kiosk.MethodPIN}) }).primary(),
 	)
-	return screen(top, container.NewCenter(grid))
+	return screen(top, container.NewCenter(grid), more...)
 }
 
 // codeBScreen: 照合番号B in three steps, each with where it is on the card.
@@ -362,7 +372,7 @@ func (u *UI) resetRoutes() fyne.CanvasObject {
 func (u *UI) pinLocked() fyne.CanvasObject {
 	top := container.NewVBox(heading(u.t("locked.title")), para(u.t("locked.body")))
 	ok := newTile(u.t("btn.ok"), "", sizeAction, func() { u.post(kiosk.Acknowledged{}) }).primary()
-	return screen(top, u.resetRoutes(), ok)
+	return screen(top, u.resetRoutes(), u.guideButton("pin"), ok)
 }
 
 func (u *UI) consentScreen() fyne.CanvasObject {
@@ -426,11 +436,13 @@ func (u *UI) resultScreen() fyne.CanvasObject {
 		}
 	}
 	body := container.NewVBox(para(u.t("result.next")))
+	actions := []fyne.CanvasObject{}
 	if u.v.Result != nil && u.v.Result.Validity == kiosk.ValidityNotFound && u.v.Path == kiosk.PathMynaCard {
 		body.Add(note(u.t("result.linkage")))
+		actions = append(actions, u.guideButton("registration"))
 	}
-	ok := newTile(u.t("btn.ok"), "", sizeAction, func() { u.post(kiosk.Acknowledged{}) }).primary()
-	return screen(heading(u.t(key)), body, ok)
+	actions = append(actions, newTile(u.t("btn.ok"), "", sizeAction, func() { u.post(kiosk.Acknowledged{}) }).primary())
+	return screen(heading(u.t(key)), body, actions...)
 }
 
 func (u *UI) ticketScreen() fyne.CanvasObject {
@@ -490,6 +502,9 @@ func (u *UI) handoverScreen() fyne.CanvasObject {
 	if u.v.Handover == kiosk.HandoverNotAccepted && u.v.Elderly != kiosk.ElderlyNone {
 		body.Add(note(u.t("elderly.ended")))
 	}
+	if page := handoverGuide(u.v); page != "" {
+		return screen(top, body, u.guideButton(page))
+	}
 	return screen(top, body)
 }
 
@@ -502,4 +517,21 @@ func atoi(s string) int {
 		n = n*10 + int(c-'0')
 	}
 	return n
+}
+
+// handoverGuide is the guidance page that answers why the patient was
+// handed to staff, or "".
+func handoverGuide(v kiosk.View) string {
+	switch v.Handover {
+	case kiosk.HandoverPINLastTry, kiosk.HandoverPINLocked, kiosk.HandoverAuthFailed:
+		return "pin"
+	case kiosk.HandoverNotAccepted:
+		if v.Document == kiosk.DocOldCard {
+			return "old-card"
+		}
+		return "bring"
+	case kiosk.HandoverCardProblem:
+		return "bring"
+	}
+	return ""
 }

@@ -29,6 +29,10 @@ type Deps struct {
 	Demo Demo
 	// Print prints a ticket (e.g. through `lp`); nil: no printer.
 	Print func(kiosk.Ticket) error
+	// PrintSlip prints a guidance slip through the same printer; nil: none.
+	PrintSlip func(text string) error
+	// ClinicName is printed on the slips.
+	ClinicName string
 	// MinutesPerPatient estimates the wait (0: no estimate shown).
 	MinutesPerPatient int
 	// Now is the clock (default time.Now).
@@ -58,6 +62,7 @@ type UI struct {
 
 	staff *staffMode
 	login *staffLogin
+	guide *guideState // a guidance page open over the flow, or nil
 
 	idle      *widget.Label
 	facePic   *canvas.Image
@@ -91,6 +96,7 @@ func (u *UI) Show(v kiosk.View) {
 	u.v = v
 	if v.State != old.State || v.State == kiosk.StateWelcome && old.State != kiosk.StateWelcome {
 		u.loc = u.loc.next(old, v)
+		u.guide = nil
 	} else {
 		u.loc = u.loc.again(old, v)
 	}
@@ -160,9 +166,12 @@ func (u *UI) refresh() {
 	u.facePic, u.faceHint = nil, nil
 	var body fyne.CanvasObject
 	var name string
-	if u.staff != nil {
+	switch {
+	case u.staff != nil:
 		body, name = u.staffScreen()
-	} else {
+	case u.guide != nil:
+		body, name = u.guideScreen()
+	default:
 		body, name = u.patientScreen()
 	}
 	u.idle = widget.NewLabel("")

@@ -249,3 +249,32 @@ func plain(s string) *widget.Label {
 	l.Truncation = fyne.TextTruncateEllipsis
 	return l
 }
+
+// textStack stacks wrapped text at full width. Unlike a VBox it sizes each
+// object after giving it its width, so a paragraph that wraps to more
+// lines pushes the next one down instead of overlapping it.
+type textStack struct{ gap float32 }
+
+func (l textStack) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for i, o := range objs {
+		m := o.MinSize()
+		s.Width = max(s.Width, m.Width)
+		s.Height += m.Height
+		if i > 0 {
+			s.Height += l.gap
+		}
+	}
+	return s
+}
+
+func (l textStack) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	y := float32(0)
+	for _, o := range objs {
+		o.Resize(fyne.NewSize(size.Width, o.MinSize().Height))
+		h := o.MinSize().Height // now measured at this width
+		o.Resize(fyne.NewSize(size.Width, h))
+		o.Move(fyne.NewPos(0, y))
+		y += h + l.gap
+	}
+}

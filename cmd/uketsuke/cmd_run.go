@@ -140,9 +140,16 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 		Post: s.runner.Post, Staff: dk,
 		MinutesPerPatient: g.cfg.Reception.MinutesPerPatient, Log: g.log,
 	}
-	if len(g.cfg.Reception.PrintCommand) > 0 {
-		deps.Print = func(t kiosk.Ticket) error { return printTicket(ctx, g.cfg.Reception.PrintCommand, t, g.cfg.KioskID) }
+	pr := printer{command: g.cfg.Reception.PrintCommand, kioskID: g.cfg.KioskID}
+	if o.demo && len(pr.command) == 0 {
+		pr.dir = filepath.Join(dataDir, "prints")
+		fmt.Fprintf(g.stderr, "demo: tickets and slips are printed as files into %s\n", pr.dir)
 	}
+	if pr.enabled() {
+		deps.Print = func(t kiosk.Ticket) error { return pr.ticket(ctx, t) }
+		deps.PrintSlip = func(text string) error { return pr.print(ctx, "slip", text) }
+	}
+	deps.ClinicName = g.cfg.Reception.ClinicName
 	if demo != nil {
 		deps.Demo = demo
 	}

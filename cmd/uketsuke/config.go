@@ -44,6 +44,8 @@ type ReceptionConfig struct {
 	CodeBMaxWrong int               `toml:"code_b_max_wrong"`
 	CodeBReserve  int               `toml:"code_b_reserve"`
 	Timeouts      map[string]string `toml:"timeouts"`
+	// ClinicName is printed on guidance slips.
+	ClinicName string `toml:"clinic_name"`
 	// MinutesPerPatient estimates the wait shown on the ticket (0: none).
 	MinutesPerPatient int `toml:"minutes_per_patient"`
 	// PrintCommand prints a ticket: the ticket text goes to its standard

@@ -61,11 +61,28 @@ func TestRunWithoutADisplayWalksTheDemo(t *testing.T) {
 		"no display: running on a virtual screen", "patient 1 — taro", "card insertion → choosing-method",
 		// taro's face matches his card; someone else's does not.
 		`msg="face decision" matched=true`, "the camera shows kiyoshi", `msg="face decision" matched=false`, "screen: pin-locked", "screen: manual-entry-review", "screen: result",
-		"screen: staff-menu", "screen: choosing-document", "last tap → ticket", "done: 7 patients walked, 5 tickets",
+		"screen: staff-menu", "screen: choosing-document", "last tap → ticket", "done: 8 patients walked, 5 tickets",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the demo did not print %q:\n%s", want, text)
 		}
+	}
+	for _, page := range []string{"guide-index", "guide-registration", "guide-pin", "guide-notice", "guide-bring", "guide-certificate", "guide-cert-expiry", "guide-old-card"} {
+		if !strings.Contains(text, "screen: "+page) {
+			t.Errorf("the guidance page %s was not shown", page)
+		}
+	}
+	// The slip printed in demo mode, as a file, with the page's facts.
+	slips, _ := filepath.Glob(filepath.Join(data, "prints", "slip-*.txt"))
+	if len(slips) != 1 {
+		t.Fatalf("%d slips printed, want 1", len(slips))
+	}
+	if b, _ := os.ReadFile(slips[0]); !strings.Contains(string(b), "3回続けてまちがえると") || !strings.Contains(string(b), wareki.Today(time.Now()).String()) {
+		t.Fatalf("slip:\n%s", b)
+	}
+	tickets, _ := filepath.Glob(filepath.Join(data, "prints", "ticket-*.txt"))
+	if len(tickets) != 5 {
+		t.Errorf("%d tickets printed, want 5", len(tickets))
 	}
 	shots, _ := filepath.Glob(filepath.Join(data, "screenshots", "*.png"))
 	if len(shots) < 40 {

@@ -140,6 +140,16 @@ func demoPatients() []demoPatient {
 		{"資格確認書 with an invalid insurance: 無効, then staff", join(certificate("06132013", "0000002", "00", "平成", "020601"), tap("提供する"),
 			[]step{wait("result")}, tap("わかりました"), []step{wait("staff")}, staffLogin, tap("手動で受付する"),
 			[]step{wait("ticket")}, tap("終わる"), []step{wait("welcome")})},
+		{"questions: the ご案内 pages, one printed", join(
+			tap("ご案内・よくある質問"), []step{wait("guide-index")},
+			tap("マイナンバーカードは保険証として登録されていますか"), []step{wait("guide-registration")}, tap("もとの画面にもどる"), []step{wait("welcome")},
+			tap("ご案内・よくある質問"), tap("数字4けたの暗証番号について"), []step{wait("guide-pin")}, tap("この内容を印刷する"), tap("もとの画面にもどる"),
+			tap("ご案内・よくある質問"), tap("資格情報のお知らせについて"), []step{wait("guide-notice")}, tap("もとの画面にもどる"),
+			tap("ご案内・よくある質問"), tap("受診のときに持ってくるもの"), []step{wait("guide-bring")}, tap("もとの画面にもどる"),
+			tap("ご案内・よくある質問"), tap("資格確認書について"), []step{wait("guide-certificate")}, tap("もとの画面にもどる"),
+			tap("ご案内・よくある質問"), tap("カードの電子証明書の有効期限について"), []step{wait("guide-cert-expiry")}, tap("もとの画面にもどる"),
+			tap("以前の健康保険証"), []step{wait("guide-old-card")}, tap("受付を続ける"), []step{wait("staff")},
+			staffLogin, tap("いまの受付を中止する"), []step{wait("welcome")})},
 		{"another kind of card: the documents are offered", join(
 			[]step{{insert: "other-card"}, wait("choosing-document")}, []step{{remove: true}})},
 	}

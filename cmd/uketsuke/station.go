@@ -238,18 +238,36 @@ func (h *health) get(name string) (deviceState, bool) {
 	return d, ok
 }
 
-// printTicket runs the print command with the ticket text on its input.
-func printTicket(ctx context.Context, command []string, t kiosk.Ticket, kioskID string) error {
-	if len(command) == 0 {
-		return nil
+// printer prints tickets and guidance slips: through the configured
+// command (the text on its standard input), or, in demo mode without one,
+// into files in a folder so the demo shows what would come out.
+type printer struct {
+	command []string
+	dir     string // demo: write here instead
+	kioskID string
+}
+
+// enabled reports whether anything prints.
+func (p printer) enabled() bool { return len(p.command) > 0 || p.dir != "" }
+
+func (p printer) ticket(ctx context.Context, t kiosk.Ticket) error {
+	return p.print(ctx, "ticket", fmt.Sprintf("受付番号\n\n    %s\n\nお待ちの方 %d 人\n%s  %s\n", t.Number, t.Waiting, time.Now().Format("2006-01-02 15:04"), p.kioskID))
+}
+
+func (p printer) print(ctx context.Context, kind, text string) error {
+	if len(p.command) == 0 {
+		name := filepath.Join(p.dir, fmt.Sprintf("%s-%s.txt", kind, time.Now().Format("20060102-150405.000")))
+		if err := os.MkdirAll(p.dir, 0o755); err != nil {
+			return fmt.Errorf("print %s: %w", kind, err)
+		}
+		return os.WriteFile(name, []byte(text), 0o644)
 	}
-	text := fmt.Sprintf("受付番号\n\n    %s\n\nお待ちの方 %d 人\n%s  %s\n", t.Number, t.Waiting, time.Now().Format("2006-01-02 15:04"), kioskID)
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, command[0], command[1:]...)
+	cmd := exec.CommandContext(ctx, p.command[0], p.command[1:]...)
 	cmd.Stdin = strings.NewReader(text)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("print ticket with %s: %w: %s", command[0], err, strings.TrimSpace(string(out)))
+		return fmt.Errorf("print %s with %s: %w: %s", kind, p.command[0], err, strings.TrimSpace(string(out)))
 	}
 	return nil
 }
