@@ -150,6 +150,9 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 		deps.PrintSlip = func(text string) error { return pr.print(ctx, "slip", text) }
 	}
 	deps.ClinicName = g.cfg.Reception.ClinicName
+	if o.demo && deps.ClinicName == "" {
+		deps.ClinicName = "うけつけデモ医院"
+	}
 	if demo != nil {
 		deps.Demo = demo
 	}
