@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"image"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -233,13 +234,7 @@ func (e *Engine) Evaluate(samples []Sample) (Report, error) {
 	for _, d := range ds {
 		ids[d.id] = true
 	}
-	sorted := slices.Sorted(func(yield func(string) bool) {
-		for id := range ids {
-			if !yield(id) {
-				return
-			}
-		}
-	})
+	sorted := slices.Sorted(maps.Keys(ids))
 	train := map[string]bool{}
 	for i, id := range sorted {
 		if i%2 == 0 {

@@ -116,6 +116,18 @@ func success(result string) bool {
 // resultNone is the Api_Result of a list with nothing in it.
 const resultNone = "21"
 
+// listResult reads the Api_Result of a list call: empty for "nothing
+// found" (21), an *APIError for anything but 00.
+func listResult(result, message string) (empty bool, err error) {
+	switch result {
+	case "00":
+		return false, nil
+	case resultNone:
+		return true, nil
+	}
+	return false, &APIError{Status: http.StatusOK, Result: result, Message: message}
+}
+
 // post sends an xml2 body and decodes the answer into out.
 func (o *ORCA) post(ctx context.Context, path string, body any, out any) error {
 	b, err := xml.Marshal(body)
@@ -267,11 +279,8 @@ func (o *ORCA) FindPatient(ctx context.Context, p Patient) (string, bool, error)
 	if err := o.post(ctx, "/api01rv2/patientlst3v2?class=01", req, &res); err != nil {
 		return "", false, err
 	}
-	switch {
-	case res.Res.Result == resultNone:
-		return "", false, nil
-	case res.Res.Result != "00":
-		return "", false, &APIError{Status: http.StatusOK, Result: res.Res.Result, Message: res.Res.Message}
+	if empty, err := listResult(res.Res.Result, res.Res.Message); empty || err != nil {
+		return "", false, err
 	}
 	for _, c := range res.Res.Patients {
 		if c.Name == p.Name && c.Birth == p.Birth && (p.Sex == "" || c.Sex == p.Sex) {
@@ -284,23 +293,26 @@ func (o *ORCA) FindPatient(ctx context.Context, p Patient) (string, bool, error)
 type patientModReq struct {
 	XMLName xml.Name `xml:"data"`
 	Req     struct {
-		Type      string `xml:"type,attr"`
-		ID        str    `xml:"Patient_ID"`
-		Name      str    `xml:"WholeName"`
-		Kana      str    `xml:"WholeName_inKana"`
-		Birth     str    `xml:"BirthDate"`
-		Sex       str    `xml:"Sex"`
-		Insurance *struct {
-			Type  string `xml:"type,attr"`
-			Child struct {
-				Type    string `xml:"type,attr"`
-				Insurer str    `xml:"InsuranceProvider_Number"`
-				Symbol  str    `xml:"HealthInsuredPerson_Symbol"`
-				Number  str    `xml:"HealthInsuredPerson_Number"`
-				Branch  str    `xml:"HealthInsuredPerson_Branch_Number"`
-			} `xml:"HealthInsurance_Information_child"`
-		} `xml:"HealthInsurance_Information,omitempty"`
+		Type      string         `xml:"type,attr"`
+		ID        str            `xml:"Patient_ID"`
+		Name      str            `xml:"WholeName"`
+		Kana      str            `xml:"WholeName_inKana"`
+		Birth     str            `xml:"BirthDate"`
+		Sex       str            `xml:"Sex"`
+		Insurance *insuranceInfo `xml:"HealthInsurance_Information,omitempty"`
 	} `xml:"patientmodreq"`
+}
+
+// insuranceInfo is the patient's insurance in a patientmodv2 request.
+type insuranceInfo struct {
+	Type  string `xml:"type,attr"`
+	Child struct {
+		Type    string `xml:"type,attr"`
+		Insurer str    `xml:"InsuranceProvider_Number"`
+		Symbol  str    `xml:"HealthInsuredPerson_Symbol"`
+		Number  str    `xml:"HealthInsuredPerson_Number"`
+		Branch  str    `xml:"HealthInsuredPerson_Branch_Number"`
+	} `xml:"HealthInsurance_Information_child"`
 }
 
 type patientModRes struct {
@@ -320,16 +332,7 @@ func (o *ORCA) RegisterPatient(ctx context.Context, p Patient) (string, error) {
 	r.Type = "record"
 	r.ID, r.Name, r.Kana, r.Birth, r.Sex = s("*"), s(p.Name), s(p.Kana), s(p.Birth), s(p.Sex)
 	if p.Insurer != "" {
-		r.Insurance = &struct {
-			Type  string `xml:"type,attr"`
-			Child struct {
-				Type    string `xml:"type,attr"`
-				Insurer str    `xml:"InsuranceProvider_Number"`
-				Symbol  str    `xml:"HealthInsuredPerson_Symbol"`
-				Number  str    `xml:"HealthInsuredPerson_Number"`
-				Branch  str    `xml:"HealthInsuredPerson_Branch_Number"`
-			} `xml:"HealthInsurance_Information_child"`
-		}{Type: "array"}
+		r.Insurance = &insuranceInfo{Type: "array"}
 		c := &r.Insurance.Child
 		c.Type, c.Insurer, c.Symbol, c.Number, c.Branch = "record", s(p.Insurer), s(p.Symbol), s(p.Number), s(p.Branch)
 	}
@@ -377,11 +380,8 @@ func (o *ORCA) Receptions(ctx context.Context, date string) ([]ListedReception, 
 	if err := o.post(ctx, "/api01rv2/acceptlstv2?class=01", req, &res); err != nil {
 		return nil, err
 	}
-	switch {
-	case res.Res.Result == resultNone:
-		return nil, nil
-	case res.Res.Result != "00":
-		return nil, &APIError{Status: http.StatusOK, Result: res.Res.Result, Message: res.Res.Message}
+	if empty, err := listResult(res.Res.Result, res.Res.Message); empty || err != nil {
+		return nil, err
 	}
 	out := make([]ListedReception, len(res.Res.List))
 	for i, l := range res.Res.List {

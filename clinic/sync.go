@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -96,13 +97,7 @@ func (y *Syncer) Run(ctx context.Context, trigger string) (Report, error) {
 		}
 	}
 	if y.Export != nil {
-		for _, day := range slices.Sorted(func(yield func(string) bool) {
-			for d := range days {
-				if !yield(d) {
-					return
-				}
-			}
-		}) {
+		for _, day := range slices.Sorted(maps.Keys(days)) {
 			visits, err := y.Store.List(ctx, day)
 			if err != nil {
 				return rep, err
