@@ -120,7 +120,9 @@ func (u *UI) ShowFace(f FaceFrame) {
 		u.facePic.Refresh()
 	}
 	if f.Hint != "" && u.faceHint != nil {
-		u.faceHint.SetText(u.t(f.Hint))
+		if text := u.t(f.Hint); text != u.faceHint.Text {
+			u.faceHint.SetText(text)
+		}
 	}
 }
 

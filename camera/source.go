@@ -59,8 +59,20 @@ type FolderSource struct {
 	last  time.Time
 }
 
-// OpenFolder lists the JPEG and PNG files of dir, sorted by name.
+// OpenFolder loops over the JPEG and PNG files of dir, sorted by name.
 func OpenFolder(dir string, fps float64) (*FolderSource, error) {
+	files, err := ImageFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("image folder %s: no JPEG or PNG files", dir)
+	}
+	return OpenFiles(files, fps)
+}
+
+// ImageFiles lists the JPEG and PNG files of dir, sorted by name.
+func ImageFiles(dir string) ([]string, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("image folder: %w", err)
@@ -72,11 +84,8 @@ func OpenFolder(dir string, fps float64) (*FolderSource, error) {
 			files = append(files, filepath.Join(dir, e.Name()))
 		}
 	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("image folder %s: no JPEG or PNG files", dir)
-	}
 	slices.Sort(files)
-	return OpenFiles(files, fps)
+	return files, nil
 }
 
 // OpenFiles loops over the given image files in order.

@@ -7,6 +7,7 @@ import (
 	"image"
 	"log/slog"
 	"sync"
+	"time"
 
 	"gocv.io/x/gocv"
 
@@ -34,7 +35,10 @@ type Verifier struct {
 	// patient screen's live view. The image is a fresh copy that the
 	// receiver drops with the session; nothing is written anywhere.
 	OnFrame func(preview image.Image, face image.Rectangle)
-	Log     *slog.Logger
+	// PreviewInterval is the least time between two previews (0: every
+	// frame); frames in between are not converted at all.
+	PreviewInterval time.Duration
+	Log             *slog.Logger
 
 	mu        sync.Mutex
 	card      *Descriptor
@@ -84,6 +88,7 @@ func (v *Verifier) Verify(ctx context.Context) (kiosk.FaceMatch, error) {
 	}
 	var live []Descriptor
 	var lv Liveness
+	var lastPreview time.Time
 	defer lv.Reset()
 	for len(live) < want {
 		frame, err := v.Feed.Next(ctx)
@@ -91,8 +96,9 @@ func (v *Verifier) Verify(ctx context.Context) (kiosk.FaceMatch, error) {
 			return kiosk.FaceMatch{}, fmt.Errorf("verify: %w", err)
 		}
 		d, face, problem, err := v.frame(frame, &lv, cardWidth)
-		if v.OnFrame != nil {
+		if v.OnFrame != nil && time.Since(lastPreview) >= v.PreviewInterval {
 			if img, box, perr := preview(frame, face.Box); perr == nil {
+				lastPreview = time.Now()
 				v.OnFrame(img, box)
 			}
 		}

@@ -163,7 +163,12 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 	ui = app.New(w, deps)
 	p.ui = ui
 	if s.verifier != nil {
-		s.verifier.OnFrame = throttledPreview(ui)
+		// At most 20 previews a second: the screen needs no more, and the
+		// frames in between are never converted.
+		s.verifier.PreviewInterval = 50 * time.Millisecond
+		s.verifier.OnFrame = func(img image.Image, box image.Rectangle) {
+			fyne.Do(func() { ui.ShowFace(app.FaceFrame{Image: img, Box: box}) })
+		}
 		s.verifier.OnGuidance = func(p camera.Problem) {
 			key := app.GuideKey(int(p))
 			fyne.Do(func() { ui.ShowFace(app.FaceFrame{Hint: key}) })
@@ -216,23 +221,6 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 		return pilotErr
 	}
 	return ctx.Err()
-}
-
-// throttledPreview hands camera frames to the screen at most 20 times a
-// second; the frame is dropped when the screen is busy.
-func throttledPreview(ui *app.UI) func(image.Image, image.Rectangle) {
-	var mu sync.Mutex
-	var last time.Time
-	return func(img image.Image, box image.Rectangle) {
-		mu.Lock()
-		if time.Since(last) < 50*time.Millisecond {
-			mu.Unlock()
-			return
-		}
-		last = time.Now()
-		mu.Unlock()
-		fyne.Do(func() { ui.ShowFace(app.FaceFrame{Image: img, Box: box}) })
-	}
 }
 
 // uiMap is what --ui-map writes: the screen and where its buttons are.

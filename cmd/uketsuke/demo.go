@@ -168,21 +168,12 @@ func (d *demoCards) pointCamera(name string) {
 		d.cam.set(nil)
 		return
 	}
-	ents, err := os.ReadDir(filepath.Dir(photo))
+	all, err := camera.ImageFiles(filepath.Dir(photo))
 	if err != nil {
 		d.cam.set(nil)
 		return
 	}
-	var files []string
-	for _, e := range ents {
-		f := filepath.Join(filepath.Dir(photo), e.Name())
-		switch strings.ToLower(filepath.Ext(f)) {
-		case ".jpg", ".jpeg", ".png":
-			if filepath.Clean(f) != filepath.Clean(photo) {
-				files = append(files, f)
-			}
-		}
-	}
+	files := slices.DeleteFunc(all, func(f string) bool { return filepath.Clean(f) == filepath.Clean(photo) })
 	if len(files) > 6 {
 		files = files[:6]
 	}
