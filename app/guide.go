@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/uketsuke/uketsuke/catalog"
@@ -81,7 +82,7 @@ func (u *UI) guideScreen() (fyne.CanvasObject, string) {
 		actions = append(actions, newTile(u.t("guide.continue"), "", fyne.NewSize(320, 64), func() { u.guide = nil; next() }).primary())
 	}
 	title := heading(u.t(p.Title))
-	title.SizeName = "subHeadingText"
+	title.SizeName = theme.SizeNameSubHeadingText
 	return screen(title, container.NewVScroll(body), actions...), "guide-" + p.ID
 }
 

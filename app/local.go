@@ -27,14 +27,9 @@ type codeBEntry struct {
 	security string
 }
 
-// next is the local state of a new screen.
-func (l local) next(_, _ kiosk.View) local {
-	return local{}
-}
-
 // again is the local state when the same state is shown again, e.g. with
 // errors from the machine.
-func (l local) again(_, v kiosk.View) local {
+func (l local) again(v kiosk.View) local {
 	switch v.State {
 	case kiosk.StateManualEntry:
 		if len(v.FormErrors) > 0 {

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/uketsuke/uketsuke/kiosk"
@@ -354,7 +355,7 @@ func (u *UI) auditScreen() fyne.CanvasObject {
 	rows := container.NewVBox()
 	for _, line := range u.staff.audit {
 		l := widget.NewLabel(line)
-		l.SizeName = "captionText"
+		l.SizeName = theme.SizeNameCaptionText
 		rows.Add(l)
 	}
 	return screen(heading(u.t("staff.audit")), container.NewVScroll(rows), u.backToMenu())

@@ -92,14 +92,12 @@ func New(win fyne.Window, d Deps) *UI {
 // Show draws v. Call it on the UI goroutine (fyne.Do from the runner's
 // watch function).
 func (u *UI) Show(v kiosk.View) {
-	old := u.v
-	u.v = v
-	if v.State != old.State || v.State == kiosk.StateWelcome && old.State != kiosk.StateWelcome {
-		u.loc = u.loc.next(old, v)
-		u.guide = nil
+	if v.State != u.v.State {
+		u.loc, u.guide = local{}, nil // a new screen starts clean
 	} else {
-		u.loc = u.loc.again(old, v)
+		u.loc = u.loc.again(v)
 	}
+	u.v = v
 	if v.State != kiosk.StateTicket {
 		u.printErr, u.printedID = nil, ""
 	}
