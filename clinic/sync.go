@@ -52,6 +52,10 @@ func (r Report) String() string {
 	return s
 }
 
+// ReportFailed reports whether a stored run report (String's output) says
+// that something failed.
+func ReportFailed(report string) bool { return !strings.Contains(report, "failed 0,") }
+
 func (r *Report) fail(reason string) {
 	r.Failed++
 	if !slices.Contains(r.Errors, reason) && len(r.Errors) < 5 {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"image"
 	"path/filepath"
-	"strings"
 
 	"gocv.io/x/gocv"
 
@@ -99,7 +98,7 @@ func (d *desk) Devices(ctx context.Context) []app.Device {
 		ok := true
 		if runs, err := d.s.store.Runs(ctx, 1); err == nil && len(runs) > 0 {
 			detail += "; last run " + runs[0].StartedAt + ": " + runs[0].Report
-			ok = runs[0].FinishedAt != "" && !strings.Contains(runs[0].Report, "failed ") || strings.Contains(runs[0].Report, "failed 0,")
+			ok = runs[0].FinishedAt != "" && !clinic.ReportFailed(runs[0].Report)
 		}
 		out = append(out, app.Device{Name: "sync", OK: &ok, Detail: detail})
 	}
