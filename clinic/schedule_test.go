@@ -36,14 +36,3 @@ func TestNightlySchedule(t *testing.T) {
 		t.Error("never run is not missed")
 	}
 }
-
-func TestReportFailedReadsTheStoredSummary(t *testing.T) {
-	if ReportFailed(Report{Sent: 3}.String()) {
-		t.Error("a clean run read as failed")
-	}
-	r := Report{}
-	r.fail("ORCA HTTP 500")
-	if !ReportFailed(r.String()) {
-		t.Error("a failed run read as clean")
-	}
-}

@@ -221,3 +221,14 @@ func TestSyncWithOnlyTheExport(t *testing.T) {
 		t.Fatalf("%d events left after the export", n)
 	}
 }
+
+func TestReportFailedReadsTheStoredSummary(t *testing.T) {
+	if ReportFailed(Report{Sent: 3}.String()) {
+		t.Error("a clean run read as failed")
+	}
+	r := Report{}
+	r.fail("ORCA HTTP 500")
+	if !ReportFailed(r.String()) {
+		t.Error("a failed run read as clean")
+	}
+}
