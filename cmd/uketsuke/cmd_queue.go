@@ -42,7 +42,7 @@ func runQueue(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	day := wareki.Today(time.Now()).String()
+	day := today()
 	if o.date != "" {
 		d, err := wareki.Parse(o.date)
 		if err != nil {

@@ -264,12 +264,23 @@ func writeUIMap(ctx context.Context, ui *app.UI, path string, g *globals) {
 // startXvfb starts a 1280×800 virtual screen on a free display number and
 // sets DISPLAY for this process.
 func startXvfb() (stop func(), display string, err error) {
+	stop, display, err = launchXvfb(90, 130)
+	if err == nil {
+		os.Setenv("DISPLAY", display)
+	}
+	return stop, display, err
+}
+
+// launchXvfb starts Xvfb (1280×800, no TCP) on the first free display
+// number in [from, to) and waits for its socket.
+func launchXvfb(from, to int) (stop func(), display string, err error) {
 	bin, err := exec.LookPath("Xvfb")
 	if err != nil {
 		return nil, "", errors.New("Xvfb is not installed (apt-get install xvfb)")
 	}
-	for n := 90; n < 130; n++ {
-		if fileExists(fmt.Sprintf("/tmp/.X11-unix/X%d", n)) || fileExists(fmt.Sprintf("/tmp/.X%d-lock", n)) {
+	for n := from; n < to; n++ {
+		socket := fmt.Sprintf("/tmp/.X11-unix/X%d", n)
+		if fileExists(socket) || fileExists(fmt.Sprintf("/tmp/.X%d-lock", n)) {
 			continue
 		}
 		display = ":" + strconv.Itoa(n)
@@ -278,10 +289,9 @@ func startXvfb() (stop func(), display string, err error) {
 		if err := cmd.Start(); err != nil {
 			return nil, "", err
 		}
-		for i := 0; i < 100 && !fileExists(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); i++ {
+		for i := 0; i < 100 && !fileExists(socket); i++ {
 			time.Sleep(50 * time.Millisecond)
 		}
-		os.Setenv("DISPLAY", display)
 		return func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }, display, nil
 	}
 	return nil, "", errors.New("no free display number")

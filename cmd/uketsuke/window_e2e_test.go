@@ -220,21 +220,10 @@ func (d *xdriver) photo(screen string) {
 // testXvfb starts a 1280×800 Xvfb on a free display for the test.
 func testXvfb(t *testing.T) string {
 	t.Helper()
-	for n := 140; n < 180; n++ {
-		if fileExists(fmt.Sprintf("/tmp/.X11-unix/X%d", n)) || fileExists(fmt.Sprintf("/tmp/.X%d-lock", n)) {
-			continue
-		}
-		display := fmt.Sprintf(":%d", n)
-		x := exec.Command("Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
-		if err := x.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = x.Process.Kill(); _ = x.Wait() })
-		for i := 0; i < 100 && !fileExists(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); i++ {
-			time.Sleep(50 * time.Millisecond)
-		}
-		return display
+	stop, display, err := launchXvfb(140, 180)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free X display")
-	return ""
+	t.Cleanup(stop)
+	return display
 }
