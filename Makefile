@@ -12,12 +12,14 @@ setup:
 	@./packaging/setup-debian.sh --demo
 	@go mod download
 	@./packaging/setup-fonts.sh
+	@./packaging/setup-trust.sh
 	@./packaging/setup-models.sh
 
 setup-test:
 	@./packaging/setup-debian.sh --test
 	@go mod download
 	@./packaging/setup-fonts.sh
+	@./packaging/setup-trust.sh
 	@./packaging/setup-models.sh
 
 build: setup

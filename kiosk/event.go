@@ -134,6 +134,8 @@ const (
 	CardErrPINBlocked                        // the PIN is locked
 	CardErrCodeBBlocked                      // 照合番号B is locked
 	CardErrCertExpired                       // the 電子証明書 expired more than 3 months ago
+	CardErrUntrusted                         // the certificate or its signature is not J-LIS's: refused
+	CardErrPhotoUntrusted                    // the card-face signature does not verify: no face match
 )
 
 // EligibilityFailure classifies why there is no eligibility answer.

@@ -226,8 +226,12 @@ func stepReadingCard(m *Machine, ev Event) {
 		m.become(StateChoosingMethod)
 	case CardFailed:
 		m.audit("patient", "card.read", "failed:"+ev.Err.String())
-		if ev.Err == CardErrRemoved {
+		switch ev.Err {
+		case CardErrRemoved:
 			m.end(EndCardRemoved)
+			return
+		case CardErrUntrusted:
+			m.handover(HandoverCardUntrusted)
 			return
 		}
 		m.s.cardProblem = ev.Err
@@ -429,6 +433,10 @@ func (m *Machine) cardFailed(ev CardFailed) {
 	case CardErrCodeBBlocked:
 		m.s.codeBLeft = 0
 		m.giveUpFace()
+	case CardErrPhotoUntrusted:
+		m.giveUpFace()
+	case CardErrUntrusted:
+		m.handover(HandoverCardUntrusted)
 	default:
 		m.s.cardProblem = ev.Err
 		m.become(StateChoosingDocument)
@@ -711,6 +719,6 @@ func (e CardError) String() string {
 	return enumString(map[CardError]string{
 		CardErrRemoved: "removed", CardErrNotMyNumber: "not-my-number-card", CardErrReader: "reader",
 		CardErrData: "data", CardErrPINBlocked: "pin-blocked", CardErrCodeBBlocked: "code-b-blocked",
-		CardErrCertExpired: "cert-expired",
+		CardErrCertExpired: "cert-expired", CardErrUntrusted: "untrusted", CardErrPhotoUntrusted: "photo-untrusted",
 	}, e)
 }

@@ -734,3 +734,43 @@ func TestErrorsInTheViewQuoteNoValue(t *testing.T) {
 		t.Errorf("form error %q quotes the birth date", s)
 	}
 }
+
+// TestUntrustedCardIsHandedToStaff: a card whose certificate is not
+// J-LIS's never reaches a method choice or an eligibility query.
+func TestUntrustedCardIsHandedToStaff(t *testing.T) {
+	h := newHarness(t)
+	h.step(CardInserted{})
+	h.want(StateReadingCard)
+	h.wantEffect("ReadCard")
+	h.reply(func(r Reply) Event { return CardFailed{r, CardErrUntrusted} })
+	h.want(StateStaff)
+	if v := h.m.View(); v.Handover != HandoverCardUntrusted {
+		t.Fatalf("handover %s", v.Handover)
+	}
+	// A signature refused at the PIN is the same refusal.
+	h2 := newHarness(t)
+	h2.pinPath(3)
+	h2.want(StateEnteringPIN)
+	h2.step(PINEntered{pin("1234")})
+	h2.want(StateVerifyingPIN)
+	h2.reply(func(r Reply) Event { return CardFailed{r, CardErrUntrusted} })
+	h2.want(StateStaff)
+	if v := h2.m.View(); v.Handover != HandoverCardUntrusted {
+		t.Fatalf("handover after PIN %s", v.Handover)
+	}
+}
+
+// TestUnsignedPhotoFallsBackToPIN: a chip photo whose card-face signature
+// fails is not matched; the PIN follows.
+func TestUnsignedPhotoFallsBackToPIN(t *testing.T) {
+	h := newHarness(t)
+	h.cardRead()
+	h.step(MethodChosen{MethodFace})
+	h.step(CodeBEntered{Birth: "1980-02-17", ExpiryYear: 2035, SecurityCode: "2285"})
+	h.want(StateReadingPhoto)
+	h.reply(func(r Reply) Event { return CardFailed{r, CardErrPhotoUntrusted} })
+	h.want(StateCheckingPINTries)
+	if !h.m.View().FaceGaveUp {
+		t.Fatal("the face path should be closed")
+	}
+}

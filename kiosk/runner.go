@@ -241,6 +241,12 @@ func (r *Runner) cardFailed(seq uint64, op string, err error) Event {
 		kind = CardErrPINBlocked
 	case errors.Is(err, ErrCodeBBlocked):
 		kind = CardErrCodeBBlocked
+	case errors.Is(err, ErrCardUntrusted):
+		r.log.Error("card refused: not issued by J-LIS", "op", op, "err", err)
+		return CardFailed{Reply{seq}, CardErrUntrusted}
+	case errors.Is(err, ErrPhotoUntrusted):
+		r.log.Error("chip photo refused: card-face signature does not verify", "op", op, "err", err)
+		return CardFailed{Reply{seq}, CardErrPhotoUntrusted}
 	}
 	r.log.Warn("card operation failed", "op", op, "kind", kind.String(), "err", err)
 	return CardFailed{Reply{seq}, kind}

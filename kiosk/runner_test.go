@@ -209,6 +209,7 @@ func TestRunnerErrorsBecomeEvents(t *testing.T) {
 		{fmt.Errorf("read: %w", ErrNotMyNumberCard), StateChoosingDocument},
 		{fmt.Errorf("read: %w", ErrNoReader), StateChoosingDocument},
 		{fmt.Errorf("read: %w", ErrCardRemoved), StateWelcome},
+		{fmt.Errorf("read: %w: %w", ErrCardUntrusted, errors.New("signature does not verify")), StateStaff},
 	}
 	for _, tt := range tests {
 		f := newRunFixture(t)

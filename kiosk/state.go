@@ -98,13 +98,14 @@ const (
 	HandoverRegisterFailed          // the visit could not be stored
 	HandoverRequested               // the patient pressed 係員を呼ぶ
 	HandoverHardware                // a card, camera or store wait timed out
+	HandoverCardUntrusted           // the card is not J-LIS's (forged or altered): refused
 )
 
 var handoverNames = map[Handover]string{
 	HandoverNone: "none", HandoverPINLastTry: "pin-last-try", HandoverPINLocked: "pin-locked",
 	HandoverAuthFailed: "auth-failed", HandoverNotAccepted: "not-accepted", HandoverEligibility: "eligibility",
 	HandoverOnlineRequired: "online-required", HandoverCardProblem: "card-problem", HandoverRegisterFailed: "register-failed",
-	HandoverRequested: "requested", HandoverHardware: "hardware",
+	HandoverRequested: "requested", HandoverHardware: "hardware", HandoverCardUntrusted: "card-untrusted",
 }
 
 func (h Handover) String() string { return enumString(handoverNames, h) }

@@ -32,7 +32,12 @@ func TestMain(m *testing.M) { os.Exit(readertest.Main(m.Run)) }
 // waits until pcscd sees it.
 func simSlot(t testing.TB, p *cardsim.Persona) (*cardsim.Card, *cardsim.Slot) {
 	t.Helper()
-	card := buildCard(t, p)
+	return slotFor(t, buildCard(t, p))
+}
+
+// slotFor puts card into the virtual reader and waits until pcscd sees it.
+func slotFor(t testing.TB, card *cardsim.Card) (*cardsim.Card, *cardsim.Slot) {
+	t.Helper()
 	slot := cardsim.NewSlot(vpcdAddr, card, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -261,7 +266,7 @@ func TestE2EPCSCDRestart(t *testing.T) {
 		_ = restarted.Process.Release()
 	})
 	waitEvent(t, events, CardPresent)
-	port := &Port{Match: vpcdReader}
+	port := &Port{Match: vpcdReader, Anchors: testAnchors(t)}
 	defer port.Close()
 	info, err := port.ReadCard(context.Background())
 	if err != nil || info.CertSerial == "" {
@@ -308,7 +313,7 @@ func TestE2ENotAMyNumberCard(t *testing.T) {
 	p := cardsim.TestPersona()
 	p.NotMyNumber = true
 	simSlot(t, p)
-	port := &Port{Match: vpcdReader}
+	port := &Port{Match: vpcdReader, Anchors: testAnchors(t)}
 	defer port.Close()
 	if _, err := port.ReadCard(context.Background()); !errors.Is(err, kiosk.ErrNotMyNumberCard) {
 		t.Fatalf("another card: %v", err)
@@ -318,7 +323,7 @@ func TestE2ENotAMyNumberCard(t *testing.T) {
 func TestE2EGarbageAnswers(t *testing.T) {
 	_, slot := simSlot(t, cardsim.TestPersona())
 	slot.SetFaults(cardsim.Faults{Garbage: true})
-	port := &Port{Match: vpcdReader}
+	port := &Port{Match: vpcdReader, Anchors: testAnchors(t)}
 	defer port.Close()
 	_, err := port.ReadCard(context.Background())
 	if !errors.Is(err, kiosk.ErrCardData) && !errors.Is(err, kiosk.ErrNotMyNumberCard) {
@@ -330,7 +335,7 @@ func TestE2EGarbageAnswers(t *testing.T) {
 // reception flow does.
 func TestE2EPortDrivesTheKioskPath(t *testing.T) {
 	simSlot(t, cardsim.TestPersona())
-	port := &Port{Match: vpcdReader}
+	port := &Port{Match: vpcdReader, Anchors: testAnchors(t)}
 	defer port.Close()
 	ctx := context.Background()
 	info, err := port.ReadCard(ctx)
@@ -393,7 +398,7 @@ func TestE2EOpenSCReadsTheSameCertificate(t *testing.T) {
 // one wrong, then right) → consent, every card effect over pcscd.
 func TestE2EKioskFlowOverPCSCD(t *testing.T) {
 	simSlot(t, cardsim.TestPersona())
-	port := &Port{Match: vpcdReader}
+	port := &Port{Match: vpcdReader, Anchors: testAnchors(t)}
 	defer port.Close()
 	m := kiosk.NewMachine(kiosk.DefaultConfig())
 	r := kiosk.NewRunner(m, kiosk.Ports{Card: port, Audit: discardAudit{}}, nil)

@@ -17,6 +17,7 @@ var (
 	ErrSecurity        = errors.New("security status not satisfied")
 	ErrNotFound        = errors.New("file or application not found")
 	ErrCorrupt         = errors.New("corrupt or unexpected card data")
+	ErrVirtualReader   = errors.New("virtual card reader refused outside the demo and tests")
 )
 
 // PINError is a wrong PIN or code; Remaining is the tries the card has

@@ -10,12 +10,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/big"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/uketsuke/uketsuke/kiosk"
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
+	"github.com/uketsuke/uketsuke/reader/trust"
 )
 
 // Application identifiers (domain.md §1.2; three libraries agree).
@@ -37,6 +39,7 @@ const (
 	efTextPIN      = 0x11 // 券面事項入力補助用暗証番号
 	efTextCodeB    = 0x15 // 照合番号B of the 入力補助AP
 	efVisualFace   = 0x02 // card face record
+	efVisualCert   = 0x04 // the AP's card-verifiable certificate (7F21)
 	efVisualCodeB  = 0x12 // 照合番号B of the 券面事項確認AP, 10 tries
 )
 
@@ -53,6 +56,7 @@ type Certificate struct {
 	NotBefore time.Time
 	NotAfter  time.Time
 	PublicKey *rsa.PublicKey
+	X509      *x509.Certificate
 }
 
 // Status classifies the certificate's expiry at now (renewal notice rules).
@@ -73,7 +77,7 @@ func ParseCertificate(der []byte) (*Certificate, error) {
 	return &Certificate{
 		Raw: der, Subject: x.Subject.String(), Issuer: x.Issuer.String(),
 		Serial: hex.EncodeToString(x.SerialNumber.Bytes()), NotBefore: x.NotBefore, NotAfter: x.NotAfter,
-		PublicKey: pub,
+		PublicKey: pub, X509: x,
 	}, nil
 }
 
@@ -93,8 +97,12 @@ type BasicInfo struct {
 type CardFace struct {
 	Birth  wareki.Date
 	Sex    Sex
-	Expiry wareki.Date // 有効期限 (DF29)
+	Expiry wareki.Date // 有効期限 (DF29, not covered by the signature)
 	Photo  []byte
+	// Signed are the three groups DF28 signs (DF22–DF24, DF25–DF26, DF27),
+	// each as written; Signature is DF28.
+	Signed    [3][]byte
+	Signature []byte
 }
 
 // ops are the card operations over a channel; Card adds the PC/SC session.
@@ -228,6 +236,19 @@ func (o ops) cardFace(code kiosk.CodeB) (CardFace, error) {
 	return ParseCardFace(b)
 }
 
+// VerifyCardFace checks the card face against the anchors: the 券面
+// certificate cvc under the J-LIS CA key it names, then the card-face
+// signature under the key cvc certifies.
+func VerifyCardFace(a *trust.Anchors, cvc trust.CVC, cf CardFace) error {
+	if a == nil {
+		return fmt.Errorf("券面: no trust anchors: %w", trust.ErrUntrusted)
+	}
+	if err := a.VerifyCVC(cvc); err != nil {
+		return err
+	}
+	return trust.VerifyCardFace(cvc.Key, cf.Signed, cf.Signature)
+}
+
 // ParseBasicInfo parses EF 0002 of the 券面事項入力補助AP:
 // FF20 { DF21 offsets, DF22 氏名, DF23 住所, DF24 生年月日, DF25 性別 }.
 func ParseBasicInfo(b []byte) (BasicInfo, error) {
@@ -259,9 +280,13 @@ func ParseBasicInfo(b []byte) (BasicInfo, error) {
 // FF20 { DF21 offsets, DF22 生年月日, DF23 性別, DF24 key, DF25 氏名 image,
 // DF26 住所 image, DF27 顔写真, DF28 signature, DF29 有効期限, DF2A 番号 image }.
 func ParseCardFace(b []byte) (CardFace, error) {
-	t, err := parseTemplate(b, 0xFF20)
+	objs, err := templateObjects(b, 0xFF20)
 	if err != nil {
 		return CardFace{}, fmt.Errorf("券面: %w: %w", ErrCorrupt, err)
+	}
+	t := make(map[uint32][]byte, len(objs))
+	for tag, o := range objs {
+		t[tag] = o.value
 	}
 	var cf CardFace
 	if cf.Birth, err = wareki.ParseCompact(string(t[0xDF22])); err != nil {
@@ -279,7 +304,66 @@ func ParseCardFace(b []byte) (CardFace, error) {
 		return CardFace{}, fmt.Errorf("券面: photo is not JPEG 2000: %w", ErrCorrupt)
 	}
 	cf.Photo = bytes.Clone(photo)
+	for i, group := range [][]uint32{{0xDF22, 0xDF23, 0xDF24}, {0xDF25, 0xDF26}, {0xDF27}} {
+		for _, tag := range group {
+			o, ok := objs[tag]
+			if !ok {
+				return CardFace{}, fmt.Errorf("券面: tag %X missing: %w", tag, ErrCorrupt)
+			}
+			cf.Signed[i] = append(cf.Signed[i], o.raw...)
+		}
+	}
+	if cf.Signature = bytes.Clone(t[0xDF28]); len(cf.Signature) != 256 {
+		return CardFace{}, fmt.Errorf("券面: signature of %d bytes: %w", len(cf.Signature), ErrCorrupt)
+	}
 	return cf, nil
+}
+
+// faceCertificate reads EF 0004 of the 券面事項確認AP (free) after the
+// card face: the AP is still selected.
+func (o ops) faceCertificate() (trust.CVC, error) {
+	b, err := o.ch.readTLVFile(efVisualCert)
+	if err != nil {
+		return trust.CVC{}, fmt.Errorf("read 券面 certificate: %w", err)
+	}
+	return ParseCVC(b)
+}
+
+// ParseCVC parses a card-verifiable certificate:
+// 7F21 { 5F4E { 証明者鍵ID(16) 被証明者鍵ID(16) 90 e 91 n }, 5F37 signature }.
+func ParseCVC(b []byte) (trust.CVC, error) {
+	t, err := parseTemplate(b, 0x7F21)
+	if err != nil {
+		return trust.CVC{}, fmt.Errorf("券面 certificate: %w: %w", ErrCorrupt, err)
+	}
+	body, sig := t[0x5F4E], t[0x5F37]
+	if len(body) < 32+8 || len(sig) != 256 {
+		return trust.CVC{}, fmt.Errorf("券面 certificate: body %d, signature %d bytes: %w", len(body), len(sig), ErrCorrupt)
+	}
+	key, err := parseTLVs(body[32:])
+	if err != nil {
+		return trust.CVC{}, fmt.Errorf("券面 certificate key: %w", err)
+	}
+	var e, n []byte
+	for _, o := range key {
+		switch o.tag {
+		case 0x90:
+			e = o.value
+		case 0x91:
+			n = o.value
+		}
+	}
+	if len(e) == 0 || len(e) > 4 || len(n) < 128 {
+		return trust.CVC{}, fmt.Errorf("券面 certificate: no RSA key: %w", ErrCorrupt)
+	}
+	exp := 0
+	for _, c := range e {
+		exp = exp<<8 | int(c)
+	}
+	c := trust.CVC{Key: &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: exp}, Body: bytes.Clone(body), Signature: bytes.Clone(sig)}
+	copy(c.Issuer[:], body[:16])
+	copy(c.Subject[:], body[16:32])
+	return c, nil
 }
 
 func parseSex(v []byte) (Sex, error) {

@@ -12,6 +12,7 @@ import (
 	"github.com/uketsuke/uketsuke/kiosk"
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
 	"github.com/uketsuke/uketsuke/reader/cardsim"
+	"github.com/uketsuke/uketsuke/reader/trust"
 )
 
 var testIssuer = sync.OnceValues(cardsim.NewIssuer)
@@ -455,4 +456,43 @@ func checkTyped(t *testing.T, err error) {
 		return
 	}
 	t.Fatalf("error a caller cannot act on: %v", err)
+}
+
+// testAnchors trusts J-LIS and the virtual card's test hierarchy.
+func testAnchors(t testing.TB) *trust.Anchors {
+	t.Helper()
+	a, err := trust.Production()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cardsim.TestAnchors(a)
+}
+
+// FuzzParseCVC: a card-verifiable certificate from the card is parsed
+// without panicking, every error is typed, and what parses is shaped.
+func FuzzParseCVC(f *testing.F) {
+	is, err := cardsim.NewIssuer()
+	if err != nil {
+		f.Fatal(err)
+	}
+	c, err := is.Build(cardsim.TestPersona())
+	if err != nil {
+		f.Fatal(err)
+	}
+	good, _ := c.File(cardsim.AIDVisual, 0x0004)
+	f.Add(good)
+	f.Add(good[:40])
+	f.Add([]byte{0x7F, 0x21, 0x04, 0x5F, 0x4E, 0x01, 0x00})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		cvc, err := ParseCVC(b)
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("untyped error %v", err)
+			}
+			return
+		}
+		if cvc.Key == nil || len(cvc.Signature) != 256 || len(cvc.Body) < 40 {
+			t.Fatalf("accepted %+v", cvc)
+		}
+	})
 }

@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/uketsuke/uketsuke/kiosk"
+	"github.com/uketsuke/uketsuke/reader/trust"
 )
 
 // Port is the kiosk's card: it implements kiosk.CardReader over PC/SC. On
@@ -17,6 +21,17 @@ import (
 type Port struct {
 	Match string // reader name substring; empty: the first reader
 	Trace Tracer
+	// Anchors decide which certificates and card faces are J-LIS's; nil
+	// trusts nothing (every card is refused).
+	Anchors *trust.Anchors
+	// Now is the clock of the chain check; nil is time.Now.
+	Now func() time.Time
+	// RefuseVirtual refuses virtual readers (vsmartcard-vpcd's "Virtual
+	// PCD"), which any local program can put a card into.
+	RefuseVirtual bool
+	// Log receives the reason a card or card face was refused (English,
+	// no personal data); nil discards it.
+	Log *slog.Logger
 
 	mu   sync.Mutex
 	pc   *Context
@@ -43,10 +58,43 @@ func (p *Port) ReadCard(ctx context.Context) (kiosk.CardInfo, error) {
 	}
 	cert, err := card.AuthCertificate()
 	if err != nil {
+		_ = card.Close()
 		return kiosk.CardInfo{}, toKiosk(err, false)
+	}
+	if _, err := p.verifyChain(cert); err != nil {
+		_ = card.Close()
+		return kiosk.CardInfo{}, err
 	}
 	p.card, p.cert = card, cert
 	return kiosk.CardInfo{CertSerial: cert.Serial, CertNotAfter: cert.NotAfter}, nil
+}
+
+// IsVirtual reports whether a PC/SC reader name is a vsmartcard-vpcd
+// virtual reader.
+func IsVirtual(name string) bool { return strings.Contains(name, "Virtual PCD") }
+
+// verifyChain checks the certificate against the anchors at Now.
+func (p *Port) verifyChain(cert *Certificate) (trust.Chain, error) {
+	now := time.Now
+	if p.Now != nil {
+		now = p.Now
+	}
+	if p.Anchors == nil {
+		return trust.Chain{}, fmt.Errorf("%w: no trust anchors configured: %w", kiosk.ErrCardUntrusted, trust.ErrUntrusted)
+	}
+	chain, err := p.Anchors.VerifyAuth(cert.X509, now())
+	if err != nil {
+		p.logger().Warn("card refused: certificate chain", "reason", err.Error())
+		return trust.Chain{}, fmt.Errorf("%w: %w", kiosk.ErrCardUntrusted, err)
+	}
+	return chain, nil
+}
+
+func (p *Port) logger() *slog.Logger {
+	if p.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return p.Log
 }
 
 // connectLocked connects, re-establishing the PC/SC context once when
@@ -61,6 +109,10 @@ func (p *Port) connectLocked() (*Card, error) {
 			p.pc = pc
 		}
 		name, err := p.pc.Pick(p.Match)
+		if err == nil && p.RefuseVirtual && IsVirtual(name) {
+			p.logger().Error("refusing a virtual card reader: any local program can drive it (remove vsmartcard-vpcd from a production kiosk)", "reader", name)
+			return nil, fmt.Errorf("reader %q: %w", name, ErrVirtualReader)
+		}
 		if err == nil {
 			var card *Card
 			if card, err = p.pc.Connect(name, Options{Trace: p.Trace}); err == nil {
@@ -125,6 +177,19 @@ func (p *Port) ReadFacePhoto(ctx context.Context, code kiosk.CodeB) ([]byte, err
 	if err != nil {
 		return nil, toKiosk(err, true)
 	}
+	cvc, err := card.FaceCertificate()
+	if err == nil {
+		err = VerifyCardFace(p.Anchors, cvc, cf)
+	}
+	if err != nil {
+		clear(cf.Photo)
+		// A certificate that is missing or malformed vouches for nothing either.
+		if errors.Is(err, trust.ErrUntrusted) || errors.Is(err, ErrCorrupt) || errors.Is(err, ErrNotFound) {
+			p.logger().Warn("chip photo refused: card face", "reason", err.Error())
+			return nil, fmt.Errorf("%w: %w", kiosk.ErrPhotoUntrusted, err)
+		}
+		return nil, toKiosk(err, false)
+	}
 	return cf.Photo, nil
 }
 
@@ -168,7 +233,7 @@ func toKiosk(err error, codeB bool) error {
 		return fmt.Errorf("%w: %w", kiosk.ErrCardRemoved, err)
 	case errors.Is(err, ErrNotMyNumberCard):
 		return fmt.Errorf("%w: %w", kiosk.ErrNotMyNumberCard, err)
-	case errors.Is(err, ErrNoReader), errors.Is(err, ErrNoService):
+	case errors.Is(err, ErrNoReader), errors.Is(err, ErrNoService), errors.Is(err, ErrVirtualReader):
 		return fmt.Errorf("%w: %w", kiosk.ErrNoReader, err)
 	}
 	return fmt.Errorf("%w: %w", kiosk.ErrCardData, err)

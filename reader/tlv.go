@@ -7,6 +7,7 @@ import "fmt"
 type tlv struct {
 	tag   uint32
 	value []byte
+	raw   []byte // the whole object as written: header and value
 }
 
 // errTLV is malformed TLV data; it is corrupt card data to callers.
@@ -72,15 +73,29 @@ func parseTLVs(b []byte) ([]tlv, error) {
 		if hdr+n > len(b) {
 			return nil, fmt.Errorf("%w: tag %X wants %d bytes, %d left", errTLV, tag, n, len(b)-hdr)
 		}
-		out = append(out, tlv{tag: tag, value: b[hdr : hdr+n]})
+		out = append(out, tlv{tag: tag, value: b[hdr : hdr+n], raw: b[:hdr+n]})
 		b = b[hdr+n:]
 	}
 	return out, nil
 }
 
 // parseTemplate reads a constructed object with the given tag (e.g. FF20)
-// and returns its children by tag. A duplicate child is corrupt data.
+// and returns its children's values by tag.
 func parseTemplate(b []byte, want uint32) (map[uint32][]byte, error) {
+	objs, err := templateObjects(b, want)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uint32][]byte, len(objs))
+	for tag, o := range objs {
+		out[tag] = o.value
+	}
+	return out, nil
+}
+
+// templateObjects reads a constructed object with the given tag and returns
+// its children by tag. A duplicate child is corrupt data.
+func templateObjects(b []byte, want uint32) (map[uint32]tlv, error) {
 	tag, hdr, n, err := parseHeader(b)
 	if err != nil {
 		return nil, err
@@ -95,12 +110,12 @@ func parseTemplate(b []byte, want uint32) (map[uint32][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[uint32][]byte, len(children))
+	out := make(map[uint32]tlv, len(children))
 	for _, c := range children {
 		if _, dup := out[c.tag]; dup {
 			return nil, fmt.Errorf("%w: tag %X twice", errTLV, c.tag)
 		}
-		out[c.tag] = c.value
+		out[c.tag] = c
 	}
 	return out, nil
 }

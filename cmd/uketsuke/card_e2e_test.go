@@ -108,10 +108,19 @@ func TestCardCommandsOverPCSCD(t *testing.T) {
 	if err != nil {
 		t.Fatalf("card info: %v\n%s", err, out)
 	}
-	for _, want := range []string{"JPKIAPICCTOKEN2", "利用者証明用電子証明書", "status:      valid", "PIN tries:     3 of 3", "照合番号B tries: 10 of 10"} {
+	for _, want := range []string{"JPKIAPICCTOKEN2", "利用者証明用電子証明書", "status:      valid", "PIN tries:     3 of 3", "照合番号B tries: 10 of 10",
+		"chain: untrusted (issuer \"OU=JPKI for user authentication (Uketsuke virtual card - test only),O=JPKI-UKETSUKE-TEST,C=JP\" is not a trusted 利用者証明用 CA)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("card info lacks %q:\n%s", want, out)
 		}
+	}
+	testTrust := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(testTrust, []byte("[card]\ntrust_test_ca = true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run("", "card", "info", "--config", testTrust, "--reader", readertest.VPCDReader)
+	if err != nil || !strings.Contains(out, "chain: verified (JPKI-UKETSUKE-TEST / JPKI for user authentication (Uketsuke virtual card - test only), 2020-01-01–2045-01-01, TEST hierarchy)") {
+		t.Errorf("card info with the test CA trusted: %v\n%s", err, out)
 	}
 	out, err = run("1234\n", "card", "read", "--reader", readertest.VPCDReader)
 	if err != nil || !strings.Contains(out, "診療　太郎") || !strings.Contains(out, "昭和55年2月17日") {

@@ -137,6 +137,19 @@ func cardInfo(g *globals, o cardOptions) error {
 	fmt.Fprintf(w, "certificate:   利用者証明用電子証明書, %d bytes\n  sha256:      %x\n  subject:     %s\n  issuer:      %s\n  serial:      %s\n  valid:       %s to %s\n  status:      %s\n",
 		len(cert.Raw), sha256.Sum256(cert.Raw), cert.Subject, cert.Issuer, cert.Serial,
 		cert.NotBefore.Format(time.DateOnly), cert.NotAfter.Format(time.DateOnly), notice)
+	anchors, err := g.anchors(false)
+	if err != nil {
+		return err
+	}
+	if chain, err := anchors.VerifyAuth(cert.X509, time.Now()); err != nil {
+		fmt.Fprintf(w, "chain: untrusted (%s)\n", strings.TrimPrefix(err.Error(), "untrusted: "))
+	} else {
+		test := ""
+		if chain.Test {
+			test = ", TEST hierarchy"
+		}
+		fmt.Fprintf(w, "chain: verified (%s%s)\n", chain.CA, test)
+	}
 	pinLeft, err := card.AuthPINTries()
 	if err != nil {
 		return err

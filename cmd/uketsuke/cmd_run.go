@@ -78,13 +78,30 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
+	if o.demo {
+		// The demo never touches the real store, the clinic system or the
+		// export folder: its own data directory, no sync.
+		dataDir = filepath.Join(dataDir, "demo")
+		g.dataDirArg = dataDir
+		g.cfg.Sync = SyncConfig{}
+		fmt.Fprintf(g.stderr, "demo: data in %s (never the kiosk's own store); nothing is sent to the clinic system\n", dataDir)
+	} else if g.cfg.Card.TrustTestCA {
+		return configError{errors.New("[card] trust_test_ca trusts the virtual card's test keys: it is for tests and run --demo only, never with the kiosk's real store")}
+	}
 	st, err := openStore(g)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	if o.demo {
+		if err := st.MarkDemo(ctx); err != nil {
+			return err
+		}
+	} else if err := st.CheckNotDemo(ctx); err != nil {
+		return fmt.Errorf("%w: a real kiosk refuses it; point data_dir at a new folder (demo data lives in <data dir>/demo)", err)
+	}
 
-	so := stationOptions{}
+	so := stationOptions{demo: o.demo}
 	var demo *demoCards
 	if o.demo {
 		stopPCSCD, err := readertest.EnsurePCSCD()

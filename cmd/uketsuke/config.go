@@ -116,6 +116,9 @@ type DemoConfig struct {
 type CardConfig struct {
 	// Reader picks the PC/SC reader whose name contains it; empty picks the first.
 	Reader string `toml:"reader"`
+	// TrustTestCA also trusts the virtual card's test hierarchy: for tests
+	// only; `run` without --demo refuses it.
+	TrustTestCA bool `toml:"trust_test_ca"`
 }
 
 // defaultConfig is what a kiosk runs with when there is no file.

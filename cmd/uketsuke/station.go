@@ -40,6 +40,7 @@ type stationOptions struct {
 	source      camera.Source            // overrides [camera] device (the demo's image folder)
 	elig        kiosk.EligibilityChecker // overrides [eligibility]
 	watch       func(kiosk.View)         // the screen
+	demo        bool                     // trust the virtual card's test hierarchy
 }
 
 // newStation builds the kiosk; close releases what it opened.
@@ -50,7 +51,11 @@ func newStation(g *globals, st *storage.Store, o stationOptions) (*station, erro
 		return nil, err
 	}
 	s.machine = kiosk.NewMachine(kc)
-	s.port = &reader.Port{Match: g.cfg.Card.Reader}
+	anchors, err := g.anchors(o.demo)
+	if err != nil {
+		return nil, err
+	}
+	s.port = &reader.Port{Match: g.cfg.Card.Reader, Anchors: anchors, Log: g.log, RefuseVirtual: !o.demo}
 	if o.readerMatch != "" {
 		s.port.Match = o.readerMatch
 	}

@@ -358,3 +358,18 @@ func (c *Card) sign(cmd command) []byte {
 func (c *Card) String() string {
 	return fmt.Sprintf("virtual card (%d applications)", len(c.apps))
 }
+
+// File returns the contents of a file of the application aid, as stored,
+// whatever its access rule (for tests that check what the card carries).
+func (c *Card) File(aid []byte, fid uint16) ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, a := range c.apps {
+		if bytes.Equal(a.aid, aid) {
+			if f, ok := a.efs[fid]; ok && f.data != nil && !f.private {
+				return bytes.Clone(f.data), nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("no readable file %04X", fid)
+}

@@ -4,15 +4,11 @@ import (
 	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -140,83 +136,9 @@ func when(s string, now time.Time) (time.Time, error) {
 	return d.Time(), nil
 }
 
-// Issuer is a test certificate authority that issues the cards'
-// 利用者証明用電子証明書. It exists only in memory.
-type Issuer struct {
-	key  *rsa.PrivateKey
-	cert *x509.Certificate
-	der  []byte
-}
-
-// NewIssuer makes a test CA.
-func NewIssuer() (*Issuer, error) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return nil, fmt.Errorf("CA key: %w", err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject: pkix.Name{Country: []string{"JP"}, Organization: []string{"JPKI (Uketsuke test)"},
-			OrganizationalUnit: []string{"JPKI for user authentication (test)", "Uketsuke virtual card CA"}},
-		NotBefore:             time.Now().AddDate(-20, 0, 0),
-		NotAfter:              time.Now().AddDate(20, 0, 0),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, fmt.Errorf("CA certificate: %w", err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	return &Issuer{key: key, cert: cert, der: der}, nil
-}
-
-// CertificateDER is the CA certificate (EF 000B of the JPKI application).
-func (is *Issuer) CertificateDER() []byte { return bytes.Clone(is.der) }
-
-// Build makes the card of persona p, issuing its certificate with is.
-func (is *Issuer) Build(p *Persona) (*Card, error) {
-	now := time.Now()
-	notBefore, err := when(p.CertNotBefore, now)
-	if err != nil {
-		return nil, err
-	}
-	notAfter, err := when(p.CertNotAfter, now)
-	if err != nil {
-		return nil, err
-	}
-	userKey, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return nil, fmt.Errorf("card key: %w", err)
-	}
-	serial, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 64))
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		// The real subject CN is an opaque serial, not a name (domain.md §1.6).
-		Subject:   pkix.Name{Country: []string{"JP"}, CommonName: fmt.Sprintf("%X", serial)},
-		NotBefore: notBefore,
-		NotAfter:  notAfter,
-		KeyUsage:  x509.KeyUsageDigitalSignature,
-	}
-	certDER, err := x509.CreateCertificate(rand.Reader, tmpl, is.cert, &userKey.PublicKey, is.key)
-	if err != nil {
-		return nil, fmt.Errorf("card certificate: %w", err)
-	}
-	photo, err := p.photoJP2()
-	if err != nil {
-		return nil, err
-	}
-	card, err := p.card(certDER, is.der, userKey, photo)
-	if err != nil {
-		return nil, err
-	}
-	card.serial = hex.EncodeToString(serial.Bytes())
-	return card, nil
-}
-
 // card lays out the three applications.
-func (p *Persona) card(certDER, caDER []byte, userKey *rsa.PrivateKey, photo []byte) (*Card, error) {
+func (p *Persona) card(is *Issuer, certDER []byte, userKey *rsa.PrivateKey, photo []byte) (*Card, error) {
+	caDER := is.der
 	birth, _ := wareki.Parse(p.Birth)
 	expiry, _ := wareki.Parse(p.CardExpiry)
 	codeB, _ := p.codeB()
@@ -237,15 +159,23 @@ func (p *Persona) card(certDER, caDER []byte, userKey *rsa.PrivateKey, photo []b
 		tlvBytes(0xDF24, []byte(birth.Compact())),
 		tlvBytes(0xDF25, []byte(p.Sex)),
 	))
+	groups := [3][]byte{
+		concat(tlvBytes(0xDF22, []byte(birth.Compact())), tlvBytes(0xDF23, []byte(p.Sex)), tlvBytes(0xDF24, rsaKeyTLV(&userKey.PublicKey))),
+		concat(tlvBytes(0xDF25, stripes(200, 24, 7)), tlvBytes(0xDF26, stripes(400, 48, 11))),
+		tlvBytes(0xDF27, photo),
+	}
+	faceSig, err := is.signFace(groups)
+	if err != nil {
+		return nil, fmt.Errorf("card face signature: %w", err)
+	}
+	if is.TamperPhoto {
+		// Another picture in the chip after J-LIS signed the card face.
+		groups[2] = tlvBytes(0xDF27, append(bytes.Clone(photo[:len(photo)-1]), photo[len(photo)-1]^0xFF))
+	}
 	face := tlvBytes(0xFF20, concat(
 		tlvBytes(0xDF21, bytes.Repeat([]byte{0}, 20)),
-		tlvBytes(0xDF22, []byte(birth.Compact())),
-		tlvBytes(0xDF23, []byte(p.Sex)),
-		tlvBytes(0xDF24, bytes.Repeat([]byte{0x5A}, 270)),
-		tlvBytes(0xDF25, stripes(200, 24, 7)),
-		tlvBytes(0xDF26, stripes(400, 48, 11)),
-		tlvBytes(0xDF27, photo),
-		tlvBytes(0xDF28, bytes.Repeat([]byte{0xA5}, 256)),
+		groups[0], groups[1], groups[2],
+		tlvBytes(0xDF28, faceSig),
 		tlvBytes(0xDF29, []byte(expiry.Compact())),
 		tlvBytes(0xDF2A, stripes(80, 16, 3)),
 	))
@@ -276,6 +206,7 @@ func (p *Persona) card(certDER, caDER []byte, userKey *rsa.PrivateKey, photo []b
 			{aid: AIDVisual, efs: map[uint16]*ef{
 				0x0002: {data: pad(face, 120), needs: []uint16{0x0012, 0x0013}},
 				0x0003: {data: tlvBytes(0xDF34, []byte("131016"))},
+				0x0004: {data: is.cvc},
 				0x0005: {data: stripes(160, 24, 5), needs: []uint16{0x0013}, private: true},
 				0x0011: {key: &key{secret: []byte(birthKey), max: 10, left: 10}},
 				0x0012: {key: &key{secret: codeB.Bytes(), max: 10, left: p.CodeBTries}},
