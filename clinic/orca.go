@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -36,12 +37,46 @@ type ORCAConfig struct {
 	ClientKey    string `toml:"client_key"`
 	CA           string `toml:"ca"`
 	Timeout      string `toml:"timeout"`
+	// InsecureHTTP allows an http:// URL (a LAN-only on-premise ORCA);
+	// without it only https:// is accepted.
+	InsecureHTTP bool `toml:"insecure_http"`
+}
+
+// ErrInsecureURL is an http:// ORCA URL without insecure_http.
+var ErrInsecureURL = errors.New("ORCA URL is plain http:// (patient data unencrypted): use https://, or set [sync.orca] insecure_http = true for a LAN-only ORCA")
+
+// ErrRedirect is an ORCA answer that redirects: the kiosk never follows a
+// redirect with patient data.
+var ErrRedirect = errors.New("ORCA answered with a redirect, which is not followed with patient data")
+
+// CheckURL accepts https:// URLs, and http:// ones only with insecureHTTP.
+func CheckURL(raw string, insecureHTTP bool) error {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Host == "":
+		return fmt.Errorf("ORCA URL %q: not an http(s) URL", raw)
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme == "http" && insecureHTTP:
+		return nil
+	case u.Scheme == "http":
+		return ErrInsecureURL
+	}
+	return fmt.Errorf("ORCA URL %q: not an http(s) URL", raw)
 }
 
 // NewORCA builds a client from the configuration, reading the secrets from
 // their files.
 func NewORCA(c ORCAConfig) (*ORCA, error) {
+	if err := CheckURL(c.URL, c.InsecureHTTP); err != nil {
+		return nil, err
+	}
 	o := &ORCA{BaseURL: strings.TrimRight(c.URL, "/"), User: c.User}
+	for _, f := range []struct{ what, path string }{{"password file", c.PasswordFile}, {"client key", c.ClientKey}} {
+		if err := checkSecretFile(f.path); err != nil {
+			return nil, fmt.Errorf("ORCA %s: %w", f.what, err)
+		}
+	}
 	if c.PasswordFile != "" {
 		b, err := os.ReadFile(c.PasswordFile)
 		if err != nil {
@@ -80,8 +115,31 @@ func NewORCA(c ORCAConfig) (*ORCA, error) {
 		}
 		tr.TLSClientConfig = cfg
 	}
-	o.HTTP = &http.Client{Timeout: timeout, Transport: tr}
+	o.HTTP = &http.Client{Timeout: timeout, Transport: tr, CheckRedirect: refuseRedirect}
 	return o, nil
+}
+
+// refuseRedirect stops at the first redirect: the request body carries
+// patient data, and a redirect could send it (and the credentials)
+// elsewhere.
+func refuseRedirect(*http.Request, []*http.Request) error { return ErrRedirect }
+
+// ErrSecretReadable is a secret file that group or others can read.
+var ErrSecretReadable = errors.New("readable by group or others: chmod 600 it")
+
+// checkSecretFile refuses a secret file that group or others may read.
+func checkSecretFile(path string) error {
+	if path == "" {
+		return nil
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("%s is mode %04o, %w", path, fi.Mode().Perm(), ErrSecretReadable)
+	}
+	return nil
 }
 
 // APIError is an answer whose Api_Result is not a success; the message is

@@ -86,7 +86,7 @@ func newFake(t *testing.T) (*fakeORCA, *ORCA) {
 	t.Cleanup(srv.Close)
 	pw := filepath.Join(t.TempDir(), "orca.pass")
 	os.WriteFile(pw, []byte("secret\n"), 0o600)
-	o, err := NewORCA(ORCAConfig{URL: srv.URL, User: "ormaster", PasswordFile: pw, Timeout: "200ms"})
+	o, err := NewORCA(ORCAConfig{URL: srv.URL, InsecureHTTP: true, User: "ormaster", PasswordFile: pw, Timeout: "200ms"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,48 @@ func TestORCAFaults(t *testing.T) {
 	if _, err := o.Accept(ctx, rec); !errors.As(err, &ae) || ae.Status != 401 {
 		t.Errorf("wrong password: %v", err)
 	}
-	if _, err := NewORCA(ORCAConfig{URL: "http://x", PasswordFile: "/nonexistent/orca.pass"}); err == nil {
+	if _, err := NewORCA(ORCAConfig{URL: "http://x", InsecureHTTP: true, PasswordFile: "/nonexistent/orca.pass"}); err == nil {
 		t.Error("a missing password file was accepted")
+	}
+}
+
+// TestORCATransportRefusals: plain http only when asked for, no redirect
+// followed with patient data, no secret file others can read.
+func TestORCATransportRefusals(t *testing.T) {
+	pw := filepath.Join(t.TempDir(), "orca.pass")
+	os.WriteFile(pw, []byte("secret\n"), 0o600)
+	if _, err := NewORCA(ORCAConfig{URL: "http://orca.local:8000", User: "ormaster", PasswordFile: pw}); !errors.Is(err, ErrInsecureURL) {
+		t.Errorf("http:// without insecure_http: %v", err)
+	}
+	for _, u := range []string{"ftp://orca", "orca.local:8000", "https://"} {
+		if err := CheckURL(u, true); err == nil {
+			t.Errorf("%q accepted", u)
+		}
+	}
+	if err := CheckURL("https://orca.example.jp", false); err != nil {
+		t.Error(err)
+	}
+
+	// A server that redirects: the body must never reach the target.
+	var leaked int
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { leaked++ }))
+	defer target.Close()
+	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	defer redirector.Close()
+	o, err := NewORCA(ORCAConfig{URL: redirector.URL, InsecureHTTP: true, User: "ormaster", PasswordFile: pw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.Accept(context.Background(), rec); !errors.Is(err, ErrRedirect) || leaked != 0 {
+		t.Errorf("redirect: %v, %d requests reached the target", err, leaked)
+	}
+
+	loose := filepath.Join(t.TempDir(), "loose.pass")
+	os.WriteFile(loose, []byte("secret\n"), 0o640)
+	os.Chmod(loose, 0o640)
+	if _, err := NewORCA(ORCAConfig{URL: "https://orca", User: "ormaster", PasswordFile: loose}); !errors.Is(err, ErrSecretReadable) {
+		t.Errorf("group-readable password file: %v", err)
 	}
 }

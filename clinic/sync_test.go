@@ -55,7 +55,7 @@ func newRig(t testing.TB, withORCA, withExport bool) *syncRig {
 		t.Cleanup(hs.Close)
 		pw := filepath.Join(r.dir, "orca.pass")
 		os.WriteFile(pw, []byte("secret\n"), 0o600)
-		o, err := NewORCA(ORCAConfig{URL: hs.URL, User: "ormaster", PasswordFile: pw, Timeout: "300ms"})
+		o, err := NewORCA(ORCAConfig{URL: hs.URL, InsecureHTTP: true, User: "ormaster", PasswordFile: pw, Timeout: "300ms"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -26,6 +26,8 @@ type FaceIntake struct {
 	Clock    kiosk.Clock
 	Log      *slog.Logger
 	OnTicket func(kiosk.Ticket, kiosk.EligibilityResult) // e.g. print the ticket
+
+	refused map[string]bool // entries already reported as not regular files
 }
 
 // Run processes face results until ctx ends.
@@ -66,7 +68,20 @@ func (f *FaceIntake) Once(ctx context.Context) error {
 
 func (f *FaceIntake) one(ctx context.Context, path string) error {
 	name := filepath.Base(path)
-	b, err := os.ReadFile(path)
+	b, err := ReadFile(path)
+	if errors.Is(err, ErrNotRegular) || errors.Is(err, ErrTooLarge) {
+		if f.Log != nil && !f.refused[name] {
+			f.Log.Error("face result refused", "file", name, "err", err)
+		}
+		if f.refused == nil {
+			f.refused = map[string]bool{}
+		}
+		f.refused[name] = true
+		if errors.Is(err, ErrTooLarge) {
+			return moveTo(path, filepath.Join(f.Archive, "bad"))
+		}
+		return nil // not ours to move: a FIFO, device or link is left alone, and never read
+	}
 	if err != nil {
 		return err
 	}

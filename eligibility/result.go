@@ -75,7 +75,9 @@ func (x Result) Flags() Flags {
 		f.NameChars = n.Flags
 	}
 	for i, r := range []rune(x.Name) {
-		if r == '●' {
+		// ● is the terminal's own mark; U+FFFD is a byte the Shift_JIS
+		// decoder could not map: either way staff must read the card.
+		if r == '●' || r == '\uFFFD' {
 			f.NameChars = append(f.NameChars, name.Flag{Index: i, Rune: r})
 		}
 	}

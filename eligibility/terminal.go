@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -85,7 +86,10 @@ func waitFor(ctx context.Context, path string, poll time.Duration) (*Response, e
 	tick := time.NewTicker(poll)
 	defer tick.Stop()
 	for {
-		b, err := os.ReadFile(path)
+		b, err := ReadFile(path)
+		if errors.Is(err, ErrNotRegular) || errors.Is(err, ErrTooLarge) {
+			return nil, fmt.Errorf("資格確認端末 answer: %w", err)
+		}
 		if err == nil {
 			r, perr := Parse(b)
 			if perr == nil {

@@ -1,6 +1,7 @@
 package eligibility
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -101,6 +102,18 @@ func TestNamesOutsideJISX0208AreKeptAndFlagged(t *testing.T) {
 	k, _ = r.Kiosk()
 	if k.Name != "●橋　一郎" || len(k.NameFlags) != 1 || k.NameFlags[0].Rune != '●' {
 		t.Fatalf("Shift_JIS ●: %q %v", k.Name, k.NameFlags)
+	}
+	// A byte pair Shift_JIS cannot decode (0x85 0x40 is unassigned) comes
+	// out as U+FFFD: flagged for staff the same way.
+	b := encode(t, "Shift_JIS", "XX橋　一郎")
+	b = bytes.Replace(b, []byte("XX"), []byte{0x85, 0x40}, 1)
+	r, err := Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _ = r.Kiosk()
+	if !strings.ContainsRune(k.Name, '\uFFFD') || len(k.NameFlags) != 1 || k.NameFlags[0].Rune != '\uFFFD' {
+		t.Fatalf("undecodable Shift_JIS: %q %v", k.Name, k.NameFlags)
 	}
 }
 

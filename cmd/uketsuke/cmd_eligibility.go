@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
 
 	"github.com/uketsuke/uketsuke/eligibility"
 )
@@ -29,9 +28,9 @@ func runEligibility(_ context.Context, g *globals, args []string) error {
 	if len(args) != 2 || args[0] != "parse" {
 		return usageError{"want: eligibility parse FILE"}
 	}
-	b, err := os.ReadFile(args[1])
+	b, err := eligibility.ReadFile(args[1])
 	if err != nil {
-		return err
+		return exitError{2, fmt.Sprintf("%s: %v", args[1], err)}
 	}
 	r, err := eligibility.Parse(b)
 	if err != nil {

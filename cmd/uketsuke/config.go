@@ -298,8 +298,8 @@ func (s SyncConfig) validate() error {
 		return err
 	}
 	if o := s.ORCA; o != nil {
-		if !strings.HasPrefix(o.URL, "http://") && !strings.HasPrefix(o.URL, "https://") {
-			return fmt.Errorf("sync.orca.url %q: an http:// or https:// URL", o.URL)
+		if err := clinic.CheckURL(o.URL, o.InsecureHTTP); err != nil {
+			return fmt.Errorf("sync.orca.url: %w", err)
 		}
 		if o.User == "" && o.ClientCert == "" {
 			return errors.New("sync.orca: user (with password_file) or client_cert is required")

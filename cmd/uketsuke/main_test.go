@@ -143,6 +143,7 @@ reader = "SONY"
 		"long prefix":   "[reception]\nnumber_prefix = \"ABCDE\"\n",
 		"not toml":      "this is = = not toml",
 		"wrong type":    "[reception]\nface_attempts = \"three\"\n",
+		"plain http":    "[sync.orca]\nurl = \"http://orca.local:8000\"\nuser = \"ormaster\"\n",
 	} {
 		p := write(strings.ReplaceAll(name, " ", "-")+".toml", body)
 		if _, err := loadConfig(p, envOf()); err == nil {

@@ -55,7 +55,7 @@ func newSyncSetup(t *testing.T, visits int, orca, export bool) *syncSetup {
 		t.Cleanup(hs.Close)
 		pw := filepath.Join(s.data, "orca.pass")
 		os.WriteFile(pw, []byte("secret\n"), 0o600)
-		cfg += fmt.Sprintf("[sync.orca]\nurl = %q\nuser = \"ormaster\"\npassword_file = %q\ntimeout = \"2s\"\ndepartment = \"01\"\nphysician = \"10001\"\n", hs.URL, pw)
+		cfg += fmt.Sprintf("[sync.orca]\nurl = %q\nuser = \"ormaster\"\npassword_file = %q\ntimeout = \"2s\"\ninsecure_http = true\ndepartment = \"01\"\nphysician = \"10001\"\n", hs.URL, pw)
 	}
 	if export {
 		cfg += fmt.Sprintf("[sync.export]\ndir = %q\nformats = [\"csv\", \"jsonl\"]\n", filepath.Join(s.data, "export"))
