@@ -50,7 +50,7 @@ func TestGuideTriggers(t *testing.T) {
 		h.tap("以前の健康保険証")
 		h.wantGuide("old-card")
 		h.wantText("2025年12月2日からは使えません")
-		h.wantText("2026年3月31日までのものでした") // today is 2026-11-25: the measure has ended
+		h.wantText("2026年7月31日までのものでした") // today is 2026-11-25: the measure has ended
 		h.tap("受付を続ける")
 		h.want(kiosk.StateStaff) // not accepted any more: staff
 		h.tap("くわしい説明を見る")
@@ -60,7 +60,7 @@ func TestGuideTriggers(t *testing.T) {
 		h := newHarness(t)
 		h.now = time.Date(2026, 3, 2, 9, 0, 0, 0, h.now.Location())
 		h.tap("以前の健康保険証")
-		h.wantText("2026年3月31日までは「暫定措置」として")
+		h.wantText("2026年7月31日までは「暫定措置」として")
 		h.tap("受付を続ける")
 		h.want(kiosk.StateManualEntry)
 	})

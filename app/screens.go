@@ -478,6 +478,8 @@ func (u *UI) ticketScreen() fyne.CanvasObject {
 		box.Add(note(u.t("elderly.blanket")))
 	case kiosk.ElderlyBlanketEnded:
 		box.Add(note(u.t("elderly.ended")))
+	case kiosk.ElderlyOver85:
+		box.Add(note(u.t("elderly.over85")))
 	}
 	if n := u.certNotice(); n != nil {
 		box.Add(n)

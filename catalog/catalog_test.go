@@ -38,9 +38,9 @@ func TestGuideFacts(t *testing.T) {
 		"registration": {{"セブン銀行", "セブン銀行"}, {"数字4けた", "4-digit"}, {"利用登録状況", "利用登録状況"}, {"市区町村", "city or town office"}},
 		"pin":          {{"3回", "Three"}, {"6〜16文字", "6–16"}, {"運転免許証", "driving licence"}, {"コンビニ", "convenience-store"}},
 		"notice":       {{"いっしょに", "together"}, {"マイナポータル", "マイナポータル"}},
-		"old-card":     {{"2025年12月1日", "1 December 2025"}, {"2025年12月2日", "2 December 2025"}, {"2026年3月31日", "31 March 2026"}},
-		"certificate":  {{"2026年7月31日", "31 July 2026"}, {"75歳以上", "75+"}, {"紐付け解除", "紐付け解除"}},
-		"cert-expiry":  {{"3か月", "3 months"}},
+		"old-card":     {{"2025年12月1日", "1 December 2025"}, {"2025年12月2日", "2 December 2025"}, {"2026年7月31日", "31 July 2026"}, {"2026年3月19日", "19 March 2026"}},
+		"certificate":  {{"2026年7月31日", "31 July 2026"}, {"75歳以上", "75+"}, {"紐付け解除", "紐付け解除"}, {"2026年8月1日", "1 August 2026"}, {"85歳以上", "85 or over"}, {"84歳以下", "84 or under"}},
+		"cert-expiry":  {{"切れた月の末日から3か月", "3 months after the end of the month"}, {"確認だけ", "insurance alone"}, {"スマートフォン", "smartphone"}},
 		"bring":        {{"資格確認書", "資格確認書"}},
 	} {
 		p, ok := Guide(id)

@@ -44,7 +44,7 @@ var entries = map[string][2]string{
 	"card.problem.data":          {"カードを読み取れませんでした。", "The card could not be read."},
 	"card.problem.pin_blocked":   {"暗証番号がロックされています。", "The card's PIN is locked."},
 	"card.problem.codeb_blocked": {"カードの照合番号がロックされています。", "The card's face-check code is locked."},
-	"card.problem.cert_expired":  {"カードの電子証明書の有効期限が3か月以上前に切れています。市区町村の窓口で更新してください。", "The card's certificate expired more than 3 months ago. Please renew it at your city office."},
+	"card.problem.cert_expired":  {"カードの電子証明書の有効期限が切れ、その月の末日から3か月の猶予も過ぎています。市区町村の窓口で更新してください。", "The card's certificate has expired and the 3 months' grace after the end of that month have passed. Please renew it at your city office."},
 	"card.problem.removed":       {"カードが途中で取り外されました。", "The card was removed while it was being read."},
 	"choose.title":               {"資格確認書か資格情報のお知らせはお持ちですか", "Do you have a 資格確認書 or a 資格情報のお知らせ?"},
 	"choose.again":               {"もう一度カードを置くこともできます", "You can also place the card again"},
@@ -169,6 +169,7 @@ var entries = map[string][2]string{
 	"era.seireki":            {"西暦", "Western"},
 	"elderly.blanket":        {"後期高齢者医療の資格確認書は、2026年7月31日まではそのまま使えます。", "The 後期高齢者 certificate is valid as it is until 31 July 2026."},
 	"elderly.ended":          {"係員が資格確認書の有効期限を確かめます。", "Staff will check the expiry date of your certificate."},
+	"elderly.over85":         {"85歳以上の方には、毎年8月1日に新しい資格確認書が届きます。", "Everyone aged 85 or over receives a new 資格確認書 every 1 August."},
 
 	// Eligibility
 	"elig.title":        {"保険の資格を確認しています", "Checking your insurance"},

@@ -89,8 +89,8 @@ var guideEntries = map[string][2]string{
 	// 4. The old 健康保険証
 	"guide.old-card.title": {"以前の健康保険証について", "About the old health insurance card"},
 	"guide.old-card.1":     {"以前の健康保険証は2025年12月1日で有効期限が切れました。2025年12月2日からは使えません。", "The old health insurance cards expired on 1 December 2025 and cannot be used from 2 December 2025."},
-	"guide.old-card.2":     {"期限切れの保険証でも受付できる「暫定措置」は、2026年3月31日までのものでした。", "The temporary measure that accepted expired cards lasted until 31 March 2026."},
-	"guide.old-card.2-now": {"2026年3月31日までは「暫定措置」として、期限切れの保険証でも番号を入力して受付できます。", "Until 31 March 2026 a temporary measure lets you check in with an expired card by typing its numbers."},
+	"guide.old-card.2":     {"期限切れの保険証でも受付できる「暫定措置」は、2026年7月31日までのものでした（2026年3月19日に3月31日から延長）。", "The temporary measure that accepted expired cards lasted until 31 July 2026 (extended on 19 March 2026 from 31 March)."},
+	"guide.old-card.2-now": {"2026年7月31日までは「暫定措置」として、期限切れの保険証でも番号を入力して受付できます（2026年3月19日に延長されました）。", "Until 31 July 2026 a temporary measure lets you check in with an expired card by typing its numbers (extended on 19 March 2026)."},
 	"guide.old-card.3":     {"マイナ保険証をお持ちでない方には、保険者から資格確認書が届きます。資格確認書があれば、いつもと同じ負担割合で受診できます。", "People without a マイナ保険証 receive a 資格確認書 from their insurer; with it you pay your usual share."},
 	"guide.old-card.4":     {"今日お持ちでない場合は、係員にお声がけください。", "If you have neither today, please ask staff."},
 
@@ -103,7 +103,7 @@ var guideEntries = map[string][2]string{
 	// 6. 資格確認書
 	"guide.certificate.title": {"資格確認書について", "About the 資格確認書"},
 	"guide.certificate.1":     {"マイナ保険証を登録した方には、ふつう資格確認書は届きません。", "People registered for マイナ保険証 normally do not receive a 資格確認書."},
-	"guide.certificate.2":     {"75歳以上の後期高齢者医療の方には、2026年7月31日まで、全員に資格確認書が届きました。", "Everyone 75+ (後期高齢者) received a 資格確認書 until 31 July 2026."},
+	"guide.certificate.2":     {"75歳以上の後期高齢者医療の方には、2026年7月31日まで、全員に資格確認書が届きました。2026年8月1日からは、85歳以上の方に資格確認書が届きます。84歳以下の方は、マイナ保険証がない場合に届き、ある場合は資格情報のお知らせが届きます（申請すれば資格確認書ももらえます）。", "Everyone 75+ (後期高齢者) received a 資格確認書 until 31 July 2026. From 1 August 2026 everyone aged 85 or over receives one; those aged 84 or under receive one if they have no マイナ保険証, otherwise a 資格情報のお知らせ (and may ask for a 資格確認書)."},
 	"guide.certificate.3":     {"資格確認書が届かないときは、すぐに保険者にお問い合わせください。会社にお勤めの方は勤め先の担当へ、国民健康保険や自営業の方は市区町村の窓口へ。", "If none arrived, ask your insurer at once: employees through their employer, 国保 and the self-employed at the city office."},
 	"guide.certificate.4":     {"マイナ保険証の登録は、保険者に申し出ると解除できます（紐付け解除）。解除すると資格確認書が届きます。", "You can ask your insurer to cancel the マイナ保険証 registration (紐付け解除); you then receive a 資格確認書."},
 	"guide.certificate.5":     {"資格確認書は有効期限を確かめてからお持ちください。", "Check the expiry date on your 資格確認書."},
@@ -111,6 +111,6 @@ var guideEntries = map[string][2]string{
 	// 7. 電子証明書 expiry
 	"guide.cert-expiry.title": {"カードの電子証明書の有効期限について", "About the card's certificate expiry"},
 	"guide.cert-expiry.1":     {"電子証明書の有効期限は、作ってから5回目の誕生日までです（カード本体とは別です）。", "The certificate is valid until your 5th birthday after issue (apart from the card itself)."},
-	"guide.cert-expiry.2":     {"期限が切れても3か月の間は保険証として使えます。その前後3か月は、カードリーダーがお知らせを出します。", "The card works as a health card for 3 months after the certificate expires; readers remind you from 3 months before to 3 months after."},
+	"guide.cert-expiry.2":     {"期限が切れても、切れた月の末日から3か月の間は、保険の資格の確認だけに使えます（お薬や診療の情報は見られません）。期限の3か月前から、カードリーダーがお知らせを出します。スマートフォンのマイナ保険証には、この猶予はありません。", "After the certificate expires, the card still works to confirm your insurance alone (not for medicine or treatment records) for 3 months after the end of the month it expired in; readers remind you from 3 months before. A smartphone マイナ保険証 has no such grace."},
 	"guide.cert-expiry.3":     {"更新は、お住まいの市区町村の窓口でできます。カードと暗証番号を持って行きます。", "Renew it at your city or town office with the card and your PINs."},
 }

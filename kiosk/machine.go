@@ -527,7 +527,7 @@ func stepManualEntry(m *Machine, ev Event) {
 		}
 		m.s.form, m.s.formErrs = &p, nil
 		if m.s.doc == DocCertificate {
-			m.s.elderly = LateElderlyNotice(p.Card.Insurer, wareki.Today(m.now))
+			m.s.elderly = LateElderlyNotice(p.Card.Insurer, p.Birth, wareki.Today(m.now))
 		}
 		m.audit("patient", "form", "ok")
 		if m.s.query != nil {

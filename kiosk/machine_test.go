@@ -378,8 +378,8 @@ func TestNoticeAloneFollowsTheDate(t *testing.T) {
 		now  time.Time
 		want State
 	}{
-		{time.Date(2026, 3, 31, 23, 0, 0, 0, time.FixedZone("JST", 9*3600)), StateManualEntry},
-		{time.Date(2026, 3, 31, 15, 0, 0, 0, time.UTC), StateStaff}, // already 4/1 in Tokyo
+		{time.Date(2026, 7, 31, 23, 0, 0, 0, time.FixedZone("JST", 9*3600)), StateManualEntry},
+		{time.Date(2026, 7, 31, 15, 0, 0, 0, time.UTC), StateStaff}, // already 8/1 in Tokyo
 	} {
 		h := newHarness(t)
 		h.now = tt.now

@@ -14,12 +14,17 @@ var (
 	OldCardLastDay = wareki.MustDate(2025, 12, 1)
 	// ProvisionalLastDay ends the 暫定措置: an expired 健康保険証 or a
 	// 資格情報のお知らせ alone is accepted, with online confirmation by its
-	// numbers, up to and including this day (事務連絡 2025-11-12).
-	ProvisionalLastDay = wareki.MustDate(2026, 3, 31)
+	// numbers, up to and including this day (事務連絡 2025-11-12 set
+	// 2026-03-31; extended on 2026-03-19 to 2026-07-31, domain-2026 §1).
+	ProvisionalLastDay = wareki.MustDate(2026, 7, 31)
 	// LateElderlyBlanketLastDay ends the 暫定運用 under which every
 	// 後期高齢者 holds a 資格確認書 regardless of マイナ保険証.
 	LateElderlyBlanketLastDay = wareki.MustDate(2026, 7, 31)
 )
+
+// LateElderlyAllAge is the age from which every 後期高齢者 receives a
+// 資格確認書 after the blanket period (from 2026-08-01, domain-2026 §1).
+const LateElderlyAllAge = 85
 
 // Basis says why a document is accepted or not.
 type Basis int
@@ -99,18 +104,25 @@ const (
 	// ElderlyBlanket: every 後期高齢者 holds a 資格確認書 until 2026-07-31,
 	// whether or not they use マイナ保険証; it is valid as it is.
 	ElderlyBlanket
-	// ElderlyBlanketEnded: from 2026-08-01 only those without マイナ保険証
-	// receive a new 資格確認書; staff check the 有効期限 of the one shown.
+	// ElderlyBlanketEnded: from 2026-08-01 a holder aged 84 or under gets a
+	// 資格確認書 only without マイナ保険証 (or on request), the others a
+	// 資格情報のお知らせ; staff check the 有効期限 of the one shown.
 	ElderlyBlanketEnded
+	// ElderlyOver85: from 2026-08-01 everyone aged 85 or over receives a
+	// 資格確認書, renewed every 1 August; it is valid as it is.
+	ElderlyOver85
 )
 
-// LateElderlyNotice returns the notice for a 資格確認書 of insurer on day today.
-func LateElderlyNotice(insurer insurance.InsurerNumber, today wareki.Date) ElderlyNotice {
+// LateElderlyNotice returns the notice for a 資格確認書 of insurer held by
+// someone born on birth, on day today.
+func LateElderlyNotice(insurer insurance.InsurerNumber, birth, today wareki.Date) ElderlyNotice {
 	switch {
 	case !insurer.IsLateElderly():
 		return ElderlyNone
 	case !today.After(LateElderlyBlanketLastDay):
 		return ElderlyBlanket
+	case !birth.IsZero() && birth.Age(today) >= LateElderlyAllAge:
+		return ElderlyOver85
 	}
 	return ElderlyBlanketEnded
 }
@@ -119,13 +131,13 @@ func LateElderlyNotice(insurer insurance.InsurerNumber, today wareki.Date) Elder
 type CertStatus int
 
 // The certificate states (MHLW newpage_50657: readers alert from 3 months
-// before to 3 months after expiry; the card works as 保険証 for those 3
-// months after).
+// before expiry; an expired certificate still works for the 資格確認 alone
+// for 3 months after the end of the month it expired in, domain-2026 §1).
 const (
 	CertOK       CertStatus = iota // more than 3 months left
 	CertExpiring                   // 3 months or less left: renew soon
-	CertGrace                      // expired, within 3 months: still usable, renew now
-	CertExpired                    // expired more than 3 months ago: not usable, renew
+	CertGrace                      // expired, within the grace: usable for the 資格確認, renew now
+	CertExpired                    // expired, past the grace: not usable, renew
 )
 
 var certNames = map[CertStatus]string{CertOK: "ok", CertExpiring: "expiring", CertGrace: "grace", CertExpired: "expired"}
@@ -136,7 +148,9 @@ func (c CertStatus) String() string { return enumString(certNames, c) }
 func (c CertStatus) Warn() bool { return c != CertOK }
 
 // CertificateStatus classifies a certificate valid until notAfter at time
-// now. Months are calendar months in Tokyo, counted from the expiry day.
+// now. Months are calendar months in Tokyo: the notice starts 3 months
+// before the expiry day, the grace lasts to the last day of the third
+// month after the month of expiry.
 func CertificateStatus(notAfter, now time.Time) CertStatus {
 	expiry := wareki.Today(notAfter)
 	today := wareki.Today(now)
@@ -146,10 +160,17 @@ func CertificateStatus(notAfter, now time.Time) CertStatus {
 			return CertOK
 		}
 		return CertExpiring
-	case !today.After(expiry.AddMonths(3)):
+	case !today.After(GraceLastDay(expiry)):
 		return CertGrace
 	}
 	return CertExpired
+}
+
+// GraceLastDay is the last day an expired certificate still identifies a
+// card for the 資格確認: 3 months after the end of the month of expiry.
+func GraceLastDay(expiry wareki.Date) wareki.Date {
+	firstOfMonth := wareki.Date{Year: expiry.Year, Month: expiry.Month, Day: 1}
+	return firstOfMonth.AddMonths(4).AddDays(-1)
 }
 
 // ResetPlace is where a locked or forgotten PIN can be reset.

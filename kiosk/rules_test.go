@@ -21,14 +21,16 @@ func TestAcceptAroundEachBoundary(t *testing.T) {
 	}{
 		{"myna card", DocMynaCard, false, d(2026, 11, 25), Acceptance{Accepted: true, Basis: BasisNormal}},
 		{"certificate", DocCertificate, false, d(2026, 11, 25), Acceptance{Accepted: true, Basis: BasisNormal}},
-		// 旧 健康保険証: valid to 2025-12-01, 暫定措置 2025-12-02..2026-03-31, then not accepted.
+		// 旧 健康保険証: valid to 2025-12-01, 暫定措置 2025-12-02..2026-07-31 (extended from
+		// 2026-03-31 on 2026-03-19), then not accepted.
 		{"old card last valid day", DocOldCard, false, d(2025, 12, 1), Acceptance{Accepted: true, Basis: BasisNormal}},
 		{"old card first invalid day", DocOldCard, false, d(2025, 12, 2), Acceptance{Accepted: true, OnlineRequired: true, Basis: BasisProvisional}},
-		{"old card last provisional day", DocOldCard, false, d(2026, 3, 31), Acceptance{Accepted: true, OnlineRequired: true, Basis: BasisProvisional}},
-		{"old card after the 暫定措置", DocOldCard, false, d(2026, 4, 1), Acceptance{Basis: BasisEnded, StaffPaths: staff}},
+		{"old card on the first end date, now extended", DocOldCard, false, d(2026, 4, 1), Acceptance{Accepted: true, OnlineRequired: true, Basis: BasisProvisional}},
+		{"old card last provisional day", DocOldCard, false, d(2026, 7, 31), Acceptance{Accepted: true, OnlineRequired: true, Basis: BasisProvisional}},
+		{"old card after the 暫定措置", DocOldCard, false, d(2026, 8, 1), Acceptance{Basis: BasisEnded, StaffPaths: staff}},
 		// お知らせ alone: only under the 暫定措置; with the card: always.
-		{"notice alone, provisional", DocNotice, false, d(2026, 3, 31), Acceptance{Accepted: true, OnlineRequired: true, Basis: BasisProvisional}},
-		{"notice alone after", DocNotice, false, d(2026, 4, 1), Acceptance{Basis: BasisNeedsCard, StaffPaths: staff}},
+		{"notice alone, provisional", DocNotice, false, d(2026, 7, 31), Acceptance{Accepted: true, OnlineRequired: true, Basis: BasisProvisional}},
+		{"notice alone after", DocNotice, false, d(2026, 8, 1), Acceptance{Basis: BasisNeedsCard, StaffPaths: staff}},
 		{"notice with card, before", DocNotice, true, d(2026, 3, 31), Acceptance{Accepted: true, Basis: BasisNormal}},
 		{"notice with card, after", DocNotice, true, d(2026, 4, 1), Acceptance{Accepted: true, Basis: BasisNormal}},
 		{"other", DocOther, false, d(2026, 1, 1), Acceptance{Basis: BasisUnknown, StaffPaths: staff}},
@@ -45,17 +47,22 @@ func TestAcceptAroundEachBoundary(t *testing.T) {
 func TestLateElderlyNotice(t *testing.T) {
 	tests := []struct {
 		insurer insurance.InsurerNumber
+		birth   wareki.Date
 		today   wareki.Date
 		want    ElderlyNotice
 	}{
-		{"39131008", d(2026, 7, 31), ElderlyBlanket},
-		{"39131008", d(2026, 8, 1), ElderlyBlanketEnded},
-		{"39131008", d(2025, 8, 1), ElderlyBlanket},
-		{"01130012", d(2026, 7, 31), ElderlyNone},
-		{"131011", d(2026, 8, 1), ElderlyNone},
+		{"39131008", d(1950, 1, 1), d(2026, 7, 31), ElderlyBlanket},
+		{"39131008", d(1950, 1, 1), d(2026, 8, 1), ElderlyBlanketEnded}, // 76
+		{"39131008", d(1941, 8, 2), d(2026, 8, 1), ElderlyBlanketEnded}, // 84, 85 tomorrow
+		{"39131008", d(1941, 8, 1), d(2026, 8, 1), ElderlyOver85},       // 85 today
+		{"39131008", d(1930, 5, 5), d(2026, 11, 25), ElderlyOver85},     // 96
+		{"39131008", wareki.Date{}, d(2026, 8, 1), ElderlyBlanketEnded}, // unknown age: staff check
+		{"39131008", d(1950, 1, 1), d(2025, 8, 1), ElderlyBlanket},
+		{"01130012", d(1930, 1, 1), d(2026, 7, 31), ElderlyNone},
+		{"131011", d(1930, 1, 1), d(2026, 8, 1), ElderlyNone},
 	}
 	for _, tt := range tests {
-		if got := LateElderlyNotice(tt.insurer, tt.today); got != tt.want {
+		if got := LateElderlyNotice(tt.insurer, tt.birth, tt.today); got != tt.want {
 			t.Errorf("LateElderlyNotice(%s, %s) = %d, want %d", tt.insurer, tt.today, got, tt.want)
 		}
 	}
@@ -72,9 +79,10 @@ func TestCertificateStatusAroundEachBoundary(t *testing.T) {
 		{at(2027, 3, 14, 12), CertOK},       // the day before the 3-month window
 		{at(2027, 3, 15, 0), CertExpiring},  // 3 months before: the notice starts
 		{at(2027, 6, 15, 23), CertExpiring}, // the last valid hour
-		{at(2027, 6, 16, 0), CertGrace},     // expired, usable as 保険証 for 3 months
-		{at(2027, 9, 15, 23), CertGrace},    // the last day of grace
-		{at(2027, 9, 16, 0), CertExpired},   // renewal needed
+		{at(2027, 6, 16, 0), CertGrace},     // expired, usable for the 資格確認
+		{at(2027, 9, 16, 0), CertGrace},     // 3 months from the expiry day: still in grace
+		{at(2027, 9, 30, 23), CertGrace},    // the last day: 3 months after the end of June
+		{at(2027, 10, 1, 0), CertExpired},   // renewal needed
 		{at(2030, 1, 1, 0), CertExpired},
 		{time.Date(2027, 3, 14, 15, 0, 0, 0, time.UTC), CertExpiring}, // 2027-03-15 00:00 in Tokyo
 		{time.Date(2027, 3, 14, 14, 59, 0, 0, time.UTC), CertOK},
@@ -82,6 +90,13 @@ func TestCertificateStatusAroundEachBoundary(t *testing.T) {
 	for _, tt := range tests {
 		if got := CertificateStatus(notAfter, tt.now); got != tt.want {
 			t.Errorf("CertificateStatus(%s, %s) = %s, want %s", notAfter, tt.now, got, tt.want)
+		}
+	}
+	for expiry, last := range map[wareki.Date]wareki.Date{
+		d(2027, 1, 31): d(2027, 4, 30), d(2027, 11, 1): d(2028, 2, 29), d(2027, 12, 31): d(2028, 3, 31),
+	} {
+		if got := GraceLastDay(expiry); got != last {
+			t.Errorf("GraceLastDay(%s) = %s, want %s", expiry, got, last)
 		}
 	}
 	if !CertExpiring.Warn() || !CertGrace.Warn() || !CertExpired.Warn() || CertOK.Warn() {

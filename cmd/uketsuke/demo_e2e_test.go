@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"image"
 	"image/png"
 	"os"
@@ -73,32 +74,46 @@ func TestRunWithoutADisplayWalksTheDemo(t *testing.T) {
 		}
 	}
 	// The slip printed in demo mode, as a file, with the page's facts.
-	slips, _ := filepath.Glob(filepath.Join(data, "prints", "slip-*.txt"))
+	// Everything the demo writes is in its own folder, never the kiosk's store.
+	if _, err := os.Stat(filepath.Join(data, "uketsuke.db")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the demo touched the real store: %v", err)
+	}
+	demo := filepath.Join(data, "demo")
+	slips, _ := filepath.Glob(filepath.Join(demo, "prints", "slip-*.txt"))
 	if len(slips) != 1 {
 		t.Fatalf("%d slips printed, want 1", len(slips))
 	}
 	if b, _ := os.ReadFile(slips[0]); !strings.Contains(string(b), "3回続けてまちがえると") || !strings.Contains(string(b), "うけつけデモ医院") {
 		t.Fatalf("slip:\n%s", b)
 	}
-	tickets, _ := filepath.Glob(filepath.Join(data, "prints", "ticket-*.txt"))
+	tickets, _ := filepath.Glob(filepath.Join(demo, "prints", "ticket-*.txt"))
 	if len(tickets) != 5 {
 		t.Errorf("%d tickets printed, want 5", len(tickets))
 	}
-	shots, _ := filepath.Glob(filepath.Join(data, "screenshots", "*.png"))
+	shots, _ := filepath.Glob(filepath.Join(demo, "screenshots", "*.png"))
 	if len(shots) < 40 {
 		t.Fatalf("%d screenshots", len(shots))
 	}
 	for _, s := range shots {
 		checkScreenshot(t, s)
 	}
-	// The tickets are visits in the real store.
-	st, err := storage.Open(filepath.Join(data, "uketsuke.db"), storage.Options{KioskID: "kiosk-1"})
+	// The tickets are visits in the demo's own store, which a real kiosk
+	// refuses to run on.
+	st, err := storage.Open(filepath.Join(demo, "uketsuke.db"), storage.Options{KioskID: "kiosk-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
 	if n := visitsSince(t, st, start); n != 5 {
-		t.Fatalf("%d visits stored, want the 4 tickets", n)
+		t.Fatalf("%d visits stored, want the 5 tickets", n)
+	}
+	if err := st.CheckNotDemo(context.Background()); !errors.Is(err, storage.ErrDemoStore) {
+		t.Errorf("the demo store is not marked: %v", err)
+	}
+	st.Close()
+	realRun := exec.CommandContext(ctx, bin, "run", "--data-dir", demo)
+	realRun.Dir, realRun.Env = repoRoot, demoEnv(t, "")
+	if out, err := realRun.CombinedOutput(); err == nil || !strings.Contains(string(out), "this database holds demo data") {
+		t.Errorf("a real run on the demo's store: %v\n%s", err, out)
 	}
 }
 

@@ -250,22 +250,36 @@ type printer struct {
 	command []string
 	dir     string // demo: write here instead
 	kioskID string
+	now     func() time.Time // nil: time.Now
+}
+
+func (p printer) clock() time.Time {
+	if p.now != nil {
+		return p.now()
+	}
+	return time.Now()
 }
 
 // enabled reports whether anything prints.
 func (p printer) enabled() bool { return len(p.command) > 0 || p.dir != "" }
 
 func (p printer) ticket(ctx context.Context, t kiosk.Ticket) error {
-	return p.print(ctx, "ticket", fmt.Sprintf("受付番号\n\n    %s\n\nお待ちの方 %d 人\n%s  %s\n", t.Number, t.Waiting, time.Now().Format("2006-01-02 15:04"), p.kioskID))
+	return p.print(ctx, "ticket", p.ticketText(t))
+}
+
+// ticketText is the ticket, dated and timed in Tokyo whatever the
+// machine's time zone.
+func (p printer) ticketText(t kiosk.Ticket) string {
+	return fmt.Sprintf("受付番号\n\n    %s\n\nお待ちの方 %d 人\n%s  %s\n", t.Number, t.Waiting, p.clock().In(wareki.Tokyo).Format("2006-01-02 15:04"), p.kioskID)
 }
 
 func (p printer) print(ctx context.Context, kind, text string) error {
 	if len(p.command) == 0 {
-		name := filepath.Join(p.dir, fmt.Sprintf("%s-%s.txt", kind, time.Now().Format("20060102-150405.000")))
-		if err := os.MkdirAll(p.dir, 0o755); err != nil {
+		name := filepath.Join(p.dir, fmt.Sprintf("%s-%s.txt", kind, p.clock().In(wareki.Tokyo).Format("20060102-150405.000")))
+		if err := os.MkdirAll(p.dir, 0o700); err != nil {
 			return fmt.Errorf("print %s: %w", kind, err)
 		}
-		return os.WriteFile(name, []byte(text), 0o644)
+		return os.WriteFile(name, []byte(text), 0o600)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

@@ -89,7 +89,7 @@ func TestRealWindowCheckInsWithXdotool(t *testing.T) {
 
 	cancel()
 	_ = cmd.Wait()
-	st, err := storage.Open(filepath.Join(data, "uketsuke.db"), storage.Options{KioskID: "kiosk-1"})
+	st, err := storage.Open(filepath.Join(data, "demo", "uketsuke.db"), storage.Options{KioskID: "kiosk-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
