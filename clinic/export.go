@@ -30,6 +30,16 @@ type ExportOptions struct {
 	Dir      string
 	Formats  []string // csv, jsonl
 	ShiftJIS bool     // CSV in Shift_JIS (Windows' CP932) instead of UTF-8 with BOM
+	// Mode of the files (personal data): 0600 when zero. A folder the
+	// kiosk creates is 0700.
+	Mode os.FileMode
+}
+
+func (o ExportOptions) mode() os.FileMode {
+	if o.Mode == 0 {
+		return 0o600
+	}
+	return o.Mode
 }
 
 // Record is one visit as exported; every value is a string, leading zeros kept.
@@ -94,7 +104,7 @@ func RecordOf(v storage.VisitRow) Record {
 // for the same day rewrites the same files: nothing is ever appended twice.
 func ExportDay(day string, visits []storage.VisitRow, o ExportOptions) ([]string, error) {
 	var written []string
-	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
 	for _, f := range o.Formats {
@@ -112,7 +122,7 @@ func ExportDay(day string, visits []storage.VisitRow, o ExportOptions) ([]string
 			return written, fmt.Errorf("export %s: %w", f, err)
 		}
 		path := filepath.Join(o.Dir, "uketsuke-visits-"+day+"."+f)
-		if err := atomicfile.WriteFile(path, body, 0o644); err != nil {
+		if err := atomicfile.WriteFile(path, body, o.mode()); err != nil {
 			return written, fmt.Errorf("export %s: %w", path, err)
 		}
 		written = append(written, path)

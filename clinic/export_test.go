@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -79,5 +80,30 @@ func TestExportShiftJIS(t *testing.T) {
 	}
 	if _, err := ExportDay("2026-11-25", nil, ExportOptions{Dir: dir, Formats: []string{"xlsx"}}); err == nil {
 		t.Fatal("unknown format accepted")
+	}
+}
+
+// TestExportFilesArePrivate: the per-day files carry personal data: 0600
+// in a 0700 folder unless a mode is configured.
+func TestExportFilesArePrivate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "exports")
+	files, err := ExportDay("2026-11-25", visits(), ExportOptions{Dir: dir, Formats: []string{FormatCSV, FormatJSONL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(dir); fi.Mode().Perm() != 0o700 {
+		t.Errorf("folder %04o", fi.Mode().Perm())
+	}
+	for _, f := range files {
+		if fi, _ := os.Stat(f); fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %04o", f, fi.Mode().Perm())
+		}
+	}
+	files, err = ExportDay("2026-11-25", visits(), ExportOptions{Dir: dir, Formats: []string{FormatCSV}, Mode: 0o640})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(files[0]); fi.Mode().Perm() != 0o640 {
+		t.Errorf("configured 0640: %04o", fi.Mode().Perm())
 	}
 }

@@ -77,7 +77,7 @@ func Open(path string, o Options) (*Store, error) {
 	if o.KioskID == "" {
 		o.KioskID = "kiosk-1"
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	if err := privateFiles(path); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	s := &Store{path: path, o: o}
@@ -98,14 +98,39 @@ func Open(path string, o Options) (*Store, error) {
 	return s, nil
 }
 
+// privateFiles makes the data directory 0700 and the database and its
+// WAL 0600, at every start (not only when created), and creates the
+// database file 0600 so SQLite's journal files inherit that mode.
+func privateFiles(path string) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
 // dsn: WAL; synchronous=FULL so that a commit survives power loss (see
 // BenchmarkCheckIn for its cost); immediate transactions so that writers
-// queue on the busy timeout instead of failing on upgrade.
+// queue on the busy timeout instead of failing on upgrade; secure_delete
+// so that purged personal data is overwritten, not left in free pages.
 func dsn(path, synchronous string) string {
 	if synchronous == "" {
 		synchronous = "FULL"
 	}
-	return "file:" + path + "?_journal_mode=WAL&_synchronous=" + synchronous + "&_busy_timeout=10000&_foreign_keys=on&_txlock=immediate"
+	return "file:" + path + "?_journal_mode=WAL&_synchronous=" + synchronous + "&_busy_timeout=10000&_foreign_keys=on&_txlock=immediate&_secure_delete=on"
 }
 
 func (s *Store) openChecked() (*sql.DB, error) {

@@ -197,11 +197,11 @@ func TestPurgeKeepsTheRowsDropsThePersonalData(t *testing.T) {
 	unsynced, _ := s.Register(ctx, visit(c.Now()))
 	s.MarkSynced(ctx, synced.VisitID+":created", c.Now())
 	c.set(c.Now().AddDate(0, 0, 89))
-	if n, _ := s.Purge(ctx, DefaultRetentionDays); n != 0 {
+	if n, _ := s.Purge(ctx, Retention{Days: DefaultRetentionDays}); n != 0 {
 		t.Fatalf("purged %d before 90 days", n)
 	}
 	c.set(c.Now().AddDate(0, 0, 2))
-	if n, err := s.Purge(ctx, DefaultRetentionDays); err != nil || n != 1 {
+	if n, err := s.Purge(ctx, Retention{Days: DefaultRetentionDays}); err != nil || n != 1 {
 		t.Fatalf("purge: %d, %v", n, err)
 	}
 	rows, _ := s.List(ctx, "2026-01-10")
@@ -283,7 +283,7 @@ func TestRunRetentionPurgesAtEachTick(t *testing.T) {
 	s.MarkSynced(ctx, v.VisitID+":created", c.Now())
 	tick := make(chan time.Time)
 	done := make(chan struct{})
-	go func() { s.RunRetention(ctx, 30, tick); close(done) }()
+	go func() { s.RunRetention(ctx, Retention{Days: 30}, tick, nil); close(done) }()
 	c.set(c.Now().AddDate(0, 0, 31))
 	tick <- c.Now() // the day's run
 	tick <- c.Now() // and the next: the first has finished by now

@@ -45,7 +45,7 @@ func newDBCommand() *command {
 
 func runDB(ctx context.Context, g *globals, args []string) error {
 	fs := flag.NewFlagSet("db", flag.ContinueOnError)
-	days := fs.Int("days", storage.DefaultRetentionDays, "retention after sync, in days")
+	days := fs.Int("days", 0, "retention in days (default: [retention] days)")
 	args, err := parseFlags(g, fs, args)
 	if err != nil {
 		return err
@@ -66,11 +66,19 @@ func runDB(ctx context.Context, g *globals, args []string) error {
 		fmt.Fprintf(g.stdout, "backed up to %s\n", args[1])
 		return nil
 	case args[0] == "purge" && len(args) == 1:
-		n, err := s.Purge(ctx, *days)
+		r := g.cfg.retention()
+		if *days != 0 {
+			r.Days = *days
+		}
+		n, err := s.Purge(ctx, r)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(g.stdout, "purged the personal data of %d visits synced more than %d days ago\n", n, *days)
+		basis := "synced"
+		if r.ByAge {
+			basis = "registered (no sync is configured)"
+		}
+		fmt.Fprintf(g.stdout, "purged the personal data of %d visits %s more than %d days ago\n", n, basis, r.Days)
 		return nil
 	}
 	return usageError{"want backup PATH or purge"}

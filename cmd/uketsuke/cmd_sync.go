@@ -79,7 +79,8 @@ func newSyncer(g *globals, st *storage.Store) (*clinic.Syncer, error) {
 		if len(formats) == 0 {
 			formats = []string{clinic.FormatCSV, clinic.FormatJSONL}
 		}
-		y.Export = &clinic.ExportOptions{Dir: e.Dir, Formats: formats, ShiftJIS: e.ShiftJIS}
+		mode, _ := e.fileMode() // validated with the configuration
+		y.Export = &clinic.ExportOptions{Dir: e.Dir, Formats: formats, ShiftJIS: e.ShiftJIS, Mode: mode}
 	}
 	return y, nil
 }

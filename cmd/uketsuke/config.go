@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/uketsuke/uketsuke/clinic"
 
 	"github.com/uketsuke/uketsuke/kiosk"
+	"github.com/uketsuke/uketsuke/storage"
 )
 
 // SystemConfigPath is the default configuration file.
@@ -33,6 +35,7 @@ type Config struct {
 	Eligibility EligibilityConfig `toml:"eligibility"`
 	Demo        DemoConfig        `toml:"demo"`
 	Sync        SyncConfig        `toml:"sync"`
+	Retention   RetentionConfig   `toml:"retention"`
 
 	source string // the file it came from; "" for the embedded defaults
 }
@@ -51,6 +54,20 @@ type ReceptionConfig struct {
 	// PrintCommand prints a ticket: the ticket text goes to its standard
 	// input, e.g. ["lp", "-d", "reception"]. Empty: show the number only.
 	PrintCommand []string `toml:"print_command"`
+}
+
+// RetentionConfig is how long personal data is kept.
+type RetentionConfig struct {
+	// Days after the hand-over to the clinic system (or, with no sync
+	// configured, after the visit) that its personal data is purged; the
+	// per-day exports, archived terminal answers and corrupt database
+	// copies are removed after as many days.
+	Days int `toml:"days"`
+}
+
+// retention is the store's policy for this configuration.
+func (c Config) retention() storage.Retention {
+	return storage.Retention{Days: c.Retention.Days, ByAge: c.Sync.ORCA == nil && c.Sync.Export == nil}
 }
 
 // CameraConfig selects the camera and the face models.
@@ -100,6 +117,21 @@ type ExportSyncConfig struct {
 	Dir      string   `toml:"dir"`
 	Formats  []string `toml:"formats"`
 	ShiftJIS bool     `toml:"shift_jis"`
+	// Mode is the files' mode in octal, e.g. "0640" for a group the
+	// clinic system reads with; default "0600".
+	Mode string `toml:"mode"`
+}
+
+// fileMode parses Mode.
+func (e ExportSyncConfig) fileMode() (os.FileMode, error) {
+	if e.Mode == "" {
+		return 0o600, nil
+	}
+	m, err := strconv.ParseUint(e.Mode, 8, 32)
+	if err != nil || m&^0o666 != 0 || m&0o600 != 0o600 {
+		return 0, fmt.Errorf("sync.export.mode %q: an octal file mode such as \"0640\" (read-write for the kiosk, no execute)", e.Mode)
+	}
+	return os.FileMode(m), nil
 }
 
 // DemoConfig is used by `run --demo` only.
@@ -127,6 +159,7 @@ func defaultConfig() Config {
 	return Config{
 		KioskID:  "kiosk-1",
 		LogLevel: "info",
+		Retention: RetentionConfig{Days: storage.DefaultRetentionDays},
 		Reception: ReceptionConfig{
 			FaceAttempts: d.FaceAttempts, CodeBMaxWrong: d.CodeBMaxWrong, CodeBReserve: d.CodeBReserve,
 			MinutesPerPatient: 5,
@@ -190,6 +223,9 @@ func loadConfig(path string, env func(string) string) (Config, error) {
 
 // validate checks every key; the kiosk never starts on a bad config.
 func (c Config) validate() error {
+	if c.Retention.Days < 1 || c.Retention.Days > 3650 {
+		return fmt.Errorf("retention.days %d: 1-3650", c.Retention.Days)
+	}
 	if c.KioskID == "" || len(c.KioskID) > 32 || strings.ContainsFunc(c.KioskID, func(r rune) bool {
 		return !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
 	}) {
@@ -321,6 +357,9 @@ func (s SyncConfig) validate() error {
 			if f != clinic.FormatCSV && f != clinic.FormatJSONL {
 				return fmt.Errorf("sync.export.formats: %q is not csv or jsonl", f)
 			}
+		}
+		if _, err := e.fileMode(); err != nil {
+			return err
 		}
 	}
 	return nil

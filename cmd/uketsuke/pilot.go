@@ -157,7 +157,7 @@ func demoPatients() []demoPatient {
 
 // run walks every demo patient, printing each step.
 func (p *pilot) run(ctx context.Context) error {
-	if err := os.MkdirAll(p.dir, 0o755); err != nil {
+	if err := os.MkdirAll(p.dir, 0o700); err != nil {
 		return err
 	}
 	if err := p.waitFor(ctx, "welcome", 20*time.Second); err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/uketsuke/uketsuke/camera"
 	"github.com/uketsuke/uketsuke/eligibility"
+	"github.com/uketsuke/uketsuke/internal/retention"
 	"github.com/uketsuke/uketsuke/kiosk"
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
 	"github.com/uketsuke/uketsuke/reader"
@@ -23,7 +24,9 @@ import (
 // station is one running kiosk: the reception machine and its runner over
 // the real card reader, camera, eligibility backend and store.
 type station struct {
-	log      *slog.Logger
+	log       *slog.Logger
+	retention storage.Retention
+	sweep     []retention.Files // files with personal data, removed after the same days
 	store    *storage.Store
 	machine  *kiosk.Machine
 	runner   *kiosk.Runner
@@ -45,7 +48,17 @@ type stationOptions struct {
 
 // newStation builds the kiosk; close releases what it opened.
 func newStation(g *globals, st *storage.Store, o stationOptions) (*station, error) {
-	s := &station{log: g.log, store: st, health: &health{}}
+	s := &station{log: g.log, store: st, health: &health{}, retention: g.cfg.retention()}
+	if dir, err := g.dataDir(); err == nil {
+		s.sweep = append(s.sweep, retention.Files{Dir: dir, Pattern: "uketsuke.db.corrupt-*"},
+			retention.Files{Dir: filepath.Join(dir, "exports"), Pattern: "uketsuke-visits-*"})
+	}
+	if e := g.cfg.Sync.Export; e != nil {
+		s.sweep = append(s.sweep, retention.Files{Dir: e.Dir, Pattern: "uketsuke-visits-*"})
+	}
+	if d := g.cfg.Eligibility.TerminalDir; d != "" {
+		s.sweep = append(s.sweep, retention.Files{Dir: filepath.Join(d, "done"), Pattern: "*.xml"})
+	}
 	kc, err := g.cfg.kioskConfig()
 	if err != nil {
 		return nil, err
@@ -155,11 +168,20 @@ func (s *station) run(ctx context.Context) {
 		})
 	})
 	recheck := time.NewTicker(2 * time.Minute)
-	retention := time.NewTicker(6 * time.Hour)
+	purge := time.NewTicker(6 * time.Hour)
 	defer recheck.Stop()
-	defer retention.Stop()
+	defer purge.Stop()
 	start(func() { s.store.RunRecheck(ctx, s.elig, recheck.C) })
-	start(func() { s.store.RunRetention(ctx, storage.DefaultRetentionDays, retention.C) })
+	start(func() {
+		s.store.RunRetention(ctx, s.retention, purge.C, func() {
+			days := time.Duration(s.retention.Days) * 24 * time.Hour
+			if n, err := retention.Sweep(s.sweep, days, time.Now()); err != nil {
+				s.log.Error("retention: removing old files failed", "err", err)
+			} else if n > 0 {
+				s.log.Info("retention: removed old files", "files", n)
+			}
+		})
+	})
 	wg.Wait()
 }
 
