@@ -127,15 +127,15 @@ type CardError int
 
 // The card failures.
 const (
-	CardErrRemoved      CardError = iota + 1 // removed during a read
-	CardErrNotMyNumber                       // another kind of card
-	CardErrReader                            // no reader, reader or pcscd failure
-	CardErrData                              // corrupt or unexpected data
-	CardErrPINBlocked                        // the PIN is locked
-	CardErrCodeBBlocked                      // 照合番号B is locked
-	CardErrCertExpired                       // the 電子証明書 expired more than 3 months ago
-	CardErrUntrusted                         // the certificate or its signature is not J-LIS's: refused
-	CardErrPhotoUntrusted                    // the card-face signature does not verify: no face match
+	CardErrRemoved        CardError = iota + 1 // removed during a read
+	CardErrNotMyNumber                         // another kind of card
+	CardErrReader                              // no reader, reader or pcscd failure
+	CardErrData                                // corrupt or unexpected data
+	CardErrPINBlocked                          // the PIN is locked
+	CardErrCodeBBlocked                        // 照合番号B is locked
+	CardErrCertExpired                         // the 電子証明書 expired more than 3 months ago
+	CardErrUntrusted                           // the certificate or its signature is not J-LIS's: refused
+	CardErrPhotoUntrusted                      // the card-face signature does not verify: no face match
 )
 
 // EligibilityFailure classifies why there is no eligibility answer.

@@ -85,18 +85,18 @@ func (SystemClock) Now() time.Time { return time.Now() }
 
 // Errors of the ports.
 var (
-	ErrCardRemoved            = errors.New("card removed")
-	ErrNotMyNumberCard        = errors.New("not a My Number card")
-	ErrNoReader               = errors.New("no card reader")
-	ErrCardData               = errors.New("card data corrupt or unexpected")
-	ErrPINBlocked             = errors.New("PIN blocked")
-	ErrCodeBBlocked           = errors.New("照合番号B blocked")
+	ErrCardRemoved     = errors.New("card removed")
+	ErrNotMyNumberCard = errors.New("not a My Number card")
+	ErrNoReader        = errors.New("no card reader")
+	ErrCardData        = errors.New("card data corrupt or unexpected")
+	ErrPINBlocked      = errors.New("PIN blocked")
+	ErrCodeBBlocked    = errors.New("照合番号B blocked")
 	// ErrCardUntrusted: the card's certificate does not chain to a J-LIS CA,
 	// or its signature does not verify under it. The card is refused.
 	ErrCardUntrusted = errors.New("card not issued by J-LIS")
 	// ErrPhotoUntrusted: the card-face signature does not verify; the chip
 	// photo must not be used for the face match.
-	ErrPhotoUntrusted = errors.New("card face not signed by J-LIS")
+	ErrPhotoUntrusted         = errors.New("card face not signed by J-LIS")
 	ErrEligibilityUnavailable = errors.New("eligibility terminal unavailable")
 	ErrNeedsNumbers           = errors.New("card identity cannot be checked without insurance numbers")
 )

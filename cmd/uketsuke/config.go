@@ -157,8 +157,8 @@ type CardConfig struct {
 func defaultConfig() Config {
 	d := kiosk.DefaultConfig()
 	return Config{
-		KioskID:  "kiosk-1",
-		LogLevel: "info",
+		KioskID:   "kiosk-1",
+		LogLevel:  "info",
 		Retention: RetentionConfig{Days: storage.DefaultRetentionDays},
 		Reception: ReceptionConfig{
 			FaceAttempts: d.FaceAttempts, CodeBMaxWrong: d.CodeBMaxWrong, CodeBReserve: d.CodeBReserve,

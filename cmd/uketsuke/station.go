@@ -27,14 +27,14 @@ type station struct {
 	log       *slog.Logger
 	retention storage.Retention
 	sweep     []retention.Files // files with personal data, removed after the same days
-	store    *storage.Store
-	machine  *kiosk.Machine
-	runner   *kiosk.Runner
-	port     *reader.Port
-	verifier *camera.Verifier // nil: no camera, the face path falls back to the PIN
-	elig     kiosk.EligibilityChecker
-	health   *health
-	cleanup  []func()
+	store     *storage.Store
+	machine   *kiosk.Machine
+	runner    *kiosk.Runner
+	port      *reader.Port
+	verifier  *camera.Verifier // nil: no camera, the face path falls back to the PIN
+	elig      kiosk.EligibilityChecker
+	health    *health
+	cleanup   []func()
 }
 
 // stationOptions are what the command line adds to the configuration.
