@@ -91,7 +91,7 @@ func (d *fakeDesk) Logout(_ context.Context, id, how string) {
 	d.logouts = append(d.logouts, id+":"+how)
 }
 
-func (d *fakeDesk) Queue(context.Context) ([]QueueEntry, error) {
+func (d *fakeDesk) Queue(context.Context, string) ([]QueueEntry, error) {
 	var out []QueueEntry
 	for i := range d.h.store.visits {
 		out = append(out, QueueEntry{Number: fmt.Sprintf("%03d", i+1), Status: "waiting", Path: "myna-card"})
@@ -115,7 +115,7 @@ func (d *fakeDesk) Devices(context.Context) []Device {
 	return []Device{{Name: "reader", OK: &ok}, {Name: "terminal", OK: &bad, Detail: "no answer"}}
 }
 func (d *fakeDesk) SyncNow(context.Context, string) (string, error) { d.synced++; return "sent 3", nil }
-func (d *fakeDesk) Audit(context.Context, int) ([]string, error) {
+func (d *fakeDesk) Audit(context.Context, string, int) ([]string, error) {
 	return []string{"09:00 7 staff.login ok"}, nil
 }
-func (d *fakeDesk) Photo() image.Image { return nil }
+func (d *fakeDesk) Photo(string) image.Image { return nil }

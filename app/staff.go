@@ -29,8 +29,8 @@ type StaffDesk interface {
 	Login(ctx context.Context, id, pin string) error
 	// Logout records the end of a staff session ("manual" or "auto").
 	Logout(ctx context.Context, id, how string)
-	// Queue is today's visits in queue order.
-	Queue(ctx context.Context) ([]QueueEntry, error)
+	// Queue is today's visits in queue order; the view is audited for staff.
+	Queue(ctx context.Context, staff string) ([]QueueEntry, error)
 	// SetStatus sets a visit's status: "called", "done" or "cancelled".
 	SetStatus(ctx context.Context, staff, number, status string) error
 	// MoveUp moves a waiting visit one place up.
@@ -42,10 +42,11 @@ type StaffDesk interface {
 	// SyncNow sends the day's visits to the clinic system; the string
 	// says what happened.
 	SyncNow(ctx context.Context, staff string) (string, error)
-	// Audit returns the newest audit lines.
-	Audit(ctx context.Context, n int) ([]string, error)
-	// Photo is the chip photo of the current session for 目視確認, or nil.
-	Photo() image.Image
+	// Audit returns the newest audit lines; the view is audited for staff.
+	Audit(ctx context.Context, staff string, n int) ([]string, error)
+	// Photo is the chip photo of the current session for 目視確認, or nil;
+	// showing it to staff is audited.
+	Photo(staff string) image.Image
 }
 
 // QueueEntry is one visit in the staff queue.
@@ -233,7 +234,7 @@ func (u *UI) staffMenu() fyne.CanvasObject {
 		session.Add(plain(u.t("staff.session.none")))
 	} else {
 		session.Add(plain(u.t("staff.session") + ": " + v.State.String() + " / " + v.Handover.String()))
-		if img := u.d.Staff.Photo(); img != nil {
+		if img := u.d.Staff.Photo(s.id); img != nil {
 			pic := canvas.NewImageFromImage(img)
 			pic.FillMode = canvas.ImageFillContain
 			pic.SetMinSize(fyne.NewSize(150, 180))
@@ -282,9 +283,9 @@ func (u *UI) staffPage(page string) {
 		var err error
 		switch page {
 		case "queue":
-			q, err = u.d.Staff.Queue(ctx)
+			q, err = u.d.Staff.Queue(ctx, s.id)
 		case "audit":
-			a, err = u.d.Staff.Audit(ctx, 40)
+			a, err = u.d.Staff.Audit(ctx, s.id, 40)
 		case "devices":
 			d = u.d.Staff.Devices(ctx)
 		}

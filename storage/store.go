@@ -50,6 +50,9 @@ type Options struct {
 	Prefix  string // 受付番号 prefix
 	Clock   kiosk.Clock
 	Log     *slog.Logger
+	// AuditKey keys the audit chain (HMAC-SHA256); it is kept outside the
+	// database (see LoadAuditKey). Without it the chain is only hashed.
+	AuditKey []byte
 
 	synchronous string // "FULL" unless a benchmark compares another mode
 }
@@ -89,12 +92,20 @@ func Open(path string, o Options) (*Store, error) {
 		}
 		o.Log.Error("database corrupt; moved aside and started a new one", "moved_to", moved, "err", err)
 		s.Recovered = moved
+		if n, serr := salvageAudit(moved); serr != nil {
+			o.Log.Error("audit rows of the corrupt database could not all be read", "read", n, "err", serr)
+		} else {
+			o.Log.Info("audit rows of the corrupt database kept for staff", "rows", n, "file", moved+".audit.jsonl")
+		}
 		db, err = s.openChecked()
 	}
 	if err != nil {
 		return nil, err
 	}
 	s.db = db
+	if err := s.rekey(context.Background()); err != nil {
+		o.Log.Error("audit log not re-keyed", "err", err)
+	}
 	return s, nil
 }
 

@@ -6,11 +6,13 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/uketsuke/uketsuke/internal/audithead"
+	"github.com/uketsuke/uketsuke/kiosk/wareki"
 	"github.com/uketsuke/uketsuke/storage"
 )
 
 func newAuditCommand() *command {
-	return &command{name: "audit", args: "verify", summary: "check the audit log's hash chain; says where it breaks", run: runAudit}
+	return &command{name: "audit", args: "verify | publish", summary: "check the audit log's keyed chain and the last published head; publish the head now", run: runAudit}
 }
 
 func runAudit(ctx context.Context, g *globals, args []string) error {
@@ -19,22 +21,44 @@ func runAudit(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(args) != 1 || args[0] != "verify" {
-		return usageError{"want: audit verify"}
+	if len(args) != 1 || (args[0] != "verify" && args[0] != "publish") {
+		return usageError{"want: audit verify or audit publish"}
 	}
 	s, err := openStore(g)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	if args[0] == "publish" {
+		h, err := s.AuditHead(ctx)
+		if err != nil {
+			return err
+		}
+		if err := audithead.Publish(h, g.headPlaces()); err != nil {
+			return err
+		}
+		fmt.Fprintf(g.stdout, "published the audit head: row %d\n", h.Count)
+		return nil
+	}
 	n, err := s.VerifyAudit(ctx)
 	var ae *storage.AuditError
 	if errors.As(err, &ae) {
-		return exitError{1, fmt.Sprintf("TAMPERED: %v (%d rows checked)", ae, n)}
+		return exitError{1, fmt.Sprintf("TAMPERED (chain): %v (%d rows checked)", ae, n)}
 	}
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(g.stdout, "chain: intact, %d rows, keyed\n", n)
+	found, ok := audithead.Latest(g.cfg.KioskID, s.DBID(), g.headPlaces())
+	if !ok {
+		fmt.Fprintln(g.stdout, "published head: none found yet (heads are published at every sync run and hourly)")
+		fmt.Fprintf(g.stdout, "audit log intact: %d rows\n", n)
+		return nil
+	}
+	if _, err := s.VerifyAgainst(ctx, found.Head); err != nil {
+		return exitError{1, fmt.Sprintf("TAMPERED (published head in %s): %v", found.Source, err)}
+	}
+	fmt.Fprintf(g.stdout, "published head: matches row %d, published %s (%s)\n", found.Head.Count, found.Head.At.In(wareki.Tokyo).Format("2006-01-02 15:04"), found.Source)
 	fmt.Fprintf(g.stdout, "audit log intact: %d rows\n", n)
 	return nil
 }

@@ -31,7 +31,7 @@ type queueOptions struct {
 func (o *queueOptions) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.date, "date", "", "business day, YYYY-MM-DD (default: today in Tokyo)")
 	fs.BoolVar(&o.json, "json", false, "print JSON")
-	fs.StringVar(&o.staff, "staff", "staff-cli", "staff id recorded in the audit log")
+	fs.StringVar(&o.staff, "staff", "", "staff id recorded in the audit log, beside the OS user")
 }
 
 func runQueue(ctx context.Context, g *globals, args []string) error {
@@ -97,7 +97,7 @@ func runQueue(ctx context.Context, g *globals, args []string) error {
 			return usageError{"want " + args[0] + " NUMBER"}
 		}
 		status := map[string]string{"call": storage.StatusCalled, "done": storage.StatusDone, "cancel": storage.StatusCancelled}[args[0]]
-		if err := s.SetStatus(ctx, day, args[1], status, o.staff); err != nil {
+		if err := s.SetStatus(ctx, day, args[1], status, cliActor(o.staff)); err != nil {
 			return err
 		}
 		fmt.Fprintf(g.stdout, "%s %s\n", args[1], status)

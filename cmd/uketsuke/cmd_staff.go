@@ -26,7 +26,7 @@ func runStaff(ctx context.Context, g *globals, args []string) error {
 	var name, actor string
 	fs := flag.NewFlagSet("staff", flag.ContinueOnError)
 	fs.StringVar(&name, "name", "", "the staff member's name (add)")
-	fs.StringVar(&actor, "by", "staff-cli", "who makes the change, for the audit log")
+	fs.StringVar(&actor, "by", "", "who makes the change, for the audit log (the OS user is recorded too)")
 	args, err := parseFlags(g, fs, args)
 	if err != nil {
 		return err
@@ -75,13 +75,13 @@ func runStaff(ctx context.Context, g *globals, args []string) error {
 		if err := storage.CheckStaffPIN(pin); err != nil {
 			return usageError{err.Error()}
 		}
-		if err := s.AddStaff(ctx, id, name, pin, actor); err != nil {
+		if err := s.AddStaff(ctx, id, name, pin, cliActor(actor)); err != nil {
 			return err
 		}
 		fmt.Fprintf(g.stdout, "staff %s added\n", id)
 		return nil
 	case args[0] == "disable" && len(args) == 2:
-		if err := s.DisableStaff(ctx, args[1], actor); err != nil {
+		if err := s.DisableStaff(ctx, args[1], cliActor(actor)); err != nil {
 			return err
 		}
 		fmt.Fprintf(g.stdout, "staff %s disabled\n", args[1])

@@ -106,7 +106,9 @@ func lockedRun(ctx context.Context, g *globals, y *clinic.Syncer, trigger string
 		return clinic.Report{}, errSyncBusy
 	}
 	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-	return y.Run(ctx, trigger)
+	rep, err := y.Run(ctx, trigger)
+	g.publishHead(ctx, y.Store)
+	return rep, err
 }
 
 func syncStatus(ctx context.Context, g *globals, st *storage.Store) error {

@@ -36,6 +36,7 @@ type Config struct {
 	Demo        DemoConfig        `toml:"demo"`
 	Sync        SyncConfig        `toml:"sync"`
 	Retention   RetentionConfig   `toml:"retention"`
+	Audit       AuditConfig       `toml:"audit"`
 
 	source string // the file it came from; "" for the embedded defaults
 }
@@ -54,6 +55,28 @@ type ReceptionConfig struct {
 	// PrintCommand prints a ticket: the ticket text goes to its standard
 	// input, e.g. ["lp", "-d", "reception"]. Empty: show the number only.
 	PrintCommand []string `toml:"print_command"`
+}
+
+// AuditConfig places the audit chain's key.
+type AuditConfig struct {
+	// KeyFile holds the HMAC key of the audit chain, outside the data
+	// directory; created (0600) at first start when missing. Published
+	// chain heads are kept beside it in audit-heads.jsonl.
+	KeyFile string `toml:"key_file"`
+}
+
+// auditKeyFile resolves [audit] key_file: the configured file, else
+// $XDG_CONFIG_HOME/uketsuke/audit.key (~/.config/uketsuke/audit.key).
+func (c Config) auditKeyFile(env func(string) string) (string, error) {
+	switch {
+	case c.Audit.KeyFile != "":
+		return c.Audit.KeyFile, nil
+	case env("XDG_CONFIG_HOME") != "":
+		return filepath.Join(env("XDG_CONFIG_HOME"), "uketsuke", "audit.key"), nil
+	case env("HOME") != "":
+		return filepath.Join(env("HOME"), ".config", "uketsuke", "audit.key"), nil
+	}
+	return "", errors.New("no place for the audit key: set [audit] key_file, XDG_CONFIG_HOME or HOME")
 }
 
 // RetentionConfig is how long personal data is kept.

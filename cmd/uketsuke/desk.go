@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"image"
@@ -22,6 +24,8 @@ type desk struct {
 	// sync runs the configured sync (nil: none configured; "sync now"
 	// writes the day's files into the data directory instead).
 	sync func(ctx context.Context, trigger string) (clinic.Report, error)
+
+	photoSeen string // staff + photo digest of the last audited photo view
 }
 
 var _ app.StaffDesk = (*desk)(nil)
@@ -46,11 +50,19 @@ func (d *desk) Logout(ctx context.Context, id, how string) {
 	}
 }
 
-func (d *desk) Queue(ctx context.Context) ([]app.QueueEntry, error) {
+// viewed audits that staff saw personal data.
+func (d *desk) viewed(ctx context.Context, staff, what string) {
+	if err := d.s.store.Append(ctx, kiosk.AuditEntry{Actor: staff, Action: "staff.view", Outcome: what}); err != nil {
+		d.s.log.Error("audit staff view", "err", err)
+	}
+}
+
+func (d *desk) Queue(ctx context.Context, staff string) ([]app.QueueEntry, error) {
 	rows, err := d.s.store.List(ctx, today())
 	if err != nil {
 		return nil, err
 	}
+	d.viewed(ctx, staff, "queue")
 	out := make([]app.QueueEntry, 0, len(rows))
 	for _, r := range rows {
 		e := app.QueueEntry{Number: r.Number, Status: r.Status, Path: r.Path}
@@ -137,11 +149,12 @@ func (d *desk) SyncNow(ctx context.Context, staff string) (string, error) {
 	return fmt.Sprintf("%d件を書き出しました / exported %d visits: %s", len(rows), len(rows), filepath.Base(files[0])), nil
 }
 
-func (d *desk) Audit(ctx context.Context, n int) ([]string, error) {
+func (d *desk) Audit(ctx context.Context, staff string, n int) ([]string, error) {
 	rows, err := d.s.store.RecentAudit(ctx, n)
 	if err != nil {
 		return nil, err
 	}
+	d.viewed(ctx, staff, "audit-log")
 	out := make([]string, len(rows))
 	for i, r := range rows {
 		out[i] = fmt.Sprintf("%s  %s  %s  %s  %s", r.At, r.Actor, r.Action, r.Outcome, r.Visit)
@@ -151,7 +164,7 @@ func (d *desk) Audit(ctx context.Context, n int) ([]string, error) {
 
 // Photo decodes the chip photo of the current session (JPEG 2000) for
 // 目視確認; it lives only in memory.
-func (d *desk) Photo() image.Image {
+func (d *desk) Photo(staff string) image.Image {
 	if d.s.verifier == nil {
 		return nil
 	}
@@ -160,6 +173,13 @@ func (d *desk) Photo() image.Image {
 		return nil
 	}
 	defer clear(data)
+	// Audited once per staff member and photo, not at every redraw; the
+	// key is kept in memory only.
+	sum := sha256.Sum256(data)
+	if key := staff + ":" + hex.EncodeToString(sum[:8]); key != d.photoSeen {
+		d.photoSeen = key
+		go d.viewed(context.Background(), staff, "chip-photo") // off the UI goroutine
+	}
 	m, err := gocv.IMDecode(data, gocv.IMReadColor)
 	if err != nil || m.Empty() {
 		m.Close()

@@ -235,13 +235,42 @@ func TestQueueAuditAndDBCommands(t *testing.T) {
 		t.Fatalf("cancelling an unknown number: exit %d", code)
 	}
 	code, out, _ = runCLI(t, env, "audit", "verify", "--data-dir", dir)
-	if code != 0 || !strings.Contains(out, "audit log intact") {
+	if code != 0 || !strings.Contains(out, "audit log intact") || !strings.Contains(out, "keyed") {
 		t.Fatalf("audit verify: %d %s", code, out)
 	}
 	backup := filepath.Join(t.TempDir(), "b.db")
 	if code, out, _ := runCLI(t, env, "db", "backup", backup, "--data-dir", dir); code != 0 {
 		t.Fatalf("db backup: %d %s", code, out)
 	}
+	// Who did it: a command-line action names the OS user.
+	rows, _ := exec.Command("sqlite3", filepath.Join(dir, "uketsuke.db"), "select actor from audit where action = 'visit.status'").CombinedOutput()
+	if !strings.Contains(string(rows), "os:") {
+		t.Errorf("CLI actions do not name the OS user: %s", rows)
+	}
+	// An older copy put back after a head was published is caught.
+	if code, _, _ := runCLI(t, env, "queue", "call", "002", "--date", "2026-11-25", "--data-dir", dir); code != 0 {
+		t.Fatal("queue call 002")
+	}
+	if code, out, _ := runCLI(t, env, "audit", "publish", "--data-dir", dir); code != 0 || !strings.Contains(out, "published the audit head") {
+		t.Fatalf("audit publish: %d %s", code, out)
+	}
+	code, out, _ = runCLI(t, env, "audit", "verify", "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, "published head: matches row") {
+		t.Fatalf("audit verify after publishing: %d %s", code, out)
+	}
+	live := filepath.Join(dir, "uketsuke.db")
+	saved, _ := os.ReadFile(live)
+	walSaved, _ := os.ReadFile(live + "-wal")
+	old, _ := os.ReadFile(backup)
+	os.Remove(live + "-wal")
+	os.Remove(live + "-shm")
+	os.WriteFile(live, old, 0o600)
+	code, out, _ = runCLI(t, env, "audit", "verify", "--data-dir", dir)
+	if code != 1 || !strings.Contains(out, "TAMPERED (published head") {
+		t.Fatalf("audit verify on an older copy: %d %s", code, out)
+	}
+	os.WriteFile(live, saved, 0o600)
+	os.WriteFile(live+"-wal", walSaved, 0o600)
 	if code, out, _ := runCLI(t, env, "db", "purge", "--data-dir", dir); code != 0 || !strings.Contains(out, "purged") {
 		t.Fatalf("db purge: %d %s", code, out)
 	}

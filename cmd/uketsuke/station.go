@@ -50,7 +50,7 @@ type stationOptions struct {
 func newStation(g *globals, st *storage.Store, o stationOptions) (*station, error) {
 	s := &station{log: g.log, store: st, health: &health{}, retention: g.cfg.retention()}
 	if dir, err := g.dataDir(); err == nil {
-		s.sweep = append(s.sweep, retention.Files{Dir: dir, Pattern: "uketsuke.db.corrupt-*"},
+		s.sweep = append(s.sweep, retention.Files{Dir: dir, Pattern: "uketsuke.db.corrupt-*", Keep: "*.audit.jsonl"},
 			retention.Files{Dir: filepath.Join(dir, "exports"), Pattern: "uketsuke-visits-*"})
 	}
 	if e := g.cfg.Sync.Export; e != nil {

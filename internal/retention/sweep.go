@@ -17,6 +17,7 @@ import (
 type Files struct {
 	Dir     string
 	Pattern string
+	Keep    string // names matching this are never removed (e.g. salvaged audit rows)
 }
 
 // Sweep removes the regular files of each set last modified before
@@ -40,6 +41,9 @@ func Sweep(sets []Files, maxAge time.Duration, now time.Time) (int, error) {
 		}
 		for _, e := range entries {
 			if ok, _ := filepath.Match(s.Pattern, e.Name()); !ok || !e.Type().IsRegular() {
+				continue
+			}
+			if keep, _ := filepath.Match(s.Keep, e.Name()); s.Keep != "" && keep {
 				continue
 			}
 			info, err := e.Info()

@@ -23,11 +23,13 @@ func TestSweepRemovesOnlyOldMatchingFiles(t *testing.T) {
 	fifo := filepath.Join(dir, "uketsuke-visits-fifo.csv")
 	syscall.Mkfifo(fifo, 0o600)
 	os.Chtimes(fifo, now.Add(-400*24*time.Hour), now.Add(-400*24*time.Hour))
-	n, err := Sweep([]Files{{dir, "uketsuke-visits-*"}, {filepath.Join(dir, "missing"), "*"}}, 90*24*time.Hour, now)
-	if err != nil || n != 1 {
+	corrupt := write("uketsuke.db.corrupt-20260101T000000", 200*24*time.Hour)
+	salvaged := write("uketsuke.db.corrupt-20260101T000000.audit.jsonl", 200*24*time.Hour)
+	n, err := Sweep([]Files{{dir, "uketsuke-visits-*", ""}, {dir, "uketsuke.db.corrupt-*", "*.audit.jsonl"}, {filepath.Join(dir, "missing"), "*", ""}}, 90*24*time.Hour, now)
+	if err != nil || n != 2 {
 		t.Fatalf("removed %d, %v", n, err)
 	}
-	for p, want := range map[string]bool{old: false, fresh: true, other: true, fifo: true} {
+	for p, want := range map[string]bool{old: false, fresh: true, other: true, fifo: true, corrupt: false, salvaged: true} {
 		if _, err := os.Lstat(p); (err == nil) != want {
 			t.Errorf("%s: exists %v, want %v", filepath.Base(p), err == nil, want)
 		}

@@ -2,6 +2,9 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"os/user"
+	"strconv"
 
 	"github.com/uketsuke/uketsuke/reader/cardsim"
 	"github.com/uketsuke/uketsuke/reader/trust"
@@ -18,4 +21,17 @@ func (g *globals) anchors(demo bool) (*trust.Anchors, error) {
 		a = cardsim.TestAnchors(a)
 	}
 	return a, nil
+}
+
+// cliActor is who a command-line action is audited as: the staff id given
+// (if any) and the OS user that ran the command, e.g. "7 (os:suzuki)".
+func cliActor(staff string) string {
+	who := "uid " + strconv.Itoa(os.Getuid())
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		who = u.Username
+	}
+	if staff == "" {
+		return "os:" + who
+	}
+	return staff + " (os:" + who + ")"
 }
