@@ -174,16 +174,16 @@ func (c *fakeCard) ReadCard(context.Context) (kiosk.CardInfo, error) {
 
 func (c *fakeCard) PINTries(context.Context) (int, error) { return c.pinLeft, nil }
 
-func (c *fakeCard) VerifyPIN(_ context.Context, pin kiosk.PIN) error {
+func (c *fakeCard) VerifyPIN(ctx context.Context, pin kiosk.PIN) (kiosk.CardInfo, error) {
 	if c.pinLeft <= 0 {
-		return kiosk.ErrPINBlocked
+		return kiosk.CardInfo{}, kiosk.ErrPINBlocked
 	}
 	if string(pin.Bytes()) != c.pin {
 		c.pinLeft--
-		return &kiosk.PINError{Remaining: c.pinLeft}
+		return kiosk.CardInfo{}, &kiosk.PINError{Remaining: c.pinLeft}
 	}
 	c.pinLeft = 3
-	return nil
+	return c.ReadCard(ctx)
 }
 
 func (c *fakeCard) ReadFacePhoto(_ context.Context, code kiosk.CodeB) ([]byte, error) {

@@ -206,6 +206,7 @@ var entries = map[string][2]string{
 	"handover.card-problem":    {"カードが使えませんでした。係員がご案内します。", "The card could not be used. Staff will help you."},
 	"handover.register-failed": {"受付の登録ができませんでした。係員がご案内します。", "Your check-in could not be saved. Staff will help you."},
 	"handover.requested":       {"係員を呼びました。その場でお待ちください。", "Staff have been called. Please wait here."},
+	"handover.phone-unsupported": {"iPhoneのマイナ保険証は、この受付機ではお使いになれません。係員がご案内します。", "An iPhone マイナ保険証 cannot be used at this kiosk. Staff will help you."},
 	"handover.card-untrusted":  {"このカードは確認できませんでした。係員をお呼びください。", "This card could not be verified. Please call a member of staff."},
 	"handover.hardware":        {"機械の応答がありません。係員がご案内します。", "The machine is not responding. Staff will help you."},
 	"handover.none":            {"係員がご案内します。", "Staff will help you."},

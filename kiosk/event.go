@@ -97,7 +97,10 @@ type (
 		Remaining int
 	}
 	// PINVerified answers VerifyPIN: the PIN was right and the card proved possession.
-	PINVerified struct{ Reply }
+	PINVerified struct {
+		Reply
+		Card CardInfo // the card after the PIN (the certificate of a smartphone)
+	}
 	// PINRejected answers VerifyPIN: wrong PIN; Remaining 0 means now locked.
 	PINRejected struct {
 		Reply

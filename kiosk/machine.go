@@ -216,7 +216,22 @@ func stepReadingCard(m *Machine, ev Event) {
 	case CardRead:
 		card := ev.Card
 		m.s.card = &card
-		m.s.cert = CertificateStatus(card.CertNotAfter, m.now)
+		switch card.Token {
+		case TokenIPhone:
+			// What a reader sends after the iPhone's own check is not
+			// published: staff, rather than a guess.
+			m.audit("patient", "card.read", "iphone")
+			m.handover(HandoverPhoneUnsupported)
+			return
+		case TokenAndroid:
+			// The certificate opens only after the PIN, and a phone has no
+			// chip photo: the PIN first, no face path.
+			m.audit("patient", "card.read", "android")
+			m.s.faceGaveUp = true
+			m.startPIN()
+			return
+		}
+		m.s.cert = TokenCertificateStatus(card.Token, card.CertNotAfter, m.now)
 		m.audit("patient", "card.read", m.s.cert.String())
 		if m.s.cert == CertExpired {
 			m.s.cardProblem = CardErrCertExpired
@@ -412,6 +427,18 @@ func stepVerifyingPIN(m *Machine, ev Event) {
 	switch ev := ev.(type) {
 	case PINVerified:
 		m.audit("patient", "auth.pin", "ok")
+		if m.s.card != nil && m.s.card.Token == TokenAndroid {
+			card := ev.Card
+			card.Token = TokenAndroid
+			m.s.card = &card
+			m.s.cert = TokenCertificateStatus(card.Token, card.CertNotAfter, m.now)
+			m.audit("patient", "card.read", m.s.cert.String())
+			if m.s.cert == CertExpired {
+				m.s.cardProblem = CardErrCertExpired
+				m.become(StateChoosingDocument)
+				return
+			}
+		}
 		m.authenticated(AuthPIN)
 	case PINRejected:
 		m.audit("patient", "auth.pin", fmt.Sprintf("wrong:%d-left", ev.Remaining))

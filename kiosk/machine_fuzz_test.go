@@ -79,7 +79,7 @@ func FuzzMachine(f *testing.F) {
 			case 19:
 				ev = PINRejected{r, int(b>>4) % 3}
 			case 20:
-				ev = PINVerified{r}
+				ev = PINVerified{r, validCard}
 			case 21:
 				ev = CodeBEntered{Birth: "S55.2.17", ExpiryYear: 2035, SecurityCode: "2285"}
 			case 22:

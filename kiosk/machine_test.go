@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/uketsuke/uketsuke/kiosk/insurance"
+	"github.com/uketsuke/uketsuke/kiosk/wareki"
 )
 
 // harness drives a Machine the way the Runner does, with a clock the test
@@ -209,7 +210,7 @@ func TestFaceFailsThenPIN(t *testing.T) {
 	}
 	h.step(PINEntered{pin("1234")})
 	h.want(StateVerifyingPIN)
-	h.reply(func(r Reply) Event { return PINVerified{r} })
+	h.reply(func(r Reply) Event { return PINVerified{r, validCard} })
 	h.want(StateConsent)
 }
 
@@ -322,7 +323,7 @@ func TestStaleRepliesAreIgnored(t *testing.T) {
 	h.reply(func(r Reply) Event { return CardRead{r, validCard} })
 	h.want(StateChoosingMethod)
 	// A reply of the right type but no request pending is ignored too.
-	if effs := h.step(PINVerified{Reply{h.seq}}); effs != nil {
+	if effs := h.step(PINVerified{Reply{h.seq}, validCard}); effs != nil {
 		t.Fatal("a duplicate reply was taken")
 	}
 }
@@ -443,7 +444,7 @@ func TestCardNeedsNumbersThenManualEntryWithoutAskingConsentAgain(t *testing.T) 
 	h := newHarness(t)
 	h.pinPath(3)
 	h.step(PINEntered{pin("1234")})
-	h.reply(func(r Reply) Event { return PINVerified{r} })
+	h.reply(func(r Reply) Event { return PINVerified{r, validCard} })
 	h.step(ConsentGiven{Consent{Medication: true, Limit: true}})
 	h.reply(func(r Reply) Event { return EligibilityFailed{r, EligNeedsNumbers} })
 	h.want(StateManualEntry)
@@ -535,7 +536,7 @@ func reach(t *testing.T, s State) *harness {
 		pinPath()
 		h.reply(func(r Reply) Event { return PINTries{r, 3} })
 		h.step(PINEntered{pin("1234")})
-		h.reply(func(r Reply) Event { return PINVerified{r} })
+		h.reply(func(r Reply) Event { return PINVerified{r, validCard} })
 	}
 	eligibility := func() {
 		consent()
@@ -772,5 +773,58 @@ func TestUnsignedPhotoFallsBackToPIN(t *testing.T) {
 	h.want(StateCheckingPINTries)
 	if !h.m.View().FaceGaveUp {
 		t.Fatal("the face path should be closed")
+	}
+}
+
+// TestAndroidPhoneGoesStraightToThePIN: no method choice (no chip photo),
+// the PIN first; the certificate known after the PIN is the one queried.
+func TestAndroidPhoneGoesStraightToThePIN(t *testing.T) {
+	h := newHarness(t)
+	h.step(CardInserted{})
+	h.wantEffect("ReadCard")
+	h.reply(func(r Reply) Event { return CardRead{r, CardInfo{Token: TokenAndroid}} })
+	h.want(StateCheckingPINTries)
+	h.reply(func(r Reply) Event { return PINTries{r, 3} })
+	h.want(StateEnteringPIN)
+	h.step(PINEntered{pin("1234")})
+	h.want(StateVerifyingPIN)
+	phone := CardInfo{CertSerial: "PHONE1", CertNotAfter: t0.AddDate(2, 0, 0)}
+	h.reply(func(r Reply) Event { return PINVerified{r, phone} })
+	h.want(StateConsent)
+	h.step(ConsentGiven{Consent{Comprehensive: true}})
+	ce := h.wantEffect("CheckEligibility").(CheckEligibility)
+	if ce.Query.ByCard == nil || ce.Query.ByCard.CertSerial != "PHONE1" || ce.Query.ByCard.Token != TokenAndroid {
+		t.Fatalf("query %+v", ce.Query.ByCard)
+	}
+	// A phone's expired certificate has no grace.
+	h2 := newHarness(t)
+	h2.step(CardInserted{})
+	h2.reply(func(r Reply) Event { return CardRead{r, CardInfo{Token: TokenAndroid}} })
+	h2.reply(func(r Reply) Event { return PINTries{r, 3} })
+	h2.step(PINEntered{pin("1234")})
+	h2.reply(func(r Reply) Event {
+		return PINVerified{r, CardInfo{CertSerial: "PHONE2", CertNotAfter: t0.AddDate(0, 0, -3)}}
+	})
+	h2.want(StateChoosingDocument)
+	if v := h2.m.View(); v.CardProblem != CardErrCertExpired {
+		t.Fatalf("problem %s", v.CardProblem)
+	}
+}
+
+func TestIPhoneIsHandedToStaff(t *testing.T) {
+	h := newHarness(t)
+	h.step(CardInserted{})
+	h.reply(func(r Reply) Event { return CardRead{r, CardInfo{Token: TokenIPhone}} })
+	h.want(StateStaff)
+	if v := h.m.View(); v.Handover != HandoverPhoneUnsupported {
+		t.Fatalf("handover %s", v.Handover)
+	}
+}
+
+func TestPhoneCertificatesHaveNoGrace(t *testing.T) {
+	notAfter := time.Date(2027, 6, 15, 23, 59, 59, 0, wareki.Tokyo)
+	in := time.Date(2027, 7, 1, 9, 0, 0, 0, wareki.Tokyo)
+	if TokenCertificateStatus(TokenCard, notAfter, in) != CertGrace || TokenCertificateStatus(TokenAndroid, notAfter, in) != CertExpired {
+		t.Fatal("grace for cards only")
 	}
 }

@@ -24,8 +24,10 @@ type CardReader interface {
 	// PINTries reports the PIN tries left without using one.
 	PINTries(ctx context.Context) (int, error)
 	// VerifyPIN verifies the PIN and has the card sign a fresh challenge
-	// that is checked against the certificate.
-	VerifyPIN(ctx context.Context, pin PIN) error
+	// that is checked against the certificate. It returns the card as known
+	// after the PIN: on an Android smartphone the certificate can only be
+	// read then.
+	VerifyPIN(ctx context.Context, pin PIN) (CardInfo, error)
 	// ReadFacePhoto unlocks the card face with code and returns the chip
 	// photo (JPEG 2000). The photo must stay in memory.
 	ReadFacePhoto(ctx context.Context, code CodeB) ([]byte, error)

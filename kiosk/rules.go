@@ -166,6 +166,16 @@ func CertificateStatus(notAfter, now time.Time) CertStatus {
 	return CertExpired
 }
 
+// TokenCertificateStatus is CertificateStatus for what answered: a
+// smartphone's certificate gets no grace after it expires (domain-2026 §1).
+func TokenCertificateStatus(t Token, notAfter, now time.Time) CertStatus {
+	st := CertificateStatus(notAfter, now)
+	if t.Phone() && st == CertGrace {
+		return CertExpired
+	}
+	return st
+}
+
 // GraceLastDay is the last day an expired certificate still identifies a
 // card for the 資格確認: 3 months after the end of the month of expiry.
 func GraceLastDay(expiry wareki.Date) wareki.Date {

@@ -193,11 +193,11 @@ func (r *Runner) Exec(ctx context.Context, eff Effect) Event {
 		}
 		return PINTries{Reply{e.Seq}, n}
 	case VerifyPIN:
-		err := r.p.Card.VerifyPIN(ctx, e.PIN)
+		info, err := r.p.Card.VerifyPIN(ctx, e.PIN)
 		var pe *PINError
 		switch {
 		case err == nil:
-			return PINVerified{Reply{e.Seq}}
+			return PINVerified{Reply{e.Seq}, info}
 		case errors.As(err, &pe):
 			return PINRejected{Reply{e.Seq}, pe.Remaining}
 		}

@@ -15,13 +15,13 @@ import (
 type fakeCard struct {
 	read   func(ctx context.Context) (CardInfo, error)
 	tries  func(ctx context.Context) (int, error)
-	verify func(ctx context.Context, p PIN) error
+	verify func(ctx context.Context, p PIN) (CardInfo, error)
 	photo  func(ctx context.Context, c CodeB) ([]byte, error)
 }
 
 func (f *fakeCard) ReadCard(ctx context.Context) (CardInfo, error) { return f.read(ctx) }
 func (f *fakeCard) PINTries(ctx context.Context) (int, error)      { return f.tries(ctx) }
-func (f *fakeCard) VerifyPIN(ctx context.Context, p PIN) error     { return f.verify(ctx, p) }
+func (f *fakeCard) VerifyPIN(ctx context.Context, p PIN) (CardInfo, error) { return f.verify(ctx, p) }
 func (f *fakeCard) ReadFacePhoto(ctx context.Context, c CodeB) ([]byte, error) {
 	return f.photo(ctx, c)
 }
@@ -96,7 +96,7 @@ func newRunFixture(t *testing.T) *runFixture {
 		card: &fakeCard{
 			read:   func(context.Context) (CardInfo, error) { return validCard, nil },
 			tries:  func(context.Context) (int, error) { return 3, nil },
-			verify: func(_ context.Context, p PIN) error { return nil },
+			verify: func(_ context.Context, p PIN) (CardInfo, error) { return validCard, nil },
 			photo:  func(context.Context, CodeB) ([]byte, error) { return []byte("jp2"), nil },
 		},
 		face:  &fakeFace{verify: func(context.Context) (FaceMatch, error) { return FaceMatch{true, 0.9}, nil }},
@@ -147,9 +147,9 @@ func (f *runFixture) await(t *testing.T, s State) View {
 func TestRunnerPINPathEndToEnd(t *testing.T) {
 	f := newRunFixture(t)
 	var gotPIN string
-	f.card.verify = func(_ context.Context, p PIN) error {
+	f.card.verify = func(_ context.Context, p PIN) (CardInfo, error) {
 		gotPIN = string(p.Bytes())
-		return nil
+		return validCard, nil
 	}
 	f.start(t)
 	f.r.Post(CardInserted{})
@@ -222,7 +222,9 @@ func TestRunnerErrorsBecomeEvents(t *testing.T) {
 		}
 	}
 	f := newRunFixture(t)
-	f.card.verify = func(context.Context, PIN) error { return fmt.Errorf("verify: %w", &PINError{Remaining: 2}) }
+	f.card.verify = func(context.Context, PIN) (CardInfo, error) {
+		return CardInfo{}, fmt.Errorf("verify: %w", &PINError{Remaining: 2})
+	}
 	f.start(t)
 	f.r.Post(CardInserted{})
 	f.await(t, StateChoosingMethod)

@@ -99,6 +99,7 @@ const (
 	HandoverRequested               // the patient pressed 係員を呼ぶ
 	HandoverHardware                // a card, camera or store wait timed out
 	HandoverCardUntrusted           // the card is not J-LIS's (forged or altered): refused
+	HandoverPhoneUnsupported        // an iPhone マイナ保険証: not supported at this kiosk
 )
 
 var handoverNames = map[Handover]string{
@@ -106,6 +107,7 @@ var handoverNames = map[Handover]string{
 	HandoverAuthFailed: "auth-failed", HandoverNotAccepted: "not-accepted", HandoverEligibility: "eligibility",
 	HandoverOnlineRequired: "online-required", HandoverCardProblem: "card-problem", HandoverRegisterFailed: "register-failed",
 	HandoverRequested: "requested", HandoverHardware: "hardware", HandoverCardUntrusted: "card-untrusted",
+	HandoverPhoneUnsupported: "phone-unsupported",
 }
 
 func (h Handover) String() string { return enumString(handoverNames, h) }

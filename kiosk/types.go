@@ -105,7 +105,26 @@ type ConsentItems struct {
 type CardInfo struct {
 	CertSerial   string // certificate serial; the key of a card-identity eligibility query
 	CertNotAfter time.Time
+	Token        Token // what answered: a card or a smartphone
 }
+
+// Token is what answers as the 公的個人認証AP (EF 0006's name).
+type Token int
+
+// The tokens (domain-2026 §2).
+const (
+	TokenCard    Token = iota // JPKIAPICCTOKEN2: the plastic card
+	TokenAndroid              // JPKIAPGPSETOKEN: a smartphone 電子証明書 on Android; certificate only after the PIN
+	TokenIPhone               // JPKIAPIOSTOKEN: on an iPhone, which checks its holder itself
+)
+
+var tokenNames = map[Token]string{TokenCard: "card", TokenAndroid: "android", TokenIPhone: "iphone"}
+
+func (t Token) String() string { return enumString(tokenNames, t) }
+
+// Phone reports whether the token is a smartphone: no 券面 application
+// (no chip photo, so no face match), no grace after the certificate expires.
+func (t Token) Phone() bool { return t == TokenAndroid || t == TokenIPhone }
 
 // NumbersQuery asks eligibility by the numbers on a document.
 type NumbersQuery struct {

@@ -346,10 +346,10 @@ func TestE2EPortDrivesTheKioskPath(t *testing.T) {
 		t.Fatalf("tries %d, %v", n, err)
 	}
 	var pe *kiosk.PINError
-	if err := port.VerifyPIN(ctx, mustPIN("0000")); !errors.As(err, &pe) || pe.Remaining != 2 {
+	if _, err := port.VerifyPIN(ctx, mustPIN("0000")); !errors.As(err, &pe) || pe.Remaining != 2 {
 		t.Fatalf("wrong PIN: %v", err)
 	}
-	if err := port.VerifyPIN(ctx, mustPIN("1234")); err != nil {
+	if _, err := port.VerifyPIN(ctx, mustPIN("1234")); err != nil {
 		t.Fatalf("right PIN: %v", err)
 	}
 	var ce *kiosk.CodeBError

@@ -137,6 +137,27 @@ func (o ops) token() (string, error) {
 	return s, nil
 }
 
+// Token names of EF 0006 (domain-2026 §2).
+const (
+	TokenCard    = "JPKIAPICCTOKEN2" // the plastic card
+	TokenAndroid = "JPKIAPGPSETOKEN" // スマホ用電子証明書 on Android
+	TokenIPhone  = "JPKIAPIOSTOKEN"  // スマホ用電子証明書 on an iPhone
+)
+
+// TokenKind classifies a token name for the kiosk; an unknown name is
+// corrupt data (a device the kiosk does not know how to treat).
+func TokenKind(name string) (kiosk.Token, error) {
+	switch {
+	case name == TokenAndroid:
+		return kiosk.TokenAndroid, nil
+	case name == TokenIPhone:
+		return kiosk.TokenIPhone, nil
+	case strings.HasPrefix(name, "JPKIAPICCTOKEN"):
+		return kiosk.TokenCard, nil
+	}
+	return 0, fmt.Errorf("unknown JPKI token %q: %w", name, ErrCorrupt)
+}
+
 // authCertificate reads EF 000A, which needs no PIN on a physical card.
 func (o ops) authCertificate() (*Certificate, error) {
 	if err := o.selectJPKI(); err != nil {
@@ -165,6 +186,40 @@ func (o ops) authenticate(pin kiosk.PIN, cert *Certificate) error {
 	if err := o.ch.verify(efJPKIAuthPIN, pin.Bytes()); err != nil {
 		return fmt.Errorf("verify 利用者証明用 PIN: %w", err)
 	}
+	return o.prove(cert)
+}
+
+// authenticatePhone is authenticate for an Android smartphone, whose
+// certificate opens only after the PIN: verify the PIN once, read the
+// certificate (the AP stays selected, the PIN verified), let check decide
+// whether it is trusted, then prove possession with a signed challenge.
+func (o ops) authenticatePhone(pin kiosk.PIN, check func(*Certificate) error) (*Certificate, error) {
+	if pin.IsZero() {
+		return nil, fmt.Errorf("authenticate: no PIN")
+	}
+	if err := o.selectJPKI(); err != nil {
+		return nil, err
+	}
+	if err := o.ch.verify(efJPKIAuthPIN, pin.Bytes()); err != nil {
+		return nil, fmt.Errorf("verify 利用者証明用 PIN: %w", err)
+	}
+	der, err := o.ch.readTLVFile(efJPKIAuthCert)
+	if err != nil {
+		return nil, fmt.Errorf("read 利用者証明用電子証明書 after the PIN: %w", err)
+	}
+	cert, err := ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	if err := check(cert); err != nil {
+		return nil, err
+	}
+	return cert, o.prove(cert)
+}
+
+// prove has the card sign the SHA-256 DigestInfo of a fresh random
+// challenge with the user-auth key and checks it with cert's key.
+func (o ops) prove(cert *Certificate) error {
 	challenge := make([]byte, 32)
 	if _, err := rand.Read(challenge); err != nil {
 		return fmt.Errorf("challenge: %w", err)

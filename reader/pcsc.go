@@ -166,6 +166,13 @@ func (k *Card) Authenticate(pin kiosk.PIN, cert *Certificate) error {
 	return k.do(func(o ops) error { return o.authenticate(pin, cert) })
 }
 
+// AuthenticatePhone authenticates an Android smartphone: the PIN (once),
+// then the certificate, which check must accept, then a signed challenge.
+func (k *Card) AuthenticatePhone(pin kiosk.PIN, check func(*Certificate) error) (c *Certificate, err error) {
+	err = k.do(func(o ops) error { c, err = o.authenticatePhone(pin, check); return err })
+	return c, err
+}
+
 // TextPINTries reports the 券面事項入力補助用 PIN tries left.
 func (k *Card) TextPINTries() (n int, err error) {
 	err = k.do(func(o ops) error { n, err = o.triesOf(aidText, efTextPIN); return err })

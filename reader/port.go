@@ -33,10 +33,11 @@ type Port struct {
 	// no personal data); nil discards it.
 	Log *slog.Logger
 
-	mu   sync.Mutex
-	pc   *Context
-	card *Card
-	cert *Certificate
+	mu    sync.Mutex
+	pc    *Context
+	card  *Card
+	cert  *Certificate // nil on an Android phone until the PIN
+	token kiosk.Token
 }
 
 var _ kiosk.CardReader = (*Port)(nil)
@@ -53,8 +54,24 @@ func (p *Port) ReadCard(ctx context.Context) (kiosk.CardInfo, error) {
 	if err != nil {
 		return kiosk.CardInfo{}, toKiosk(err, false)
 	}
-	if _, err := card.Token(); err != nil {
+	name, err := card.Token()
+	if err != nil {
+		_ = card.Close()
 		return kiosk.CardInfo{}, toKiosk(err, false)
+	}
+	kind, err := TokenKind(name)
+	if err != nil {
+		_ = card.Close()
+		return kiosk.CardInfo{}, toKiosk(err, false)
+	}
+	switch kind {
+	case kiosk.TokenIPhone:
+		_ = card.Close()
+		return kiosk.CardInfo{Token: kind}, nil
+	case kiosk.TokenAndroid:
+		// The certificate opens only after the PIN (VerifyPIN reads it).
+		p.card, p.token = card, kind
+		return kiosk.CardInfo{Token: kind}, nil
 	}
 	cert, err := card.AuthCertificate()
 	if err != nil {
@@ -65,8 +82,12 @@ func (p *Port) ReadCard(ctx context.Context) (kiosk.CardInfo, error) {
 		_ = card.Close()
 		return kiosk.CardInfo{}, err
 	}
-	p.card, p.cert = card, cert
-	return kiosk.CardInfo{CertSerial: cert.Serial, CertNotAfter: cert.NotAfter}, nil
+	p.card, p.cert, p.token = card, cert, kind
+	return info(cert, kind), nil
+}
+
+func info(cert *Certificate, t kiosk.Token) kiosk.CardInfo {
+	return kiosk.CardInfo{CertSerial: cert.Serial, CertNotAfter: cert.NotAfter, Token: t}
 }
 
 // IsVirtual reports whether a PC/SC reader name is a vsmartcard-vpcd
@@ -155,14 +176,32 @@ func (p *Port) PINTries(ctx context.Context) (int, error) {
 
 // VerifyPIN verifies the PIN once and checks the card's signature of a
 // fresh challenge.
-func (p *Port) VerifyPIN(ctx context.Context, pin kiosk.PIN) error {
+func (p *Port) VerifyPIN(ctx context.Context, pin kiosk.PIN) (kiosk.CardInfo, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	card, err := p.session(ctx)
 	if err != nil {
-		return err
+		return kiosk.CardInfo{}, err
 	}
-	return toKiosk(card.Authenticate(pin, p.cert), false)
+	if p.token == kiosk.TokenAndroid {
+		var untrusted error
+		cert, err := card.AuthenticatePhone(pin, func(c *Certificate) error {
+			_, untrusted = p.verifyChain(c)
+			return untrusted
+		})
+		if untrusted != nil {
+			return kiosk.CardInfo{}, untrusted
+		}
+		if err != nil {
+			return kiosk.CardInfo{}, toKiosk(err, false)
+		}
+		p.cert = cert
+		return info(cert, p.token), nil
+	}
+	if err := card.Authenticate(pin, p.cert); err != nil {
+		return kiosk.CardInfo{}, toKiosk(err, false)
+	}
+	return info(p.cert, p.token), nil
 }
 
 // ReadFacePhoto unlocks the card face with code and returns the chip photo.
@@ -209,7 +248,7 @@ func (p *Port) Close() error {
 func (p *Port) closeLocked() {
 	if p.card != nil {
 		_ = p.card.Close()
-		p.card, p.cert = nil, nil
+		p.card, p.cert, p.token = nil, nil, kiosk.TokenCard
 	}
 }
 

@@ -124,3 +124,58 @@ func mustDate(t *testing.T, s string) wareki.Date {
 	}
 	return d
 }
+
+// TestE2EAndroidPhoneIsPINFirst: an Android スマホ用電子証明書 answers as the
+// 公的個人認証AP; its certificate opens only after the PIN, and is then
+// chain-checked like a card's, through real pcscd.
+func TestE2EAndroidPhoneIsPINFirst(t *testing.T) {
+	p := cardsim.TestPersona()
+	p.Token = "android"
+	simSlot(t, p)
+	ctx := context.Background()
+	port := &Port{Match: vpcdReader, Anchors: testAnchors(t)}
+	defer port.Close()
+	info, err := port.ReadCard(ctx)
+	if err != nil || info.Token != kiosk.TokenAndroid || info.CertSerial != "" {
+		t.Fatalf("read: %+v, %v", info, err)
+	}
+	if n, err := port.PINTries(ctx); n != 3 || err != nil {
+		t.Fatalf("tries %d, %v", n, err)
+	}
+	var pe *kiosk.PINError
+	if _, err := port.VerifyPIN(ctx, mustPIN("0000")); !errors.As(err, &pe) || pe.Remaining != 2 {
+		t.Fatalf("wrong PIN: %v", err)
+	}
+	info, err = port.VerifyPIN(ctx, mustPIN("1234"))
+	if err != nil || info.CertSerial == "" || info.Token != kiosk.TokenAndroid {
+		t.Fatalf("right PIN: %+v, %v", info, err)
+	}
+
+	// The same phone without the test hierarchy trusted: refused after the PIN.
+	untrusted := &Port{Match: vpcdReader, Anchors: mustProduction(t)}
+	defer untrusted.Close()
+	if _, err := untrusted.ReadCard(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := untrusted.VerifyPIN(ctx, mustPIN("1234")); !errors.Is(err, kiosk.ErrCardUntrusted) {
+		t.Fatalf("untrusted phone: %v", err)
+	}
+}
+
+// TestE2EIPhoneIsRecognised: an iPhone token is named as such and nothing
+// else is read from it.
+func TestE2EIPhoneIsRecognised(t *testing.T) {
+	p := cardsim.TestPersona()
+	p.Token = "iphone"
+	card, _ := simSlot(t, p)
+	port := &Port{Match: vpcdReader, Anchors: testAnchors(t)}
+	defer port.Close()
+	before := card.APDUs()
+	info, err := port.ReadCard(context.Background())
+	if err != nil || info.Token != kiosk.TokenIPhone || info.CertSerial != "" {
+		t.Fatalf("read: %+v, %v", info, err)
+	}
+	if n := card.APDUs() - before; n > 2 {
+		t.Errorf("%d APDUs to an iPhone; want the SELECT and the token read only", n)
+	}
+}

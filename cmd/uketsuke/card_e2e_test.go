@@ -51,33 +51,7 @@ func binary(t *testing.T) string {
 func TestCardCommandsOverPCSCD(t *testing.T) {
 	bin := binary(t)
 	env := append(os.Environ(), "HOME="+t.TempDir())
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	sim := exec.CommandContext(ctx, bin, "cardsim", "--persona", "../../reader/cardsim/personas/taro.toml")
-	sim.Env = env
-	simErr, _ := sim.StderrPipe()
-	if err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cancel(); _ = sim.Wait() }()
-	// Wait until the card is in.
-	ready := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(simErr)
-		for sc.Scan() {
-			if strings.Contains(sc.Text(), "card inserted") {
-				close(ready)
-				break
-			}
-		}
-		for sc.Scan() {
-		}
-	}()
-	select {
-	case <-ready:
-	case <-time.After(30 * time.Second):
-		t.Fatal("cardsim never inserted its card")
-	}
+	startCardsim(t, bin, env)
 	watch := exec.Command(bin, "card", "watch", "--reader", readertest.VPCDReader)
 	watch.Env = env
 	watchOut, _ := watch.StdoutPipe()
@@ -139,5 +113,75 @@ func TestCardCommandsOverPCSCD(t *testing.T) {
 	}
 	if _, err := os.Stat("photo.jp2"); err == nil {
 		t.Fatal("a photo file was written")
+	}
+}
+
+// startCardsim runs `uketsuke cardsim` with taro's persona and the extra
+// flags until the test ends, and waits until its card is in the reader.
+func startCardsim(t *testing.T, bin string, env []string, flags ...string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	sim := exec.CommandContext(ctx, bin, append([]string{"cardsim", "--persona", "../../reader/cardsim/personas/taro.toml"}, flags...)...)
+	sim.Env = env
+	simErr, _ := sim.StderrPipe()
+	if err := sim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		_ = sim.Wait()
+		_ = readertest.WaitCard(readertest.VPCDReader, false, 10*time.Second)
+	})
+	ready := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(simErr)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "card inserted") {
+				close(ready)
+				break
+			}
+		}
+		for sc.Scan() {
+		}
+	}()
+	select {
+	case <-ready:
+	case <-time.After(30 * time.Second):
+		t.Fatal("cardsim never inserted its card")
+	}
+	if err := readertest.WaitCard(readertest.VPCDReader, true, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCardsimPhoneTokens: the virtual card as an Android or an iPhone
+// マイナ保険証, over real pcscd, as card info sees it.
+func TestCardsimPhoneTokens(t *testing.T) {
+	bin := binary(t)
+	env := append(os.Environ(), "HOME="+t.TempDir())
+	for token, want := range map[string][]string{
+		"android": {"JPKIAPGPSETOKEN", "Android smartphone", "PIN tries:     3 of 3"},
+		"iphone":  {"JPKIAPIOSTOKEN", "iPhone", "not supported at this kiosk"},
+	} {
+		t.Run(token, func(t *testing.T) {
+			startCardsim(t, bin, env, "--token", token)
+			c := exec.Command(bin, "card", "info", "--reader", readertest.VPCDReader)
+			c.Env = env
+			out, err := c.CombinedOutput()
+			if err != nil {
+				t.Fatalf("card info: %v\n%s", err, out)
+			}
+			for _, w := range want {
+				if !strings.Contains(string(out), w) {
+					t.Errorf("card info lacks %q:\n%s", w, out)
+				}
+			}
+			if strings.Contains(string(out), "chain:") {
+				t.Errorf("a certificate was read from a phone without its PIN:\n%s", out)
+			}
+		})
+	}
+	if code, _, _ := runCLI(t, envOf("HOME", t.TempDir()), "cardsim", "--persona", "x.toml", "--token", "blackberry"); code != 2 {
+		t.Errorf("a bad --token: exit %d", code)
 	}
 }

@@ -123,6 +123,21 @@ func cardInfo(g *globals, o cardOptions) error {
 		return err
 	}
 	fmt.Fprintf(w, "token:         %s\n", tok)
+	switch kind, err := reader.TokenKind(tok); {
+	case err != nil:
+		return err
+	case kind == kiosk.TokenAndroid:
+		fmt.Fprintln(w, "device:        Android smartphone (スマホ用電子証明書): the certificate opens only after the PIN; no chip photo")
+		pinLeft, err := card.AuthPINTries()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "PIN tries:     %s\n", tries(pinLeft, 3))
+		return nil
+	case kind == kiosk.TokenIPhone:
+		fmt.Fprintln(w, "device:        iPhone (スマホ用電子証明書): the phone checks its holder itself; not supported at this kiosk (staff)")
+		return nil
+	}
 	cert, err := card.AuthCertificate()
 	if err != nil {
 		return err

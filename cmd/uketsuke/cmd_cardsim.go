@@ -13,7 +13,7 @@ import (
 func newCardsimCommand() *command {
 	return &command{
 		name:    "cardsim",
-		args:    "--persona FILE [--port 35963] [--remove-after N] [--apdu-delay D] [--garbage] [--not-my-number]",
+		args:    "--persona FILE [--port 35963] [--remove-after N] [--apdu-delay D] [--garbage] [--not-my-number] [--token android|iphone]",
 		summary: "put a virtual My Number card into a vsmartcard-vpcd reader (tests and demo only)",
 		run:     runCardsim,
 	}
@@ -28,6 +28,7 @@ type cardsimOptions struct {
 	delay       time.Duration
 	garbage     bool
 	notMyNumber bool
+	token       string
 }
 
 func (o *cardsimOptions) addFlags(fs *flag.FlagSet) {
@@ -38,6 +39,7 @@ func (o *cardsimOptions) addFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.delay, "apdu-delay", 0, "delay every answer, e.g. 10ms for a contactless card")
 	fs.BoolVar(&o.garbage, "garbage", false, "answer every APDU with random bytes")
 	fs.BoolVar(&o.notMyNumber, "not-my-number", false, "present as another kind of card (no JPKI application)")
+	fs.StringVar(&o.token, "token", "", "present as a smartphone マイナ保険証: android or iphone (default: the persona's, a card)")
 }
 
 func runCardsim(ctx context.Context, g *globals, args []string) error {
@@ -51,11 +53,17 @@ func runCardsim(ctx context.Context, g *globals, args []string) error {
 	if o.persona == "" || len(args) != 0 {
 		return usageError{"--persona FILE is required"}
 	}
+	if o.token != "" && o.token != "android" && o.token != "iphone" && o.token != "card" {
+		return usageError{"--token is android, iphone or card"}
+	}
 	p, err := cardsim.LoadPersona(o.persona)
 	if err != nil {
 		return err
 	}
 	p.NotMyNumber = p.NotMyNumber || o.notMyNumber
+	if o.token != "" {
+		p.Token = o.token
+	}
 	is, err := cardsim.NewIssuer()
 	if err != nil {
 		return err

@@ -64,19 +64,19 @@ func (c *Card) PINTries(context.Context) (int, error) {
 }
 
 // VerifyPIN implements kiosk.CardReader.
-func (c *Card) VerifyPIN(_ context.Context, pin kiosk.PIN) error {
+func (c *Card) VerifyPIN(ctx context.Context, pin kiosk.PIN) (kiosk.CardInfo, error) {
 	if err := c.op(); err != nil {
-		return fmt.Errorf("verify PIN: %w", err)
+		return kiosk.CardInfo{}, fmt.Errorf("verify PIN: %w", err)
 	}
 	if c.pinLeft <= 0 {
-		return fmt.Errorf("verify PIN: %w", kiosk.ErrPINBlocked)
+		return kiosk.CardInfo{}, fmt.Errorf("verify PIN: %w", kiosk.ErrPINBlocked)
 	}
 	if string(pin.Bytes()) != c.persona.PIN {
 		c.pinLeft--
-		return fmt.Errorf("verify PIN: %w", &kiosk.PINError{Remaining: c.pinLeft})
+		return kiosk.CardInfo{}, fmt.Errorf("verify PIN: %w", &kiosk.PINError{Remaining: c.pinLeft})
 	}
 	c.pinLeft = 3
-	return nil
+	return c.ReadCard(ctx)
 }
 
 // ReadFacePhoto implements kiosk.CardReader.

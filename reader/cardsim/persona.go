@@ -45,6 +45,10 @@ type Persona struct {
 	CertNotAfter  string `toml:"cert_not_after"`
 	// NotMyNumber makes the card another kind of card (no JPKI application).
 	NotMyNumber bool `toml:"not_my_number"`
+	// Token makes it a smartphone マイナ保険証: "android" (the certificate
+	// opens only after the PIN) or "iphone"; "" or "card" is the card.
+	// A phone has only the 公的個人認証AP.
+	Token string `toml:"token"`
 
 	dir string // where the file was, for Photo
 }
@@ -80,6 +84,8 @@ func (p *Persona) validate() error {
 		return errors.New("code_b_tries must be 0..10")
 	case p.Sex != "1" && p.Sex != "2" && p.Sex != "3" && p.Sex != "9":
 		return errors.New("sex must be 1, 2, 3 or 9")
+	case p.Token != "" && p.Token != "card" && p.Token != "android" && p.Token != "iphone":
+		return errors.New("token must be card, android or iphone")
 	}
 	if _, err := p.codeB(); err != nil {
 		return fmt.Errorf("birth, card_expiry, security_code: %w", err)
@@ -147,7 +153,15 @@ func (p *Persona) card(is *Issuer, certDER []byte, userKey *rsa.PrivateKey, phot
 	if err != nil {
 		return nil, err
 	}
-	token := []byte(fmt.Sprintf("%-32s", "JPKIAPICCTOKEN2"))
+	token := []byte(fmt.Sprintf("%-32s", map[string]string{"android": "JPKIAPGPSETOKEN", "iphone": "JPKIAPIOSTOKEN"}[p.Token]))
+	if p.Token == "" || p.Token == "card" {
+		token = []byte(fmt.Sprintf("%-32s", "JPKIAPICCTOKEN2"))
+	}
+	// On the Android token the 利用者証明用 certificate opens only after the PIN.
+	var authCertNeeds []uint16
+	if p.Token == "android" {
+		authCertNeeds = []uint16{0x0018}
+	}
 	// A synthetic 個人番号 so that "the kiosk never reads it" is a real check.
 	myNumber := tlvBytes(0xFF10, []byte("000000000000"))
 	myNumber = append(myNumber, 0xFF, 0xFF)
@@ -181,7 +195,7 @@ func (p *Persona) card(is *Issuer, certDER []byte, userKey *rsa.PrivateKey, phot
 	))
 	pad := func(b []byte, n int) []byte { return append(b, bytes.Repeat([]byte{0xFF}, n)...) }
 	authPIN := &key{secret: []byte(p.AuthPIN), max: 3, left: p.AuthPINTries}
-	return &Card{
+	card := &Card{
 		notMyna:  p.NotMyNumber,
 		verified: map[*key]bool{},
 		apps: []*app{
@@ -189,7 +203,7 @@ func (p *Persona) card(is *Issuer, certDER []byte, userKey *rsa.PrivateKey, phot
 				0x0001: {data: certDER, needs: []uint16{0x001B}}, // stands in for the 署名用 certificate
 				0x0002: {data: caDER},
 				0x0006: {data: token},
-				0x000A: {data: certDER},
+				0x000A: {data: certDER, needs: authCertNeeds},
 				0x000B: {data: caDER},
 				0x0017: {signer: userKey, needs: []uint16{0x0018}},
 				0x0018: {key: authPIN},
@@ -213,7 +227,11 @@ func (p *Persona) card(is *Issuer, certDER []byte, userKey *rsa.PrivateKey, phot
 				0x0013: {key: &key{secret: []byte("000000000000"), max: 10, left: 10}, private: true},
 			}},
 		},
-	}, nil
+	}
+	if p.Token == "android" || p.Token == "iphone" {
+		card.apps = card.apps[:1] // a phone answers as the 公的個人認証AP only
+	}
+	return card, nil
 }
 
 // tlvBytes encodes one BER-TLV object with a 1- or 2-byte tag.

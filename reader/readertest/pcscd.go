@@ -125,17 +125,18 @@ func Main(run func() int) int {
 		return 1
 	}
 	defer stop()
-	if err := waitEmpty(VPCDReader, 10*time.Second); err != nil {
+	if err := WaitCard(VPCDReader, false, 10*time.Second); err != nil {
 		fmt.Fprintln(os.Stderr, "readertest:", err)
 		return 1
 	}
 	return run()
 }
 
-// waitEmpty waits until pcscd reports reader empty: a card another test
-// binary left there must be seen gone by pcscd's own presence poll before
-// a new one goes in, or pcscd takes the new card for the old one.
-func waitEmpty(reader string, timeout time.Duration) error {
+// WaitCard waits until pcscd reports a card in reader (present) or the
+// reader empty: a card another test left there must be seen gone by
+// pcscd's own presence poll before a new one goes in, or pcscd takes the
+// new card for the old one.
+func WaitCard(reader string, present bool, timeout time.Duration) error {
 	ctx, err := scard.EstablishContext()
 	if err != nil {
 		return fmt.Errorf("establish context: %w", err)
@@ -148,10 +149,17 @@ func waitEmpty(reader string, timeout time.Duration) error {
 		if err != nil && !errors.Is(err, scard.ErrTimeout) {
 			return fmt.Errorf("reader %q: %w", reader, err)
 		}
-		if states[0].EventState&scard.StateEmpty != 0 {
+		if want := scard.StateEmpty; present {
+			if states[0].EventState&scard.StatePresent != 0 {
+				return nil
+			}
+		} else if states[0].EventState&want != 0 {
 			return nil
 		}
 		states[0].CurrentState = states[0].EventState &^ scard.StateChanged
+	}
+	if present {
+		return fmt.Errorf("reader %q has no card after %s", reader, timeout)
 	}
 	return fmt.Errorf("reader %q still holds a card after %s", reader, timeout)
 }
