@@ -19,8 +19,8 @@ type fakeCard struct {
 	photo  func(ctx context.Context, c CodeB) ([]byte, error)
 }
 
-func (f *fakeCard) ReadCard(ctx context.Context) (CardInfo, error) { return f.read(ctx) }
-func (f *fakeCard) PINTries(ctx context.Context) (int, error)      { return f.tries(ctx) }
+func (f *fakeCard) ReadCard(ctx context.Context) (CardInfo, error)         { return f.read(ctx) }
+func (f *fakeCard) PINTries(ctx context.Context) (int, error)              { return f.tries(ctx) }
 func (f *fakeCard) VerifyPIN(ctx context.Context, p PIN) (CardInfo, error) { return f.verify(ctx, p) }
 func (f *fakeCard) ReadFacePhoto(ctx context.Context, c CodeB) ([]byte, error) {
 	return f.photo(ctx, c)

@@ -87,19 +87,19 @@ type Handover int
 
 // The handover reasons.
 const (
-	HandoverNone           Handover = iota
-	HandoverPINLastTry              // one PIN try left: the kiosk does not risk the lock
-	HandoverPINLocked               // the PIN is locked
-	HandoverAuthFailed              // face and PIN both unavailable: 目視確認
-	HandoverNotAccepted             // the document is not accepted on this date
-	HandoverEligibility             // 無効, 該当資格なし, 複数該当 or an error answer
-	HandoverOnlineRequired          // the document needs online confirmation and the terminal is down
-	HandoverCardProblem             // the card cannot be used and there is no document
-	HandoverRegisterFailed          // the visit could not be stored
-	HandoverRequested               // the patient pressed 係員を呼ぶ
-	HandoverHardware                // a card, camera or store wait timed out
-	HandoverCardUntrusted           // the card is not J-LIS's (forged or altered): refused
-	HandoverPhoneUnsupported        // an iPhone マイナ保険証: not supported at this kiosk
+	HandoverNone             Handover = iota
+	HandoverPINLastTry                // one PIN try left: the kiosk does not risk the lock
+	HandoverPINLocked                 // the PIN is locked
+	HandoverAuthFailed                // face and PIN both unavailable: 目視確認
+	HandoverNotAccepted               // the document is not accepted on this date
+	HandoverEligibility               // 無効, 該当資格なし, 複数該当 or an error answer
+	HandoverOnlineRequired            // the document needs online confirmation and the terminal is down
+	HandoverCardProblem               // the card cannot be used and there is no document
+	HandoverRegisterFailed            // the visit could not be stored
+	HandoverRequested                 // the patient pressed 係員を呼ぶ
+	HandoverHardware                  // a card, camera or store wait timed out
+	HandoverCardUntrusted             // the card is not J-LIS's (forged or altered): refused
+	HandoverPhoneUnsupported          // an iPhone マイナ保険証: not supported at this kiosk
 )
 
 var handoverNames = map[Handover]string{
