@@ -31,6 +31,7 @@ func TestGoldenScreens(t *testing.T) {
 		{"ticket", func(h *harness) { h.pinPath(); h.typeDigits("1234"); h.tap("決定"); h.tap("すべて提供する") }},
 		{"staff-login", func(h *harness) { h.tap("職員用"); h.typeDigits("7") }},
 		{"welcome-en", func(h *harness) { h.tap("English") }},
+		{"card-untrusted", func(h *harness) { h.card.readErr = kiosk.ErrCardUntrusted; h.post(kiosk.CardInserted{}) }},
 	}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {

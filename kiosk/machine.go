@@ -231,14 +231,9 @@ func stepReadingCard(m *Machine, ev Event) {
 			m.startPIN()
 			return
 		}
-		m.s.cert = TokenCertificateStatus(card.Token, card.CertNotAfter, m.now)
-		m.audit("patient", "card.read", m.s.cert.String())
-		if m.s.cert == CertExpired {
-			m.s.cardProblem = CardErrCertExpired
-			m.become(StateChoosingDocument)
-			return
+		if m.certificateUsable(card) {
+			m.become(StateChoosingMethod)
 		}
-		m.become(StateChoosingMethod)
 	case CardFailed:
 		m.audit("patient", "card.read", "failed:"+ev.Err.String())
 		switch ev.Err {
@@ -252,6 +247,20 @@ func stepReadingCard(m *Machine, ev Event) {
 		m.s.cardProblem = ev.Err
 		m.become(StateChoosingDocument)
 	}
+}
+
+// certificateUsable records the card and its certificate's state; an
+// expired certificate (past any grace) sends the patient to the documents.
+func (m *Machine) certificateUsable(card CardInfo) bool {
+	m.s.card = &card
+	m.s.cert = TokenCertificateStatus(card.Token, card.CertNotAfter, m.now)
+	m.audit("patient", "card.read", m.s.cert.String())
+	if m.s.cert == CertExpired {
+		m.s.cardProblem = CardErrCertExpired
+		m.become(StateChoosingDocument)
+		return false
+	}
+	return true
 }
 
 // stepChoosingDocument: the card could not be used. Manual entry of the
@@ -430,12 +439,7 @@ func stepVerifyingPIN(m *Machine, ev Event) {
 		if m.s.card != nil && m.s.card.Token == TokenAndroid {
 			card := ev.Card
 			card.Token = TokenAndroid
-			m.s.card = &card
-			m.s.cert = TokenCertificateStatus(card.Token, card.CertNotAfter, m.now)
-			m.audit("patient", "card.read", m.s.cert.String())
-			if m.s.cert == CertExpired {
-				m.s.cardProblem = CardErrCertExpired
-				m.become(StateChoosingDocument)
+			if !m.certificateUsable(card) {
 				return
 			}
 		}

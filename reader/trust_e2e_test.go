@@ -179,3 +179,18 @@ func TestE2EIPhoneIsRecognised(t *testing.T) {
 		t.Errorf("%d APDUs to an iPhone; want the SELECT and the token read only", n)
 	}
 }
+
+// TestE2ERealKioskRefusesAVirtualReader: outside the demo and tests the
+// port will not use a vsmartcard-vpcd reader, which any program can fill.
+func TestE2ERealKioskRefusesAVirtualReader(t *testing.T) {
+	simSlot(t, cardsim.TestPersona())
+	port := &Port{Match: vpcdReader, Anchors: testAnchors(t), RefuseVirtual: true}
+	defer port.Close()
+	_, err := port.ReadCard(context.Background())
+	if !errors.Is(err, kiosk.ErrNoReader) || !errors.Is(err, ErrVirtualReader) {
+		t.Fatalf("virtual reader: %v", err)
+	}
+	if !IsVirtual(vpcdReader) || IsVirtual("SONY FeliCa RC-S300/P 00 00") {
+		t.Error("IsVirtual")
+	}
+}

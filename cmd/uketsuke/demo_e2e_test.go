@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
@@ -48,10 +49,17 @@ func demoEnv(t *testing.T, display string) []string {
 func TestRunWithoutADisplayWalksTheDemo(t *testing.T) {
 	bin, _ := filepath.Abs(binary(t))
 	data := t.TempDir()
+	// A clinic's configuration with a file export and a nightly sync due
+	// since midnight: the demo must send nothing there.
+	export := filepath.Join(t.TempDir(), "export")
+	cfg := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("[sync]\ntime = \"00:00\"\n[sync.export]\ndir = %q\n", export)), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
 	defer cancel()
 	start := time.Now()
-	cmd := exec.CommandContext(ctx, bin, "run", "--demo", "--data-dir", data)
+	cmd := exec.CommandContext(ctx, bin, "run", "--demo", "--config", cfg, "--data-dir", data)
 	cmd.Dir, cmd.Env = repoRoot, demoEnv(t, "")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -74,6 +82,9 @@ func TestRunWithoutADisplayWalksTheDemo(t *testing.T) {
 		}
 	}
 	// The slip printed in demo mode, as a file, with the page's facts.
+	if files, _ := filepath.Glob(filepath.Join(export, "*")); len(files) != 0 {
+		t.Errorf("the demo wrote into the clinic's export folder: %v", files)
+	}
 	// Everything the demo writes is in its own folder, never the kiosk's store.
 	if _, err := os.Stat(filepath.Join(data, "uketsuke.db")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the demo touched the real store: %v", err)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -311,6 +312,14 @@ func TestEligibilityParseCommand(t *testing.T) {
 	os.WriteFile(bad, []byte("<XmlMsg><MessageHeader>"), 0o600)
 	if code, out, _ := runCLI(t, env, "eligibility", "parse", bad); code != 2 || !strings.Contains(out, "malformed") {
 		t.Fatalf("malformed file: exit %d\n%s", code, out)
+	}
+	// A FIFO is refused at once (a plain read would block for ever).
+	fifo := filepath.Join(dir, "OQSsiquc01res_fifo.xml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runCLI(t, env, "eligibility", "parse", fifo); code != 2 || !strings.Contains(out+errs, "not a regular file") {
+		t.Fatalf("FIFO: exit %d\n%s%s", code, out, errs)
 	}
 }
 

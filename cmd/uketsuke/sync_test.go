@@ -31,10 +31,7 @@ type syncSetup struct {
 func newSyncSetup(t *testing.T, visits int, orca, export bool) *syncSetup {
 	t.Helper()
 	s := &syncSetup{data: t.TempDir(), day: wareki.Today(time.Now()).String()}
-	st, err := storage.Open(filepath.Join(s.data, "uketsuke.db"), storage.Options{KioskID: "kiosk-1"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := s.open(t)
 	for i := range visits {
 		card, _ := insurance.ParseCard("01130012", "1234", fmt.Sprintf("%07d", i+1), "01")
 		tk, err := st.Register(context.Background(), kiosk.Visit{
@@ -48,7 +45,7 @@ func newSyncSetup(t *testing.T, visits int, orca, export bool) *syncSetup {
 		s.numbers = append(s.numbers, tk.Number)
 	}
 	st.Close()
-	cfg := "kiosk_id = \"kiosk-1\"\n"
+	cfg := fmt.Sprintf("kiosk_id = \"kiosk-1\"\n[audit]\nkey_file = %q\n", s.keyFile())
 	if orca {
 		s.srv = orcatest.New("ormaster", "secret")
 		hs := httptest.NewServer(s.srv)
@@ -67,12 +64,26 @@ func newSyncSetup(t *testing.T, visits int, orca, export bool) *syncSetup {
 	return s
 }
 
-func (s *syncSetup) cancel(t *testing.T, number string) {
+// keyFile is the audit key the commands and the test share.
+func (s *syncSetup) keyFile() string { return filepath.Join(s.data, "keys", "audit.key") }
+
+// open opens the store with the audit key, as the commands do.
+func (s *syncSetup) open(t *testing.T) *storage.Store {
 	t.Helper()
-	st, err := storage.Open(filepath.Join(s.data, "uketsuke.db"), storage.Options{KioskID: "kiosk-1"})
+	key, _, err := storage.LoadAuditKey(s.keyFile(), true)
 	if err != nil {
 		t.Fatal(err)
 	}
+	st, err := storage.Open(filepath.Join(s.data, "uketsuke.db"), storage.Options{KioskID: "kiosk-1", AuditKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func (s *syncSetup) cancel(t *testing.T, number string) {
+	t.Helper()
+	st := s.open(t)
 	defer st.Close()
 	if err := st.SetStatus(context.Background(), s.day, number, storage.StatusCancelled, "s01"); err != nil {
 		t.Fatal(err)

@@ -67,9 +67,10 @@ func TestRealWindowCheckInsWithXdotool(t *testing.T) {
 	d.wait("welcome")
 	d.click("カードを外す")
 
-	// 資格確認書 typed in (a 75+ patient's).
-	d.click("資格確認書")
-	d.wait("manual-entry-insurer")
+	// 資格確認書 typed in (a 75+ patient's). The welcome screen redraws when
+	// pcscd notices the card gone (0.2–0.5 s later); a tap that lands on the
+	// old layout is tapped again, as a patient would.
+	d.clickUntil("資格確認書", "manual-entry-insurer")
 	d.clicks("3", "9", "1", "3", "1", "0", "0", "8", "つぎへ")
 	d.wait("manual-entry-symbol")
 	d.click("なし")
@@ -190,6 +191,23 @@ func (d *xdriver) settle(before []byte) {
 		}
 	}
 	time.Sleep(60 * time.Millisecond)
+}
+
+// clickUntil clicks title until the screen is screen (at most 3 tries).
+func (d *xdriver) clickUntil(title, screen string) {
+	d.t.Helper()
+	for range 3 {
+		d.click(title)
+		deadline := time.Now().Add(3 * time.Second)
+		for time.Now().Before(deadline) {
+			if m := d.read(); strings.HasPrefix(m.Screen, screen) && len(m.Targets) > 0 {
+				d.wait(screen)
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	d.wait(screen)
 }
 
 func (d *xdriver) clicks(titles ...string) {
