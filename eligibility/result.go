@@ -1,7 +1,6 @@
 package eligibility
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 
@@ -22,8 +21,10 @@ func (e *ErrorAnswer) Error() string {
 	return fmt.Sprintf("資格確認端末 error %s: %s", e.Code, e.Message)
 }
 
-// ErrInProgress is SegmentOfResult 2 (処理中): ask again later.
-var ErrInProgress = errors.New("資格確認端末: still processing")
+// ErrInProgress is SegmentOfResult 2 (処理中): ask again later. It wraps
+// kiosk.ErrEligibilityUnavailable, so the visit waits as eligibility-pending
+// instead of being handed to staff.
+var ErrInProgress = fmt.Errorf("資格確認端末: still processing: %w", kiosk.ErrEligibilityUnavailable)
 
 // Flags marks what staff must look at in a result.
 type Flags struct {

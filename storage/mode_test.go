@@ -116,3 +116,29 @@ func TestPurgeByAgeLeavesNothingInTheFile(t *testing.T) {
 		t.Error("the purged name is still readable in the database file or its WAL")
 	}
 }
+
+// TestOnlyCorruptionMovesTheDatabaseAside: a migration that fails leaves
+// the database where it is, untouched, with the error; only damage moves it.
+func TestOnlyCorruptionMovesTheDatabaseAside(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kiosk.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Make the next migration fail: its table already exists, and the
+	// version says it has not run.
+	s.db.Exec(`drop table settings`)
+	s.db.Exec(`create table settings (x int)`)
+	s.db.Exec(`pragma user_version = 6`)
+	s.Close()
+	before, _ := os.ReadFile(path)
+	if _, err := Open(path, Options{}); err == nil {
+		t.Fatal("a failed migration was not reported")
+	}
+	if m, _ := filepath.Glob(path + ".corrupt-*"); len(m) != 0 {
+		t.Fatalf("a database whose migration failed was moved aside: %v", m)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+		t.Error("the database was changed")
+	}
+}

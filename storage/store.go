@@ -85,7 +85,7 @@ func Open(path string, o Options) (*Store, error) {
 	}
 	s := &Store{path: path, o: o}
 	db, err := s.openChecked()
-	if err != nil && !errors.Is(err, ErrNewerSchema) && !isDiskFull(err) {
+	if isCorrupt(err) {
 		moved, merr := moveAside(path, o.Clock.Now())
 		if merr != nil {
 			return nil, fmt.Errorf("open store: %w (and moving it aside failed: %w)", err, merr)
@@ -156,7 +156,7 @@ func (s *Store) openChecked() (*sql.DB, error) {
 	}
 	if res != "ok" {
 		db.Close()
-		return nil, fmt.Errorf("integrity check: %s", res)
+		return nil, fmt.Errorf("%w: %s", errIntegrity, res)
 	}
 	if err := migrate(db); err != nil {
 		db.Close()
@@ -244,6 +244,18 @@ func (s *Store) inTx(ctx context.Context, f func(tx *sql.Tx) error) (err error) 
 		return err
 	}
 	return wrapDB("commit", tx.Commit())
+}
+
+// errIntegrity is a database that integrity_check finds damaged.
+var errIntegrity = errors.New("integrity check failed")
+
+// isCorrupt reports whether err means the file itself is damaged (a failed
+// integrity check, SQLite's corrupt or not-a-database): only then is it
+// moved aside. A permission error, a failed migration or a full disk stops
+// with the error and touches nothing.
+func isCorrupt(err error) bool {
+	var se sqlite3.Error
+	return errors.Is(err, errIntegrity) || errors.As(err, &se) && (se.Code == sqlite3.ErrCorrupt || se.Code == sqlite3.ErrNotADB)
 }
 
 func isDiskFull(err error) bool {
