@@ -185,3 +185,17 @@ func TestCardsimPhoneTokens(t *testing.T) {
 		t.Errorf("a bad --token: exit %d", code)
 	}
 }
+
+// TestCommandsAreQuietUnderAPOSIXLocale: with Debian's default LANG=C.UTF-8
+// a command prints no toolkit error about the locale.
+func TestCommandsAreQuietUnderAPOSIXLocale(t *testing.T) {
+	bin := binary(t)
+	for _, args := range [][]string{{"version"}, {"validate", "insurer", "01130012"}} {
+		c := exec.Command(bin, args...)
+		c.Env = []string{"HOME=" + t.TempDir(), "LANG=C.UTF-8", "PATH=" + os.Getenv("PATH")}
+		out, err := c.CombinedOutput()
+		if err != nil || strings.Contains(string(out), "Fyne error") || strings.Contains(string(out), "locale") {
+			t.Errorf("%v: %v\n%s", args, err, out)
+		}
+	}
+}

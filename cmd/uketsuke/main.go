@@ -18,6 +18,8 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+
+	_ "github.com/uketsuke/uketsuke/internal/posixlocale" // before the UI toolkit reads the locale
 )
 
 // globals are the options every subcommand takes, and its environment.
