@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/uketsuke/uketsuke/clinic"
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
 	"github.com/uketsuke/uketsuke/storage"
 )
@@ -65,9 +66,14 @@ func runQueue(ctx context.Context, g *globals, args []string) error {
 			return err
 		}
 		if o.json {
+			// The same documented schema as the per-day JSON Lines export.
+			out := make([]clinic.Record, len(rows))
+			for i, r := range rows {
+				out[i] = clinic.RecordOf(r)
+			}
 			enc := json.NewEncoder(g.stdout)
 			enc.SetIndent("", "  ")
-			return enc.Encode(rows)
+			return enc.Encode(out)
 		}
 		tw := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintf(tw, "NUMBER\tSTATUS\tPATH\tAUTH\tTIME\tCHECK\n")

@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -224,8 +227,28 @@ func TestQueueAuditAndDBCommands(t *testing.T) {
 		t.Fatalf("queue list: %d\n%s", code, out)
 	}
 	code, out, _ = runCLI(t, env, "queue", "list", "--json", "--date", "2026-11-25", "--data-dir", dir)
-	if code != 0 || !strings.Contains(out, `"number": "001"`) {
+	if code != 0 || !strings.Contains(out, `"reception_number": "001"`) {
 		t.Fatalf("queue list --json: %d\n%s", code, out)
+	}
+	// The schema is pinned: snake_case keys, every value a string, the same
+	// as the per-day JSON Lines export (README, "Sync to the clinic system").
+	var listed []map[string]any
+	if err := json.Unmarshal([]byte(out), &listed); err != nil || len(listed) == 0 {
+		t.Fatalf("queue list --json is not a JSON array: %v", err)
+	}
+	want := []string{"auth", "birthdate", "branch", "business_day", "created_at", "insured_number", "insurer_name", "insurer_number",
+		"kiosk_id", "limit_class", "name", "name_check", "name_kana", "partial_contribution_ratio", "path", "reception_number",
+		"sex", "status", "symbol", "validity", "visit_id"}
+	for _, v := range listed {
+		keys := slices.Sorted(maps.Keys(v))
+		if !slices.Equal(keys, want) {
+			t.Fatalf("queue list --json keys %v, want %v", keys, want)
+		}
+		for k, val := range v {
+			if _, ok := val.(string); !ok {
+				t.Errorf("%s is %T, not a string", k, val)
+			}
+		}
 	}
 	for _, verb := range []string{"call", "done"} {
 		if code, out, _ := runCLI(t, env, "queue", verb, "001", "--date", "2026-11-25", "--data-dir", dir); code != 0 {

@@ -27,8 +27,8 @@ const MaxRunes = 50
 
 // Flag marks one character of a name outside JIS X 0208.
 type Flag struct {
-	Index int  // rune index in the name
-	Rune  rune // the character
+	Index int  `json:"index"` // rune index in the name
+	Rune  rune `json:"rune"`  // the character's code point
 }
 
 // String gives the character and its code point, e.g. 髙 (U+9AD9).
