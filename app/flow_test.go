@@ -470,3 +470,42 @@ func TestDemoPanelDrivesTheVirtualCard(t *testing.T) {
 		t.Fatalf("demo calls %q", got)
 	}
 }
+
+// TestWelcomeScreenForgetsTheLastPerson: a guidance page, the card hint
+// or English left open on the welcome screen go after WelcomeIdle, and a
+// session that ends brings the next patient back to Japanese.
+func TestWelcomeScreenForgetsTheLastPerson(t *testing.T) {
+	h := newHarness(t)
+	h.tap("English")
+	h.tap("Help and questions")
+	if h.ui.guide == nil || h.ui.Lang() != catalog.En {
+		t.Fatal("the guide did not open in English")
+	}
+	h.now = h.now.Add(WelcomeIdle - time.Second)
+	h.ui.Tick()
+	if h.ui.guide == nil {
+		t.Fatal("closed before the idle time")
+	}
+	h.now = h.now.Add(2 * time.Second)
+	h.ui.Tick()
+	if h.ui.guide != nil || h.ui.Lang() != catalog.Ja || !h.has("マイナ保険証") {
+		t.Fatalf("after idling: guide %v, lang %s", h.ui.guide != nil, h.ui.Lang())
+	}
+
+	// A patient who switched to English and finished: the next one gets Japanese.
+	h.pinPath()
+	h.tap("English")
+	h.typeDigits("1234")
+	h.tap("OK")
+	h.tap("Share everything")
+	h.want(kiosk.StateTicket)
+	if h.ui.Lang() != catalog.En {
+		t.Fatal("the language changed during the session")
+	}
+	h.now = h.now.Add(31 * time.Second)
+	h.post(kiosk.Tick{})
+	h.want(kiosk.StateWelcome)
+	if h.ui.Lang() != catalog.Ja {
+		t.Fatalf("after the session: %s", h.ui.Lang())
+	}
+}

@@ -70,6 +70,7 @@ type UI struct {
 	printErr  error
 	printedID string
 	screen    string
+	drawn     time.Time // when the screen last changed (a tap or a new view)
 
 	// async runs slow work off the UI goroutine; tests make it synchronous.
 	async func(func())
@@ -89,11 +90,19 @@ func New(win fyne.Window, d Deps) *UI {
 	return u
 }
 
+// WelcomeIdle is how long the welcome screen keeps what the last person
+// left on it (a guidance page, the card hint, English) before it is back
+// to the plain Japanese welcome screen for the next patient.
+const WelcomeIdle = 60 * time.Second
+
 // Show draws v. Call it on the UI goroutine (fyne.Do from the runner's
 // watch function).
 func (u *UI) Show(v kiosk.View) {
 	if v.State != u.v.State {
 		u.loc, u.guide = local{}, nil // a new screen starts clean
+		if v.State == kiosk.StateWelcome {
+			u.lang = catalog.Ja // a session ended: the next patient starts in Japanese
+		}
 	} else {
 		u.loc = u.loc.again(v)
 	}
@@ -132,6 +141,12 @@ func (u *UI) Tick() {
 		u.staffLogout("auto")
 		return
 	}
+	if u.v.State == kiosk.StateWelcome && u.staff == nil && now.Sub(u.drawn) >= WelcomeIdle &&
+		(u.guide != nil || u.loc != (local{}) || u.lang != catalog.Ja) {
+		u.loc, u.guide, u.lang = local{}, nil, catalog.Ja
+		u.refresh()
+		return
+	}
 	if u.idle == nil {
 		return
 	}
@@ -163,6 +178,7 @@ func (u *UI) post(ev kiosk.Event) {
 // Screens are small; a full rebuild keeps what is shown a pure function of
 // (view, local state, language), which the golden tests rely on.
 func (u *UI) refresh() {
+	u.drawn = u.d.Now()
 	u.facePic, u.faceHint = nil, nil
 	var body fyne.CanvasObject
 	var name string
