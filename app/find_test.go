@@ -73,6 +73,8 @@ type fakeDesk struct {
 	logouts  []string
 	statuses []string
 	synced   int
+	calls    []string // desk calls in the order they ran
+	setErr   error    // SetStatus fails with it
 }
 
 func (d *fakeDesk) Login(_ context.Context, id, pin string) error {
@@ -92,6 +94,7 @@ func (d *fakeDesk) Logout(_ context.Context, id, how string) {
 }
 
 func (d *fakeDesk) Queue(context.Context, string) ([]QueueEntry, error) {
+	d.calls = append(d.calls, "queue")
 	var out []QueueEntry
 	for i := range d.h.store.visits {
 		out = append(out, QueueEntry{Number: fmt.Sprintf("%03d", i+1), Status: "waiting", Path: "myna-card"})
@@ -100,8 +103,9 @@ func (d *fakeDesk) Queue(context.Context, string) ([]QueueEntry, error) {
 }
 
 func (d *fakeDesk) SetStatus(_ context.Context, staff, number, status string) error {
+	d.calls = append(d.calls, "set")
 	d.statuses = append(d.statuses, staff+":"+number+":"+status)
-	return nil
+	return d.setErr
 }
 
 func (d *fakeDesk) MoveUp(_ context.Context, staff, number string) error {

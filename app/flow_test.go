@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"image"
 	"image/color"
 	"os"
@@ -508,4 +509,37 @@ func TestWelcomeScreenForgetsTheLastPerson(t *testing.T) {
 	if h.ui.Lang() != catalog.Ja {
 		t.Fatalf("after the session: %s", h.ui.Lang())
 	}
+}
+
+// TestStaffQueueActionReloadsAfterTheChange: the queue is reloaded only
+// once the change has finished, even when the desk answers late, and a
+// failure stays on the screen.
+func TestStaffQueueActionReloadsAfterTheChange(t *testing.T) {
+	h := newHarness(t)
+	h.pinPath()
+	h.typeDigits("1234")
+	h.tap("決定")
+	h.tap("すべて提供する")
+	h.want(kiosk.StateTicket)
+	h.tap("職員用")
+	h.typeDigits("7")
+	h.tap("決定")
+	h.typeDigits("314159")
+	h.tap("決定")
+	h.tap("今日の受付一覧")
+	h.wantText("001")
+	// From now on the desk answers late: work queues up and runs later.
+	var later []func()
+	h.ui.async = func(f func()) { later = append(later, f) }
+	h.desk.calls, h.desk.setErr = nil, errors.New("database is locked")
+	h.tap("呼出")
+	for len(later) > 0 {
+		f := later[0]
+		later = later[1:]
+		f()
+	}
+	if got := strings.Join(h.desk.calls, " "); got != "set queue" {
+		t.Fatalf("desk calls %q, want the change, then the reload", got)
+	}
+	h.wantText("操作できませんでした: database is locked")
 }

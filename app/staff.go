@@ -74,6 +74,10 @@ func (e *StaffLockedError) Error() string {
 
 // staffMode is a logged-in staff session.
 type staffMode struct {
+	// ctx ends at logout: what a staff member started (a sync, a re-check)
+	// is cancelled with their session.
+	ctx      context.Context
+	cancel   context.CancelFunc
 	id       string
 	lastTap  time.Time
 	page     string // "", "queue", "audit", "devices"
@@ -82,6 +86,10 @@ type staffMode struct {
 	devices  []Device
 	message  string
 	checkIn  bool // confirming a manual check-in
+	// photo is the chip photo for 目視確認, decoded off the UI goroutine
+	// (photoFor says for which session state it was asked; "" not yet).
+	photo    image.Image
+	photoFor string
 	loginErr string
 }
 
@@ -103,12 +111,16 @@ func (u *UI) staffTouched() {
 }
 
 func (u *UI) openStaffLogin() {
-	u.staff = &staffMode{lastTap: u.d.Now()}
+	ctx, cancel := context.WithCancel(context.Background())
+	u.staff = &staffMode{lastTap: u.d.Now(), ctx: ctx, cancel: cancel}
 	u.login = &staffLogin{}
 	u.refresh()
 }
 
 func (u *UI) staffLogout(how string) {
+	if u.staff != nil && u.staff.cancel != nil {
+		u.staff.cancel()
+	}
 	if u.staff != nil && u.staff.id != "" {
 		id := u.staff.id
 		u.async(func() { u.d.Staff.Logout(context.Background(), id, how) })
@@ -199,21 +211,27 @@ func (u *UI) loginDone(id string, err error) {
 	u.refresh()
 }
 
-// staffDo runs a desk call off the UI goroutine and redraws with its
-// outcome.
-func (u *UI) staffDo(f func(ctx context.Context) (string, error)) {
+// staffDo runs a desk call off the UI goroutine, in the staff session's
+// context, and redraws with its outcome; then, if given, runs next on the
+// UI goroutine once the call has finished (e.g. reload the queue).
+func (u *UI) staffDo(f func(ctx context.Context) (string, error), next ...func()) {
 	u.staffTouched()
+	s := u.staff
 	u.async(func() {
-		msg, err := f(context.Background())
+		msg, err := f(s.ctx)
 		fyne.Do(func() {
-			if u.staff == nil {
+			if u.staff != s {
 				return
 			}
 			if err != nil {
 				u.d.Log.Error("staff action", "err", err)
 				msg = u.t("staff.failed", err.Error())
 			}
-			u.staff.message = msg
+			s.message = msg
+			if len(next) > 0 {
+				next[0]()
+				return
+			}
 			u.refresh()
 		})
 	})
@@ -234,7 +252,8 @@ func (u *UI) staffMenu() fyne.CanvasObject {
 		session.Add(plain(u.t("staff.session.none")))
 	} else {
 		session.Add(plain(u.t("staff.session") + ": " + v.State.String() + " / " + v.Handover.String()))
-		if img := u.d.Staff.Photo(s.id); img != nil {
+		u.loadPhoto(s, v)
+		if img := s.photo; img != nil {
 			pic := canvas.NewImageFromImage(img)
 			pic.FillMode = canvas.ImageFillContain
 			pic.SetMinSize(fyne.NewSize(150, 180))
@@ -271,12 +290,13 @@ func (u *UI) staffPost(ev kiosk.Event) {
 	u.staffLogout("handback")
 }
 
-// staffPage loads a page's data off the UI goroutine and shows it.
+// staffPage loads a page's data off the UI goroutine and shows it; the
+// message of an action that led here is kept.
 func (u *UI) staffPage(page string) {
 	u.staffTouched()
 	s := u.staff
 	u.async(func() {
-		ctx := context.Background()
+		ctx := s.ctx
 		var q []QueueEntry
 		var a []string
 		var d []Device
@@ -293,11 +313,34 @@ func (u *UI) staffPage(page string) {
 			if u.staff != s {
 				return
 			}
-			s.page, s.queue, s.audit, s.devices, s.message = page, q, a, d, ""
+			if s.page != page {
+				s.message = "" // a new page starts without the last one's message
+			}
+			s.page, s.queue, s.audit, s.devices = page, q, a, d
 			if err != nil {
 				u.d.Log.Error("staff page", "page", page, "err", err)
 				s.message = u.t("staff.failed", err.Error())
 			}
+			u.refresh()
+		})
+	})
+}
+
+// loadPhoto decodes the chip photo for the session shown in v off the UI
+// goroutine, once per session state, and redraws when it is there.
+func (u *UI) loadPhoto(s *staffMode, v kiosk.View) {
+	key := v.State.String() + "/" + v.Handover.String()
+	if s.photoFor == key {
+		return
+	}
+	s.photoFor, s.photo = key, nil
+	u.async(func() {
+		img := u.d.Staff.Photo(s.id)
+		fyne.Do(func() {
+			if u.staff != s || s.photoFor != key || img == nil {
+				return
+			}
+			s.photo = img
 			u.refresh()
 		})
 	})
@@ -320,8 +363,7 @@ func (u *UI) queueScreen() fyne.CanvasObject {
 					return "", u.d.Staff.MoveUp(ctx, s.id, number)
 				}
 				return "", u.d.Staff.SetStatus(ctx, s.id, number, status)
-			})
-			u.staffPage("queue")
+			}, func() { u.staffPage("queue") }) // reload once the change is made
 		}
 	}
 	small := fyne.NewSize(120, 60)

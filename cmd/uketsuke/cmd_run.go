@@ -223,7 +223,9 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 			dir = filepath.Join(dataDir, "screenshots")
 		}
 		p.dir = dir
+		wg.Add(1) // waited for before pilotErr is read
 		go func() {
+			defer wg.Done()
 			pilotErr = p.run(runCtx)
 			fyne.Do(a.Quit)
 		}()
