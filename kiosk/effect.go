@@ -8,6 +8,11 @@ type Effect interface{ isEffect() }
 // Request is embedded in every effect that expects a reply.
 type Request struct{ Seq uint64 }
 
+func (r Request) requestSeq() uint64 { return r.Seq }
+
+// request is an effect that expects a reply.
+type request interface{ requestSeq() uint64 }
+
 // Effects that expect a reply.
 type (
 	// ReadCard reads the card's JPKI certificate (no secret needed). Reply: CardRead or CardFailed.

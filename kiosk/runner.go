@@ -3,6 +3,7 @@ package kiosk
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -34,6 +35,10 @@ type Runner struct {
 
 	sessionCtx    context.Context
 	cancelSession context.CancelFunc
+	// inflight cancels each outstanding request; only Run's goroutine
+	// touches it. A request the machine no longer waits for is cancelled.
+	inflight map[uint64]context.CancelFunc
+	done     chan struct{} // closed when Run returns
 }
 
 // NewRunner returns a runner over m. watch, if not nil, is called with the
@@ -46,12 +51,25 @@ func NewRunner(m *Machine, p Ports, watch func(View)) *Runner {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Runner{m: m, p: p, log: log, evs: make(chan Event, 64), view: m.View(), watch: watch}
+	return &Runner{m: m, p: p, log: log, evs: make(chan Event, 64), view: m.View(), watch: watch,
+		inflight: map[uint64]context.CancelFunc{}, done: make(chan struct{})}
 }
 
-// Post queues an event from the UI or a hardware watcher. It never blocks
-// the caller for long: the queue holds 64 events.
-func (r *Runner) Post(ev Event) { r.evs <- ev }
+// ErrStopped is Post's error once Run has returned.
+var ErrStopped = errors.New("kiosk runner stopped")
+
+// Post queues an event from the UI or a hardware watcher. The queue holds
+// 64 events; Post gives up when ctx ends or once Run has returned.
+func (r *Runner) Post(ctx context.Context, ev Event) error {
+	select {
+	case r.evs <- ev:
+		return nil
+	case <-r.done:
+		return ErrStopped
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
 // View returns the latest view; safe from any goroutine.
 func (r *Runner) View() View {
@@ -66,6 +84,7 @@ func (r *Runner) View() View {
 // come back through the event queue.
 func (r *Runner) Run(ctx context.Context) error {
 	r.sessionCtx, r.cancelSession = context.WithCancel(ctx)
+	defer close(r.done)
 	defer func() { r.cancelSession() }()
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -86,10 +105,12 @@ func (r *Runner) Run(ctx context.Context) error {
 				r.fire(ctx, eff)
 				continue
 			}
-			sctx := r.sessionCtx
+			sctx, cancel := context.WithCancel(r.sessionCtx)
 			if _, ok := eff.(RegisterVisit); ok {
-				sctx = context.WithoutCancel(ctx) // a check-in must finish even if the session ends
+				// A check-in must finish even if the session ends.
+				sctx, cancel = context.WithoutCancel(ctx), func() {}
 			}
+			r.inflight[eff.(request).requestSeq()] = cancel
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -101,7 +122,20 @@ func (r *Runner) Run(ctx context.Context) error {
 				}
 			}()
 		}
+		r.dropStale()
 		r.publish()
+	}
+}
+
+// dropStale cancels the requests the machine no longer waits for: a face
+// check abandoned for the PIN stops taking frames, a card read stops when
+// staff took over or the session ended.
+func (r *Runner) dropStale() {
+	for seq, cancel := range r.inflight {
+		if seq != r.m.wait {
+			cancel()
+			delete(r.inflight, seq)
+		}
 	}
 }
 
@@ -124,11 +158,8 @@ func (r *Runner) publish() {
 }
 
 func isRequest(e Effect) bool {
-	switch e.(type) {
-	case Audit, AlertStaff, EndSession:
-		return false
-	}
-	return true
+	_, ok := e.(request)
+	return ok
 }
 
 // fire executes a fire-and-forget effect.
@@ -150,6 +181,10 @@ func (r *Runner) fire(ctx context.Context, eff Effect) {
 			r.sessionCtx, r.cancelSession = context.WithCancel(ctx)
 		}
 		r.log.Info("session ended", "reason", e.Reason.String())
+	default:
+		// A new effect the runner does not know: a programming error, caught
+		// by the first test that produces it, never a silent wait.
+		panic(fmt.Sprintf("kiosk: Runner cannot execute effect %T", eff))
 	}
 }
 

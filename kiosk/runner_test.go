@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -152,20 +153,20 @@ func TestRunnerPINPathEndToEnd(t *testing.T) {
 		return validCard, nil
 	}
 	f.start(t)
-	f.r.Post(CardInserted{})
+	f.r.Post(t.Context(), CardInserted{})
 	f.await(t, StateChoosingMethod)
-	f.r.Post(MethodChosen{MethodPIN})
+	f.r.Post(t.Context(), MethodChosen{MethodPIN})
 	if v := f.await(t, StateEnteringPIN); v.PINLeft != 3 {
 		t.Fatalf("tries %d", v.PINLeft)
 	}
-	f.r.Post(PINEntered{pin("4321")})
+	f.r.Post(t.Context(), PINEntered{pin("4321")})
 	f.await(t, StateConsent)
-	f.r.Post(ConsentGiven{Consent{Comprehensive: true}})
+	f.r.Post(t.Context(), ConsentGiven{Consent{Comprehensive: true}})
 	v := f.await(t, StateTicket)
 	if v.Ticket.Number != "001" || gotPIN != "4321" {
 		t.Fatalf("ticket %+v, PIN sent %q", v.Ticket, gotPIN)
 	}
-	f.r.Post(Acknowledged{})
+	f.r.Post(t.Context(), Acknowledged{})
 	f.await(t, StateWelcome)
 	if f.face.forgot.Load() != 1 {
 		t.Fatalf("Forget called %d times", f.face.forgot.Load())
@@ -185,11 +186,11 @@ func TestRunnerFacePathEnrollsInMemory(t *testing.T) {
 		return photoBuf, nil
 	}
 	f.start(t)
-	f.r.Post(CardInserted{})
+	f.r.Post(t.Context(), CardInserted{})
 	f.await(t, StateChoosingMethod)
-	f.r.Post(MethodChosen{MethodFace})
+	f.r.Post(t.Context(), MethodChosen{MethodFace})
 	f.await(t, StateEnteringCodeB)
-	f.r.Post(CodeBEntered{Birth: "S55.2.17", ExpiryYear: 2035, SecurityCode: "2285"})
+	f.r.Post(t.Context(), CodeBEntered{Birth: "S55.2.17", ExpiryYear: 2035, SecurityCode: "2285"})
 	f.await(t, StateConsent)
 	if f.face.enrolled.Load() != 1 {
 		t.Fatal("photo not enrolled")
@@ -215,7 +216,7 @@ func TestRunnerErrorsBecomeEvents(t *testing.T) {
 		f := newRunFixture(t)
 		f.card.read = func(context.Context) (CardInfo, error) { return CardInfo{}, tt.err }
 		f.start(t)
-		f.r.Post(CardInserted{})
+		f.r.Post(t.Context(), CardInserted{})
 		f.await(t, StateReadingCard)
 		if v := f.await(t, tt.want); tt.want == StateChoosingDocument && v.CardProblem == 0 {
 			t.Errorf("%v: no card problem in view", tt.err)
@@ -226,11 +227,11 @@ func TestRunnerErrorsBecomeEvents(t *testing.T) {
 		return CardInfo{}, fmt.Errorf("verify: %w", &PINError{Remaining: 2})
 	}
 	f.start(t)
-	f.r.Post(CardInserted{})
+	f.r.Post(t.Context(), CardInserted{})
 	f.await(t, StateChoosingMethod)
-	f.r.Post(MethodChosen{MethodPIN})
+	f.r.Post(t.Context(), MethodChosen{MethodPIN})
 	f.await(t, StateEnteringPIN)
-	f.r.Post(PINEntered{pin("0000")})
+	f.r.Post(t.Context(), PINEntered{pin("0000")})
 	f.await(t, StateVerifyingPIN)
 	if v := f.await(t, StateEnteringPIN); v.PINLeft != 2 {
 		t.Fatalf("after a wrong PIN the view shows %d tries", v.PINLeft)
@@ -241,11 +242,11 @@ func TestRunnerErrorsBecomeEvents(t *testing.T) {
 		return EligibilityResult{}, fmt.Errorf("terminal: %w", ErrEligibilityUnavailable)
 	}
 	f.start(t)
-	f.r.Post(CardInserted{})
+	f.r.Post(t.Context(), CardInserted{})
 	f.await(t, StateChoosingMethod)
-	f.r.Post(StaffConfirm{Staff: "s01"})
+	f.r.Post(t.Context(), StaffConfirm{Staff: "s01"})
 	f.await(t, StateConsent)
-	f.r.Post(ConsentGiven{})
+	f.r.Post(t.Context(), ConsentGiven{})
 	if v := f.await(t, StateTicket); !v.Pending {
 		t.Fatal("visit not marked pending when the terminal is down")
 	}
@@ -267,18 +268,18 @@ func TestRunnerCancelStopsSlowWorkButNotACheckIn(t *testing.T) {
 		return Ticket{VisitID: "v9", Number: "009"}, nil
 	}
 	f.start(t)
-	f.r.Post(CardInserted{})
+	f.r.Post(t.Context(), CardInserted{})
 	f.await(t, StateReadingCard)
-	f.r.Post(StaffCancel{Staff: "s01"})
+	f.r.Post(t.Context(), StaffCancel{Staff: "s01"})
 	f.await(t, StateWelcome)
 	select {
 	case <-readCancelled:
 	case <-time.After(5 * time.Second):
 		t.Fatal("ending the session did not cancel the card read")
 	}
-	f.r.Post(StaffCheckIn{Staff: "s01"})
+	f.r.Post(t.Context(), StaffCheckIn{Staff: "s01"})
 	f.await(t, StateRegistering)
-	f.r.Post(StaffCancel{Staff: "s01"})
+	f.r.Post(t.Context(), StaffCancel{Staff: "s01"})
 	f.await(t, StateWelcome)
 	close(release)
 	select {
@@ -294,10 +295,10 @@ func TestRunnerCancelStopsSlowWorkButNotACheckIn(t *testing.T) {
 func TestRunnerTimeoutWithInjectedClock(t *testing.T) {
 	f := newRunFixture(t)
 	f.start(t)
-	f.r.Post(CardInserted{})
+	f.r.Post(t.Context(), CardInserted{})
 	v := f.await(t, StateChoosingMethod)
 	f.clock.Add(v.Deadline.Sub(f.clock.Now()))
-	f.r.Post(Tick{})
+	f.r.Post(t.Context(), Tick{})
 	f.await(t, StateWelcome)
 	if f.face.forgot.Load() != 1 {
 		t.Fatal("timeout did not end the session in the adapters")
@@ -311,4 +312,72 @@ func TestRunnerTimeoutWithInjectedClock(t *testing.T) {
 	if !found {
 		t.Fatalf("timeout not audited: %+v", f.audit.rows)
 	}
+}
+
+// TestAbandonedRequestIsCancelled: when the patient leaves the face check
+// for the PIN, the running face check is cancelled at once (it stops
+// taking camera frames), not left to run to its own timeout.
+func TestAbandonedRequestIsCancelled(t *testing.T) {
+	f := newRunFixture(t)
+	started, stopped := make(chan struct{}), make(chan error, 1)
+	f.face.verify = func(ctx context.Context) (FaceMatch, error) {
+		close(started)
+		<-ctx.Done() // a camera that never finds a face
+		stopped <- ctx.Err()
+		return FaceMatch{}, ctx.Err()
+	}
+	f.start(t)
+	f.r.Post(t.Context(), CardInserted{})
+	f.await(t, StateChoosingMethod)
+	f.r.Post(t.Context(), MethodChosen{MethodFace})
+	f.await(t, StateEnteringCodeB)
+	f.r.Post(t.Context(), CodeBEntered{Birth: "S55.2.17", ExpiryYear: 2035, SecurityCode: "2285"})
+	f.await(t, StateMatchingFace)
+	<-started
+	f.r.Post(t.Context(), UsePINInstead{})
+	f.await(t, StateEnteringPIN)
+	select {
+	case err := <-stopped:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("face check ended with %v", err)
+		}
+	case <-time.After(5 * time.Second): // only a hang reaches this
+		t.Fatal("the abandoned face check was not cancelled")
+	}
+}
+
+// TestPostAfterRunReturned: a late event from the screen does not block.
+func TestPostAfterRunReturned(t *testing.T) {
+	r := NewRunner(NewMachine(DefaultConfig()), Ports{}, nil)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := r.Run(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatal(err)
+	}
+	for range 100 { // more than the queue holds
+		if err := r.Post(t.Context(), CallStaff{}); err != nil {
+			if !errors.Is(err, ErrStopped) {
+				t.Fatal(err)
+			}
+			return
+		}
+	}
+	t.Fatal("Post kept accepting events after Run returned")
+}
+
+type unknownEffect struct{}
+
+func (unknownEffect) isEffect() {}
+
+// TestUnknownEffectIsAProgrammingError: an effect the runner does not know
+// fails loudly at once.
+func TestUnknownEffectIsAProgrammingError(t *testing.T) {
+	f := newRunFixture(t)
+	r := NewRunner(NewMachine(DefaultConfig()), Ports{Card: f.card, Face: f.face, Eligibility: f.elig, Store: f.store, Audit: f.audit}, nil)
+	defer func() {
+		if p := recover(); p == nil || !strings.Contains(fmt.Sprint(p), "unknownEffect") {
+			t.Fatalf("recovered %v", p)
+		}
+	}()
+	r.Exec(t.Context(), unknownEffect{})
 }

@@ -154,7 +154,14 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 		}
 	}
 	deps := app.Deps{
-		Post: s.runner.Post, Staff: dk,
+		Post: func(ev kiosk.Event) {
+			// The screen never waits for a stopped runner (the window may
+			// outlive it by a moment at exit).
+			if err := s.runner.Post(ctx, ev); err != nil {
+				g.log.Debug("event after the runner stopped", "event", fmt.Sprintf("%T", ev))
+			}
+		},
+		Staff: dk,
 		MinutesPerPatient: g.cfg.Reception.MinutesPerPatient, Log: g.log,
 	}
 	pr := printer{command: g.cfg.Reception.PrintCommand, kioskID: g.cfg.KioskID}

@@ -157,13 +157,13 @@ func (s *station) run(ctx context.Context) {
 			switch e.Kind {
 			case reader.CardPresent:
 				s.health.set("reader", true, e.Reader+": card present")
-				s.runner.Post(kiosk.CardInserted{})
+				_ = s.runner.Post(ctx, kiosk.CardInserted{})
 			case reader.CardAbsent:
 				s.health.set("reader", true, e.Reader)
-				s.runner.Post(kiosk.CardRemoved{})
+				_ = s.runner.Post(ctx, kiosk.CardRemoved{})
 			case reader.ReaderMissing:
 				s.health.set("reader", false, fmt.Sprint(e.Err))
-				s.runner.Post(kiosk.CardRemoved{})
+				_ = s.runner.Post(ctx, kiosk.CardRemoved{})
 			}
 		})
 	})
