@@ -264,40 +264,21 @@ func (u *UI) steps() fyne.CanvasObject {
 	return container.NewCenter(box)
 }
 
-// stepsOf returns the step labels of the view's path and the current one.
+// stepsOf returns the step labels of the view's path and the current one,
+// from the phase the kiosk core gives the view.
 func stepsOf(v kiosk.View) ([]string, int) {
 	card := []string{"step.card", "step.identity", "step.consent", "step.check", "step.ticket"}
 	doc := []string{"step.document", "step.consent", "step.check", "step.ticket"}
-	switch v.State {
-	case kiosk.StateWelcome, kiosk.StateStaff:
+	ph := v.Phase()
+	switch {
+	case ph == kiosk.PhaseNone:
 		return nil, 0
-	case kiosk.StateReadingCard, kiosk.StateChoosingMethod:
-		return card, 0
-	case kiosk.StateChoosingDocument:
+	case v.Path == kiosk.PathMynaCard && v.State != kiosk.StateChoosingDocument:
+		return card, int(ph - kiosk.PhaseStart)
+	case ph == kiosk.PhaseStart:
 		return doc, 0
-	case kiosk.StateEnteringCodeB, kiosk.StateReadingPhoto, kiosk.StateMatchingFace, kiosk.StateCheckingPINTries,
-		kiosk.StateEnteringPIN, kiosk.StateVerifyingPIN, kiosk.StatePINLocked:
-		return card, 1
 	}
-	steps := doc
-	if v.Path == kiosk.PathMynaCard {
-		steps = card
-	}
-	n := len(steps)
-	switch v.State {
-	case kiosk.StateManualEntry:
-		if v.Path == kiosk.PathMynaCard {
-			return card, 3 // a verified card whose numbers must be typed
-		}
-		return doc, 0
-	case kiosk.StateConsent:
-		return steps, n - 3
-	case kiosk.StateCheckingEligibility, kiosk.StateResult, kiosk.StateRegistering:
-		return steps, n - 2
-	case kiosk.StateTicket:
-		return steps, n - 1
-	}
-	return nil, 0
+	return doc, int(ph - kiosk.PhaseIdentity) // a document has no identity step
 }
 
 func (u *UI) printTicket(t kiosk.Ticket) {

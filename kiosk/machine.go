@@ -148,47 +148,18 @@ func (m *Machine) Step(ev Event, now time.Time) []Effect {
 		m.emit(AlertStaff{HandoverRequested})
 		m.audit("patient", "staff.called", m.state.String())
 	case CardRemoved:
-		if cardNeeded[m.state] {
+		if specs[m.state].needsCard {
 			m.audit("patient", "card.removed", m.state.String())
 			m.end(EndCardRemoved)
 		}
 	default:
-		steps[m.state](m, ev)
+		specs[m.state].step(m, ev)
 	}
 	return m.out
 }
 
-// cardNeeded lists the states that cannot go on without the card.
-var cardNeeded = map[State]bool{
-	StateReadingCard: true, StateChoosingMethod: true, StateEnteringCodeB: true,
-	StateReadingPhoto: true, StateMatchingFace: true, StateCheckingPINTries: true,
-	StateEnteringPIN: true, StateVerifyingPIN: true,
-}
-
+// stepFunc handles the events of one state (its record in specs).
 type stepFunc func(m *Machine, ev Event)
-
-// steps is a table, not a switch, so that a state without a step function
-// is caught by TestEveryStateHasAStep rather than at a patient's visit.
-var steps = [stateCount]stepFunc{
-	StateWelcome:             stepWelcome,
-	StateReadingCard:         stepReadingCard,
-	StateChoosingDocument:    stepChoosingDocument,
-	StateChoosingMethod:      stepChoosingMethod,
-	StateEnteringCodeB:       stepEnteringCodeB,
-	StateReadingPhoto:        stepReadingPhoto,
-	StateMatchingFace:        stepMatchingFace,
-	StateCheckingPINTries:    stepCheckingPINTries,
-	StateEnteringPIN:         stepEnteringPIN,
-	StateVerifyingPIN:        stepVerifyingPIN,
-	StatePINLocked:           stepAcknowledgeToStaff,
-	StateConsent:             stepConsent,
-	StateManualEntry:         stepManualEntry,
-	StateCheckingEligibility: stepCheckingEligibility,
-	StateResult:              stepAcknowledgeToStaff,
-	StateRegistering:         stepRegistering,
-	StateTicket:              stepTicket,
-	StateStaff:               stepIgnore,
-}
 
 func stepIgnore(*Machine, Event) {}
 
@@ -674,9 +645,7 @@ func (m *Machine) staffConfirm(ev StaffConfirm) {
 	if m.s.card == nil || m.s.auth != AuthNone || m.s.doc != DocMynaCard || m.s.cert == CertExpired {
 		return // nothing to compare, already done, or a card that cannot be used
 	}
-	switch m.state {
-	case StateChoosingMethod, StateEnteringCodeB, StateReadingPhoto, StateMatchingFace,
-		StateCheckingPINTries, StateEnteringPIN, StateVerifyingPIN, StatePINLocked, StateStaff, StateChoosingDocument:
+	if specs[m.state].staffConfirm {
 		m.wait = 0
 		m.s.staff = ev.Staff
 		m.audit(string(ev.Staff), "staff.visual-confirm", "ok")
@@ -693,18 +662,10 @@ func (m *Machine) handover(h Handover) {
 
 func (m *Machine) timeout() {
 	m.audit("patient", "timeout", m.state.String())
-	if !patientPaced[m.state] {
+	if specs[m.state].device {
 		m.emit(AlertStaff{HandoverHardware})
 	}
 	m.end(EndTimeout)
-}
-
-// patientPaced lists the states whose timeout means the patient walked
-// away; in the others a timeout means a device hung.
-var patientPaced = map[State]bool{
-	StateChoosingDocument: true, StateChoosingMethod: true, StateEnteringCodeB: true,
-	StateEnteringPIN: true, StatePINLocked: true, StateConsent: true, StateManualEntry: true,
-	StateResult: true, StateTicket: true, StateStaff: true,
 }
 
 // end drops the session and returns to the welcome screen.

@@ -128,18 +128,32 @@ func (h *harness) answerValid() Visit {
 	return h.wantEffect("RegisterVisit").(RegisterVisit).Visit
 }
 
-func TestEveryStateHasAStepAndATimeout(t *testing.T) {
-	timeouts := DefaultTimeouts()
+// TestEveryStateRecordIsComplete walks the state table: every state has a
+// unique name, a step function, a timeout (but the welcome screen) and a
+// step-indicator phase (but the welcome and staff screens).
+func TestEveryStateRecordIsComplete(t *testing.T) {
+	names := map[string]State{}
 	for _, s := range States() {
-		if steps[s] == nil {
-			t.Errorf("state %s has no step function", s)
-		}
-		if s != StateWelcome && timeouts[s] <= 0 {
-			t.Errorf("waiting state %s has no timeout", s)
-		}
-		if strings.HasPrefix(s.String(), "State(") {
+		spec := specs[s]
+		if spec.name == "" || strings.HasPrefix(s.String(), "State(") {
 			t.Errorf("state %d has no name", s)
 		}
+		if other, dup := names[spec.name]; dup {
+			t.Errorf("states %d and %d are both named %q", other, s, spec.name)
+		}
+		names[spec.name] = s
+		if spec.step == nil {
+			t.Errorf("state %s has no step function", s)
+		}
+		if (s == StateWelcome) != (spec.timeout == 0) {
+			t.Errorf("state %s: timeout %s (only the welcome screen has none)", s, spec.timeout)
+		}
+		if (s == StateWelcome || s == StateStaff) != (spec.phase == PhaseNone) {
+			t.Errorf("state %s: phase %d", s, spec.phase)
+		}
+	}
+	if len(DefaultTimeouts()) != int(stateCount)-1 {
+		t.Errorf("%d default timeouts for %d waiting states", len(DefaultTimeouts()), stateCount-1)
 	}
 }
 
@@ -615,7 +629,7 @@ func TestNothingSurvivesAReset(t *testing.T) {
 			func(h *harness) { h.step(StaffCancel{Staff: "s01"}) },
 		},
 		"card removed": {
-			func(s State) bool { return cardNeeded[s] },
+			func(s State) bool { return specs[s].needsCard },
 			func(h *harness) { h.step(CardRemoved{}) },
 		},
 	}

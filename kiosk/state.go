@@ -32,18 +32,11 @@ const (
 	stateCount
 )
 
-var stateNames = [...]string{
-	"welcome", "reading-card", "choosing-document", "choosing-method", "entering-code-b",
-	"reading-photo", "matching-face", "checking-pin-tries", "entering-pin", "verifying-pin",
-	"pin-locked", "consent", "manual-entry", "checking-eligibility", "result", "registering",
-	"ticket", "staff",
-}
-
 func (s State) String() string {
 	if s < 0 || s >= stateCount {
 		return fmt.Sprintf("State(%d)", int(s))
 	}
-	return stateNames[s]
+	return specs[s].name
 }
 
 // States lists every state, for tests and tools that walk them all.
@@ -55,31 +48,83 @@ func States() []State {
 	return out
 }
 
+// Phase is where a state stands in the step indicator the patient sees.
+type Phase int
+
+// The phases, in the order a patient meets them.
+const (
+	PhaseNone     Phase = iota // welcome, staff: no indicator
+	PhaseStart                 // the card is being read, or a document is chosen or typed
+	PhaseIdentity              // face or PIN (card path only)
+	PhaseConsent               // the consent questions
+	PhaseCheck                 // eligibility is checked (and the numbers of a card typed)
+	PhaseTicket                // the 受付番号
+)
+
+// Phase returns the state's phase in the step indicator.
+func (s State) Phase() Phase {
+	if s < 0 || s >= stateCount {
+		return PhaseNone
+	}
+	return specs[s].phase
+}
+
+// stateSpec is everything the flow knows about one state, in one place:
+// adding a state is one record here, its step function and its screen.
+type stateSpec struct {
+	name    string        // also the configuration key of its timeout
+	timeout time.Duration // default timeout; 0 only for StateWelcome
+	step    stepFunc
+	// needsCard: the state cannot go on without the card in the reader.
+	needsCard bool
+	// device: the state waits on a device or a backend, so a timeout means
+	// it hung (staff are alerted) rather than that the patient walked away.
+	device bool
+	// staffConfirm: staff may confirm the card holder by sight (目視確認) here.
+	staffConfirm bool
+	phase        Phase
+}
+
+// specs is the table of states. It is filled in init because the step
+// functions refer back to the machine, which reads the table.
+var specs [stateCount]stateSpec
+
+func init() {
+	specs = [stateCount]stateSpec{
+		StateWelcome:             {name: "welcome", step: stepWelcome, phase: PhaseNone},
+		StateReadingCard:         {name: "reading-card", timeout: 30 * time.Second, step: stepReadingCard, needsCard: true, device: true, phase: PhaseStart},
+		StateChoosingDocument:    {name: "choosing-document", timeout: 90 * time.Second, step: stepChoosingDocument, staffConfirm: true, phase: PhaseStart},
+		StateChoosingMethod:      {name: "choosing-method", timeout: 90 * time.Second, step: stepChoosingMethod, needsCard: true, staffConfirm: true, phase: PhaseStart},
+		StateEnteringCodeB:       {name: "entering-code-b", timeout: 180 * time.Second, step: stepEnteringCodeB, needsCard: true, staffConfirm: true, phase: PhaseIdentity},
+		StateReadingPhoto:        {name: "reading-photo", timeout: 30 * time.Second, step: stepReadingPhoto, needsCard: true, device: true, staffConfirm: true, phase: PhaseIdentity},
+		StateMatchingFace:        {name: "matching-face", timeout: 60 * time.Second, step: stepMatchingFace, needsCard: true, device: true, staffConfirm: true, phase: PhaseIdentity},
+		StateCheckingPINTries:    {name: "checking-pin-tries", timeout: 15 * time.Second, step: stepCheckingPINTries, needsCard: true, device: true, staffConfirm: true, phase: PhaseIdentity},
+		StateEnteringPIN:         {name: "entering-pin", timeout: 120 * time.Second, step: stepEnteringPIN, needsCard: true, staffConfirm: true, phase: PhaseIdentity},
+		StateVerifyingPIN:        {name: "verifying-pin", timeout: 30 * time.Second, step: stepVerifyingPIN, needsCard: true, device: true, staffConfirm: true, phase: PhaseIdentity},
+		StatePINLocked:           {name: "pin-locked", timeout: 180 * time.Second, step: stepAcknowledgeToStaff, staffConfirm: true, phase: PhaseIdentity},
+		StateConsent:             {name: "consent", timeout: 120 * time.Second, step: stepConsent, phase: PhaseConsent},
+		StateManualEntry:         {name: "manual-entry", timeout: 300 * time.Second, step: stepManualEntry, phase: PhaseStart},
+		StateCheckingEligibility: {name: "checking-eligibility", timeout: 90 * time.Second, step: stepCheckingEligibility, device: true, phase: PhaseCheck},
+		StateResult:              {name: "result", timeout: 120 * time.Second, step: stepAcknowledgeToStaff, phase: PhaseCheck},
+		StateRegistering:         {name: "registering", timeout: 30 * time.Second, step: stepRegistering, device: true, phase: PhaseCheck},
+		StateTicket:              {name: "ticket", timeout: 30 * time.Second, step: stepTicket, phase: PhaseTicket},
+		StateStaff:               {name: "staff", timeout: 600 * time.Second, step: stepIgnore, staffConfirm: true, phase: PhaseNone},
+	}
+}
+
 // Timeouts gives each waiting state its timeout. StateWelcome has none.
 type Timeouts map[State]time.Duration
 
 // DefaultTimeouts are sized for an elderly patient reading each screen
 // slowly, and for hardware waits that should never take this long.
 func DefaultTimeouts() Timeouts {
-	return Timeouts{
-		StateReadingCard:         30 * time.Second,
-		StateChoosingDocument:    90 * time.Second,
-		StateChoosingMethod:      90 * time.Second,
-		StateEnteringCodeB:       180 * time.Second,
-		StateReadingPhoto:        30 * time.Second,
-		StateMatchingFace:        60 * time.Second,
-		StateCheckingPINTries:    15 * time.Second,
-		StateEnteringPIN:         120 * time.Second,
-		StateVerifyingPIN:        30 * time.Second,
-		StatePINLocked:           180 * time.Second,
-		StateConsent:             120 * time.Second,
-		StateManualEntry:         300 * time.Second,
-		StateCheckingEligibility: 90 * time.Second,
-		StateResult:              120 * time.Second,
-		StateRegistering:         30 * time.Second,
-		StateTicket:              30 * time.Second,
-		StateStaff:               600 * time.Second,
+	t := Timeouts{}
+	for s, spec := range specs {
+		if spec.timeout > 0 {
+			t[State(s)] = spec.timeout
+		}
 	}
+	return t
 }
 
 // Handover says why the patient was handed to staff.

@@ -71,3 +71,13 @@ func (m *Machine) View() View {
 	}
 	return v
 }
+
+// Phase is the view's place in the step indicator: its state's phase,
+// except that typing the numbers of a card already verified belongs to the
+// check, not to the start.
+func (v View) Phase() Phase {
+	if v.State == StateManualEntry && v.Path == PathMynaCard {
+		return PhaseCheck
+	}
+	return v.State.Phase()
+}
