@@ -76,16 +76,16 @@ func (e *StaffLockedError) Error() string {
 type staffMode struct {
 	// ctx ends at logout: what a staff member started (a sync, a re-check)
 	// is cancelled with their session.
-	ctx      context.Context
-	cancel   context.CancelFunc
-	id       string
-	lastTap  time.Time
-	page     string // "", "queue", "audit", "devices"
-	queue    []QueueEntry
-	audit    []string
-	devices  []Device
-	message  string
-	checkIn  bool // confirming a manual check-in
+	ctx     context.Context
+	cancel  context.CancelFunc
+	id      string
+	lastTap time.Time
+	page    string // "", "queue", "audit", "devices"
+	queue   []QueueEntry
+	audit   []string
+	devices []Device
+	message string
+	checkIn bool // confirming a manual check-in
 	// photo is the chip photo for 目視確認, decoded off the UI goroutine
 	// (photoFor says for which session state it was asked; "" not yet).
 	photo    image.Image
