@@ -42,7 +42,7 @@ func (u *UI) guideButton(page string) fyne.CanvasObject {
 func (u *UI) points(p catalog.GuidePage) []string {
 	out := make([]string, len(p.Points))
 	for i, k := range p.Points {
-		if k == "guide.old-card.2" && !wareki.Today(u.d.Now()).After(kiosk.ProvisionalLastDay) {
+		if k == "guide.old-card.2" && !wareki.Today(u.d.Clock.Now()).After(kiosk.ProvisionalLastDay) {
 			k = "guide.old-card.2-now"
 		}
 		out[i] = k
@@ -94,7 +94,7 @@ func (u *UI) slipText(p catalog.GuidePage) string {
 	for _, k := range u.points(p) {
 		fmt.Fprintf(&b, "%s\n\n", u.t(k))
 	}
-	b.WriteString(u.t("guide.slip.footer", u.d.ClinicName, wareki.Today(u.d.Now()).String()) + "\n")
+	b.WriteString(u.t("guide.slip.footer", u.d.ClinicName, wareki.Today(u.d.Clock.Now()).String()) + "\n")
 	return b.String()
 }
 

@@ -55,7 +55,7 @@ func newHarness(t *testing.T) *harness {
 	h.w = test.NewTempWindow(t, nil)
 	h.w.Resize(fyne.NewSize(1280, 800))
 	h.ui = New(h.w, Deps{
-		Post: h.post, Staff: h.desk, Now: h.Now, MinutesPerPatient: 5, ClinicName: "うけつけ医院",
+		Post: h.post, Staff: h.desk, Clock: h, MinutesPerPatient: 5, ClinicName: "うけつけ医院",
 		PrintSlip: func(text string) error { h.slips = append(h.slips, text); return nil },
 		OnScreen: func(n string) {
 			h.shots = append(h.shots, n)

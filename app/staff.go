@@ -106,13 +106,13 @@ type staffLogin struct {
 
 func (u *UI) staffTouched() {
 	if u.staff != nil {
-		u.staff.lastTap = u.d.Now()
+		u.staff.lastTap = u.d.Clock.Now()
 	}
 }
 
 func (u *UI) openStaffLogin() {
 	ctx, cancel := context.WithCancel(context.Background())
-	u.staff = &staffMode{lastTap: u.d.Now(), ctx: ctx, cancel: cancel}
+	u.staff = &staffMode{lastTap: u.d.Clock.Now(), ctx: ctx, cancel: cancel}
 	u.login = &staffLogin{}
 	u.refresh()
 }
@@ -198,7 +198,7 @@ func (u *UI) loginDone(id string, err error) {
 	var locked *StaffLockedError
 	switch {
 	case err == nil:
-		u.staff.id, u.staff.lastTap = id, u.d.Now()
+		u.staff.id, u.staff.lastTap = id, u.d.Clock.Now()
 		u.login = nil
 	case errors.As(err, &locked):
 		u.login.err = u.t("staff.login.locked", int(time.Until(locked.Until).Minutes()+1))

@@ -35,8 +35,8 @@ type Deps struct {
 	ClinicName string
 	// MinutesPerPatient estimates the wait (0: no estimate shown).
 	MinutesPerPatient int
-	// Now is the clock (default time.Now).
-	Now func() time.Time
+	// Clock is the clock (default the system's).
+	Clock kiosk.Clock
 	// Log receives English lines for staff; never personal data.
 	Log *slog.Logger
 	// OnScreen, if set, is called after each screen is drawn with a short
@@ -78,8 +78,8 @@ type UI struct {
 
 // New builds the UI into win, showing the welcome screen.
 func New(win fyne.Window, d Deps) *UI {
-	if d.Now == nil {
-		d.Now = time.Now
+	if d.Clock == nil {
+		d.Clock = kiosk.SystemClock{}
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
@@ -136,7 +136,7 @@ func (u *UI) ShowFace(f FaceFrame) {
 // Tick refreshes the idle countdown and the staff auto-logout. Call it
 // about once a second on the UI goroutine.
 func (u *UI) Tick() {
-	now := u.d.Now()
+	now := u.d.Clock.Now()
 	if u.staff != nil && u.staff.expired(now) {
 		u.staffLogout("auto")
 		return
@@ -178,7 +178,7 @@ func (u *UI) post(ev kiosk.Event) {
 // Screens are small; a full rebuild keeps what is shown a pure function of
 // (view, local state, language), which the golden tests rely on.
 func (u *UI) refresh() {
-	u.drawn = u.d.Now()
+	u.drawn = u.d.Clock.Now()
 	u.facePic, u.faceHint = nil, nil
 	var body fyne.CanvasObject
 	var name string

@@ -27,7 +27,7 @@ type Syncer struct {
 	Visit  ReceptionCodes // 診療科, 医師 … for every reception
 	Export *ExportOptions // nil: no file export
 	Log    *slog.Logger
-	Now    func() time.Time
+	Clock  kiosk.Clock // default the system's
 }
 
 // ReceptionCodes are the clinic's codes sent with every reception.
@@ -67,8 +67,8 @@ func (r *Report) fail(reason string) {
 // today). trigger says who started it (schedule, catch-up, manual, staff).
 func (y *Syncer) Run(ctx context.Context, trigger string) (Report, error) {
 	var rep Report
-	if y.Now == nil {
-		y.Now = time.Now
+	if y.Clock == nil {
+		y.Clock = kiosk.SystemClock{}
 	}
 	if y.Log == nil {
 		y.Log = slog.New(slog.DiscardHandler)
@@ -77,11 +77,11 @@ func (y *Syncer) Run(ctx context.Context, trigger string) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	days := map[string]bool{wareki.Today(y.Now()).String(): true}
+	days := map[string]bool{wareki.Today(y.Clock.Now()).String(): true}
 	blocked := map[string]bool{} // visits whose reception failed this run: their cancel waits
 	seen := map[string]bool{}
 	for ctx.Err() == nil {
-		events, err := y.Store.Due(ctx, y.Now(), 200)
+		events, err := y.Store.Due(ctx, y.Clock.Now(), 200)
 		if err != nil {
 			return rep, err
 		}
@@ -124,7 +124,7 @@ func (y *Syncer) Run(ctx context.Context, trigger string) (Report, error) {
 func (y *Syncer) event(ctx context.Context, ev storage.Event, blocked map[string]bool, rep *Report) error {
 	if y.ORCA == nil || ev.Event == "corrected" {
 		// Files carry every change of the day; ORCA needs no correction.
-		return y.Store.MarkSynced(ctx, ev.Key, y.Now())
+		return y.Store.MarkSynced(ctx, ev.Key, y.Clock.Now())
 	}
 	var err error
 	switch ev.Event {
@@ -237,14 +237,14 @@ func (y *Syncer) cancelled(ctx context.Context, ev storage.Event, rep *Report) e
 		}
 		if !slices.ContainsFunc(list, func(l ListedReception) bool { return l.ID == link.AcceptanceID }) {
 			rep.Cancelled++ // an earlier request did it
-			return storeErr(y.Store.MarkSynced(ctx, ev.Key, y.Now()))
+			return storeErr(y.Store.MarkSynced(ctx, ev.Key, y.Clock.Now()))
 		}
 	}
 	if err := y.ORCA.CancelAccept(ctx, r, link.AcceptanceID); err != nil {
 		return err
 	}
 	rep.Cancelled++
-	return storeErr(y.Store.MarkSynced(ctx, ev.Key, y.Now()))
+	return storeErr(y.Store.MarkSynced(ctx, ev.Key, y.Clock.Now()))
 }
 
 func storeErr(err error) error {

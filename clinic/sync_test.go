@@ -48,7 +48,7 @@ func newRig(t testing.TB, withORCA, withExport bool) *syncRig {
 	}
 	t.Cleanup(func() { st.Close() })
 	r.store = st
-	r.y = &Syncer{Store: st, Now: r.clk.Now, Visit: ReceptionCodes{Department: "01", Physician: "10001", Medical: "01"}}
+	r.y = &Syncer{Store: st, Clock: r.clk, Visit: ReceptionCodes{Department: "01", Physician: "10001", Medical: "01"}}
 	if withORCA {
 		r.srv = orcatest.New("ormaster", "secret")
 		hs := httptest.NewServer(r.srv)

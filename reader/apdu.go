@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/uketsuke/uketsuke/kiosk"
 )
 
 // Instruction bytes used with the My Number card (domain.md §1.5).
@@ -257,7 +259,7 @@ func (c *channel) verify(sfi byte, secret []byte) error {
 // triesLeft asks the key EF sfi how many tries are left.
 func (c *channel) triesLeft(sfi byte) (int, error) {
 	err := c.verify(sfi, nil)
-	var pe *PINError
+	var pe *kiosk.PINError
 	switch {
 	case err == nil:
 		return -1, nil // already verified in this session: the card does not say

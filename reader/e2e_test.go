@@ -154,7 +154,7 @@ func TestE2EWrongPINsCountDownAndLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []int{2, 1} {
-		var pe *PINError
+		var pe *kiosk.PINError
 		if err := card.Authenticate(mustPIN("0000"), cert); !errors.As(err, &pe) || pe.Remaining != want {
 			t.Fatalf("wrong PIN: %v, want %d left", err, want)
 		}
@@ -176,7 +176,7 @@ func TestE2ECodeBPath(t *testing.T) {
 	if n, err := card.CodeBTries(); n != 10 || err != nil {
 		t.Fatalf("tries %d, %v", n, err)
 	}
-	var pe *PINError
+	var pe *kiosk.PINError
 	if _, err := card.CardFace(codeB(t, "1980-02-17", 2035, "1111")); !errors.As(err, &pe) || pe.Remaining != 9 {
 		t.Fatalf("wrong code: %v", err)
 	}

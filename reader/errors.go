@@ -3,10 +3,13 @@ package reader
 import (
 	"errors"
 	"fmt"
+
+	"github.com/uketsuke/uketsuke/kiosk"
 )
 
 // Errors a caller can act on. Every error of this package wraps one of
-// these or is a *PINError or *StatusError; test with errors.Is / errors.As.
+// these or is a *kiosk.PINError (a wrong PIN or code, with the tries the
+// card has left) or a *StatusError; test with errors.Is / errors.As.
 var (
 	ErrNoService       = errors.New("PC/SC service (pcscd) not running")
 	ErrNoReader        = errors.New("no card reader")
@@ -19,17 +22,6 @@ var (
 	ErrCorrupt         = errors.New("corrupt or unexpected card data")
 	ErrVirtualReader   = errors.New("virtual card reader refused outside the demo and tests")
 )
-
-// PINError is a wrong PIN or code; Remaining is the tries the card has
-// left (0 means it is now blocked).
-type PINError struct{ Remaining int }
-
-func (e *PINError) Error() string {
-	if e.Remaining == 1 {
-		return "wrong PIN or code, 1 try left"
-	}
-	return fmt.Sprintf("wrong PIN or code, %d tries left", e.Remaining)
-}
 
 // StatusError is a status word the card answered that has no more specific
 // meaning here. It unwraps to the sentinel the status word implies.
@@ -56,10 +48,10 @@ func (e *StatusError) Unwrap() error {
 }
 
 // statusError turns a failing status word into the error a caller acts on.
-// 63Cx on a VERIFY is a *PINError; 63C0 and 6983/6984 are ErrBlocked.
+// 63Cx on a VERIFY is a *kiosk.PINError; 63C0 and 6983/6984 are ErrBlocked.
 func statusError(op string, sw uint16) error {
 	if sw&0xFFF0 == 0x63C0 && sw != 0x63C0 {
-		return &PINError{Remaining: int(sw & 0x0F)}
+		return &kiosk.PINError{Remaining: int(sw & 0x0F)}
 	}
 	return &StatusError{Op: op, SW: sw}
 }

@@ -134,7 +134,7 @@ func TestWrongPINCountsDownAndLocks(t *testing.T) {
 	for _, want := range []int{2, 1} {
 		before := len(rec.cmds)
 		err := card.Authenticate(mustPIN("9999"), cert)
-		var pe *PINError
+		var pe *kiosk.PINError
 		if !errors.As(err, &pe) || pe.Remaining != want {
 			t.Fatalf("wrong PIN: %v, want %d tries left", err, want)
 		}
@@ -173,7 +173,7 @@ func TestCodeBCountsDownFromTen(t *testing.T) {
 	sim, card, _ := simCard(t, cardsim.TestPersona())
 	wrong := codeB(t, "1980-02-17", 2035, "2286")
 	_, err := card.CardFace(wrong)
-	var pe *PINError
+	var pe *kiosk.PINError
 	if !errors.As(err, &pe) || pe.Remaining != 9 {
 		t.Fatalf("wrong 照合番号B: %v", err)
 	}
@@ -445,7 +445,7 @@ func checkTyped(t *testing.T, err error) {
 	if err == nil {
 		return
 	}
-	var pe *PINError
+	var pe *kiosk.PINError
 	var se *StatusError
 	for _, s := range []error{ErrCorrupt, ErrCardRemoved, ErrNotMyNumberCard, ErrSecurity, ErrBlocked, ErrNotFound} {
 		if errors.Is(err, s) {

@@ -161,7 +161,7 @@ func (k *Card) AuthPINTries() (n int, err error) {
 
 // Authenticate verifies the 利用者証明用 PIN (once, never retried) and has the
 // card sign a fresh challenge, checked against cert. A wrong PIN is a
-// *PINError with the tries left.
+// *kiosk.PINError with the tries left.
 func (k *Card) Authenticate(pin kiosk.PIN, cert *Certificate) error {
 	return k.do(func(o ops) error { return o.authenticate(pin, cert) })
 }

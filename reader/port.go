@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/uketsuke/uketsuke/kiosk"
 	"github.com/uketsuke/uketsuke/reader/trust"
@@ -24,8 +23,8 @@ type Port struct {
 	// Anchors decide which certificates and card faces are J-LIS's; nil
 	// trusts nothing (every card is refused).
 	Anchors *trust.Anchors
-	// Now is the clock of the chain check; nil is time.Now.
-	Now func() time.Time
+	// Clock is the clock of the chain check; nil is the system's.
+	Clock kiosk.Clock
 	// RefuseVirtual refuses virtual readers (vsmartcard-vpcd's "Virtual
 	// PCD"), which any local program can put a card into.
 	RefuseVirtual bool
@@ -96,14 +95,14 @@ func IsVirtual(name string) bool { return strings.Contains(name, "Virtual PCD") 
 
 // verifyChain checks the certificate against the anchors at Now.
 func (p *Port) verifyChain(cert *Certificate) (trust.Chain, error) {
-	now := time.Now
-	if p.Now != nil {
-		now = p.Now
+	var clock kiosk.Clock = kiosk.SystemClock{}
+	if p.Clock != nil {
+		clock = p.Clock
 	}
 	if p.Anchors == nil {
 		return trust.Chain{}, fmt.Errorf("%w: no trust anchors configured: %w", kiosk.ErrCardUntrusted, trust.ErrUntrusted)
 	}
-	chain, err := p.Anchors.VerifyAuth(cert.X509, now())
+	chain, err := p.Anchors.VerifyAuth(cert.X509, clock.Now())
 	if err != nil {
 		p.logger().Warn("card refused: certificate chain", "reason", err.Error())
 		return trust.Chain{}, fmt.Errorf("%w: %w", kiosk.ErrCardUntrusted, err)
@@ -258,12 +257,12 @@ func toKiosk(err error, codeB bool) error {
 	if err == nil {
 		return nil
 	}
-	var pe *PINError
+	var pe *kiosk.PINError
 	switch {
 	case errors.As(err, &pe) && codeB:
 		return fmt.Errorf("%w: %w", &kiosk.CodeBError{Remaining: pe.Remaining}, err)
 	case errors.As(err, &pe):
-		return fmt.Errorf("%w: %w", &kiosk.PINError{Remaining: pe.Remaining}, err)
+		return err
 	case errors.Is(err, ErrBlocked) && codeB:
 		return fmt.Errorf("%w: %w", kiosk.ErrCodeBBlocked, err)
 	case errors.Is(err, ErrBlocked):

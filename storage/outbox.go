@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -27,8 +26,7 @@ const MaxAttempts = 8
 // Due returns up to limit events that are not done, not parked, and due
 // at now, oldest first.
 func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]Event, error) {
-	rows, err := s.db.QueryContext(ctx, `select o.key, o.visit_id, o.event, o.attempts,
-		v.id, v.created_at, v.business_day, v.kiosk_id, v.number, v.status, v.path, v.auth, v.name_check, v.cert_notice, v.eligibility
+	rows, err := s.db.QueryContext(ctx, `select o.key, o.visit_id, o.event, o.attempts, `+visitColumns+`
 		from outbox o join visits v on v.id = o.visit_id
 		where o.done_at is null and o.parked_at is null and o.next_attempt <= ?
 		order by o.created_at, case o.event when 'created' then 0 when 'corrected' then 1 else 2 end, o.key limit ?`, stamp(now), limit)
@@ -39,18 +37,11 @@ func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]Event, err
 	var out []Event
 	for rows.Next() {
 		var e Event
-		var elig sql.NullString
-		v := &e.Visit
-		if err := rows.Scan(&e.Key, &e.VisitID, &e.Event, &e.Attempts, &v.ID, &v.CreatedAt, &v.BusinessDay, &v.KioskID,
-			&v.Number, &v.Status, &v.Path, &v.Auth, &v.NameCheck, &v.CertNotice, &elig); err != nil {
-			return nil, wrapDB("due events", err)
+		v, err := scanVisit(rows, &e.Key, &e.VisitID, &e.Event, &e.Attempts)
+		if err != nil {
+			return nil, wrapDB("due event", err)
 		}
-		if elig.Valid {
-			v.Eligibility = &kiosk.EligibilityResult{}
-			if err := json.Unmarshal([]byte(elig.String), v.Eligibility); err != nil {
-				return nil, fmt.Errorf("event %s: %w", e.Key, err)
-			}
-		}
+		e.Visit = v
 		out = append(out, e)
 	}
 	return out, wrapDB("due events", rows.Err())

@@ -127,27 +127,43 @@ type VisitRow struct {
 	Purged      bool                     `json:"purged"`
 }
 
+// visitColumns are the columns of a VisitRow, for a query over visits v;
+// scanVisit reads them.
+const visitColumns = `v.id, v.created_at, v.business_day, v.kiosk_id, v.number, v.status, v.path, v.auth,
+	v.name_check, v.cert_notice, v.eligibility, v.purged_at is not null`
+
+// scanVisit scans the columns before (other destinations) and then
+// visitColumns into a VisitRow: the one reader of a visit row.
+func scanVisit(rows *sql.Rows, before ...any) (VisitRow, error) {
+	var r VisitRow
+	var elig sql.NullString
+	dest := append(before, &r.ID, &r.CreatedAt, &r.BusinessDay, &r.KioskID, &r.Number, &r.Status, &r.Path, &r.Auth,
+		&r.NameCheck, &r.CertNotice, &elig, &r.Purged)
+	if err := rows.Scan(dest...); err != nil {
+		return r, err
+	}
+	if elig.Valid {
+		r.Eligibility = &kiosk.EligibilityResult{}
+		if err := json.Unmarshal([]byte(elig.String), r.Eligibility); err != nil {
+			return r, fmt.Errorf("visit %s: eligibility: %w", r.ID, err)
+		}
+	}
+	return r, nil
+}
+
 // List returns the visits of a business day (YYYY-MM-DD), in order.
 func (s *Store) List(ctx context.Context, day string) ([]VisitRow, error) {
-	rows, err := s.db.QueryContext(ctx, `select id, created_at, business_day, kiosk_id, number, status, path, auth,
-		name_check, cert_notice, eligibility, purged_at is not null from visits where business_day = ? order by kiosk_id, coalesce(queue_pos, seq)`, day)
+	rows, err := s.db.QueryContext(ctx, `select `+visitColumns+` from visits v
+		where v.business_day = ? order by v.kiosk_id, coalesce(v.queue_pos, v.seq)`, day)
 	if err != nil {
 		return nil, wrapDB("list visits", err)
 	}
 	defer rows.Close()
 	var out []VisitRow
 	for rows.Next() {
-		var r VisitRow
-		var elig sql.NullString
-		if err := rows.Scan(&r.ID, &r.CreatedAt, &r.BusinessDay, &r.KioskID, &r.Number, &r.Status, &r.Path, &r.Auth,
-			&r.NameCheck, &r.CertNotice, &elig, &r.Purged); err != nil {
+		r, err := scanVisit(rows)
+		if err != nil {
 			return nil, wrapDB("list visits", err)
-		}
-		if elig.Valid {
-			r.Eligibility = &kiosk.EligibilityResult{}
-			if err := json.Unmarshal([]byte(elig.String), r.Eligibility); err != nil {
-				return nil, fmt.Errorf("visit %s: eligibility: %w", r.ID, err)
-			}
 		}
 		out = append(out, r)
 	}

@@ -217,7 +217,7 @@ func cardRead(g *globals, o cardOptions, in io.Reader) error {
 		return usageError{"the PIN is 4 digits"}
 	}
 	bi, err := card.BasicInfo(pin, kiosk.CodeB{})
-	var pe *reader.PINError
+	var pe *kiosk.PINError
 	if errors.As(err, &pe) {
 		return fmt.Errorf("wrong PIN: %d tries left", pe.Remaining)
 	}

@@ -161,7 +161,7 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 				g.log.Debug("event after the runner stopped", "event", fmt.Sprintf("%T", ev))
 			}
 		},
-		Staff: dk,
+		Staff:             dk,
 		MinutesPerPatient: g.cfg.Reception.MinutesPerPatient, Log: g.log,
 	}
 	pr := printer{command: g.cfg.Reception.PrintCommand, kioskID: g.cfg.KioskID}

@@ -272,12 +272,12 @@ type printer struct {
 	command []string
 	dir     string // demo: write here instead
 	kioskID string
-	now     func() time.Time // nil: time.Now
+	clock   kiosk.Clock // nil: the system's
 }
 
-func (p printer) clock() time.Time {
-	if p.now != nil {
-		return p.now()
+func (p printer) now() time.Time {
+	if p.clock != nil {
+		return p.clock.Now()
 	}
 	return time.Now()
 }
@@ -292,12 +292,12 @@ func (p printer) ticket(ctx context.Context, t kiosk.Ticket) error {
 // ticketText is the ticket, dated and timed in Tokyo whatever the
 // machine's time zone.
 func (p printer) ticketText(t kiosk.Ticket) string {
-	return fmt.Sprintf("受付番号\n\n    %s\n\nお待ちの方 %d 人\n%s  %s\n", t.Number, t.Waiting, p.clock().In(wareki.Tokyo).Format("2006-01-02 15:04"), p.kioskID)
+	return fmt.Sprintf("受付番号\n\n    %s\n\nお待ちの方 %d 人\n%s  %s\n", t.Number, t.Waiting, p.now().In(wareki.Tokyo).Format("2006-01-02 15:04"), p.kioskID)
 }
 
 func (p printer) print(ctx context.Context, kind, text string) error {
 	if len(p.command) == 0 {
-		name := filepath.Join(p.dir, fmt.Sprintf("%s-%s.txt", kind, p.clock().In(wareki.Tokyo).Format("20060102-150405.000")))
+		name := filepath.Join(p.dir, fmt.Sprintf("%s-%s.txt", kind, p.now().In(wareki.Tokyo).Format("20060102-150405.000")))
 		if err := os.MkdirAll(p.dir, 0o700); err != nil {
 			return fmt.Errorf("print %s: %w", kind, err)
 		}
