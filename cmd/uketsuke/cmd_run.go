@@ -136,6 +136,19 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 	w.SetFullScreen(!o.windowed)
 	w.SetPadded(false)
 
+	pr := printer{command: g.cfg.Reception.PrintCommand, kioskID: g.cfg.KioskID}
+	if o.demo && len(pr.command) == 0 {
+		pr.dir = filepath.Join(dataDir, "prints")
+		fmt.Fprintf(g.stderr, "demo: tickets and slips are printed as files into %s\n", pr.dir)
+	}
+	if pr.enabled() {
+		so.faceTicket = func(t kiosk.Ticket) {
+			if err := pr.ticket(ctx, t); err != nil {
+				g.log.Error("printing a face-reader ticket failed", "visit", t.VisitID, "err", err)
+			}
+		}
+	}
+
 	var ui *app.UI
 	so.watch = func(v kiosk.View) { fyne.Do(func() { ui.Show(v) }) }
 	s, err := newStation(g, st, so)
@@ -163,11 +176,6 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 		},
 		Staff:             dk,
 		MinutesPerPatient: g.cfg.Reception.MinutesPerPatient, Log: g.log,
-	}
-	pr := printer{command: g.cfg.Reception.PrintCommand, kioskID: g.cfg.KioskID}
-	if o.demo && len(pr.command) == 0 {
-		pr.dir = filepath.Join(dataDir, "prints")
-		fmt.Fprintf(g.stderr, "demo: tickets and slips are printed as files into %s\n", pr.dir)
 	}
 	if pr.enabled() {
 		deps.Print = func(t kiosk.Ticket) error { return pr.ticket(ctx, t) }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -100,5 +101,66 @@ func TestTerminalAgainstOnshiSim(t *testing.T) {
 		if k.Name != "●橋　清" || len(k.NameFlags) == 0 {
 			t.Fatalf("face result name %q flags %v", k.Name, k.NameFlags)
 		}
+	}
+}
+
+// TestKioskTakesOverFromTheCertifiedFaceReader: with a terminal folder
+// configured, the kiosk's station picks up the face reader's results
+// (face/) as visits, with a ticket, and archives the files.
+func TestKioskTakesOverFromTheCertifiedFaceReader(t *testing.T) {
+	bin := binary(t)
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	sim := exec.CommandContext(ctx, bin, "onshi-sim", "--dir", dir, "--personas", "../../eligibility/testdata/personas.toml")
+	sim.Env = append(os.Environ(), "HOME="+t.TempDir())
+	if err := sim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cancel(); _ = sim.Wait() }()
+	for range 200 {
+		if _, err := os.Stat(filepath.Join(dir, "sim")); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cfgPath := filepath.Join(t.TempDir(), "config.toml")
+	os.WriteFile(cfgPath, []byte("[camera]\ndevice = \"none\"\n[eligibility]\nbackend = \"terminal\"\nterminal_dir = \""+dir+"\"\ninstitution = \"1311111111\"\n"), 0o600)
+	cfg, err := loadConfig(cfgPath, envOf())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &globals{cfg: cfg, dataDirArg: t.TempDir(), env: envOf("HOME", t.TempDir()), log: slog.New(slog.DiscardHandler)}
+	st, err := openStore(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var tickets []kiosk.Ticket
+	s, err := newStation(g, st, stationOptions{faceTicket: func(tk kiosk.Ticket) { tickets = append(tickets, tk) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	if s.faceIntake == nil {
+		t.Fatal("the station does not take the face reader's results")
+	}
+	os.WriteFile(filepath.Join(dir, "sim", "face-taro"), nil, 0o600)
+	deadline := time.Now().Add(10 * time.Second)
+	for len(tickets) == 0 && time.Now().Before(deadline) {
+		if err := s.faceIntake.Once(ctx); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(tickets) != 1 {
+		t.Fatalf("%d tickets from the face reader", len(tickets))
+	}
+	rows, _ := st.List(ctx, wareki.Today(time.Now()).String())
+	if len(rows) != 1 || rows[0].Auth != kiosk.AuthReader.String() {
+		t.Fatalf("visits %+v", rows)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "face", "*.xml")); len(left) != 0 {
+		t.Errorf("face results left unarchived: %v", left)
 	}
 }

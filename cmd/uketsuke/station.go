@@ -24,17 +24,18 @@ import (
 // station is one running kiosk: the reception machine and its runner over
 // the real card reader, camera, eligibility backend and store.
 type station struct {
-	log       *slog.Logger
-	retention storage.Retention
-	sweep     []retention.Files // files with personal data, removed after the same days
-	store     *storage.Store
-	machine   *kiosk.Machine
-	runner    *kiosk.Runner
-	port      *reader.Port
-	verifier  *camera.Verifier // nil: no camera, the face path falls back to the PIN
-	elig      kiosk.EligibilityChecker
-	health    *health
-	cleanup   []func()
+	faceIntake *eligibility.FaceIntake // the certified face reader's results; nil without a terminal folder
+	log        *slog.Logger
+	retention  storage.Retention
+	sweep      []retention.Files // files with personal data, removed after the same days
+	store      *storage.Store
+	machine    *kiosk.Machine
+	runner     *kiosk.Runner
+	port       *reader.Port
+	verifier   *camera.Verifier // nil: no camera, the face path falls back to the PIN
+	elig       kiosk.EligibilityChecker
+	health     *health
+	cleanup    []func()
 }
 
 // stationOptions are what the command line adds to the configuration.
@@ -44,6 +45,9 @@ type stationOptions struct {
 	elig        kiosk.EligibilityChecker // overrides [eligibility]
 	watch       func(kiosk.View)         // the screen
 	demo        bool                     // trust the virtual card's test hierarchy
+	// faceTicket prints the ticket of a visit a certified face reader
+	// checked in (the terminal's face/ results); nil: not printed.
+	faceTicket func(kiosk.Ticket)
 }
 
 // newStation builds the kiosk; close releases what it opened.
@@ -57,7 +61,17 @@ func newStation(g *globals, st *storage.Store, o stationOptions) (*station, erro
 		s.sweep = append(s.sweep, retention.Files{Dir: e.Dir, Pattern: "uketsuke-visits-*"})
 	}
 	if d := g.cfg.Eligibility.TerminalDir; d != "" {
-		s.sweep = append(s.sweep, retention.Files{Dir: filepath.Join(d, "done"), Pattern: "*.xml"})
+		s.sweep = append(s.sweep, retention.Files{Dir: filepath.Join(d, "done"), Pattern: "*.xml"},
+			retention.Files{Dir: filepath.Join(d, "done", "face"), Pattern: "*.xml"})
+	}
+	if d := g.cfg.Eligibility.TerminalDir; d != "" && g.cfg.Eligibility.Backend == "terminal" && o.elig == nil {
+		s.faceIntake = &eligibility.FaceIntake{Dir: d, Store: st, Archive: filepath.Join(d, "done", "face"), Log: g.log,
+			OnTicket: func(t kiosk.Ticket, _ kiosk.EligibilityResult) {
+				g.log.Info("visit checked in by the certified face reader", "visit", t.VisitID)
+				if o.faceTicket != nil {
+					o.faceTicket(t)
+				}
+			}}
 	}
 	kc, err := g.cfg.kioskConfig()
 	if err != nil {
@@ -172,6 +186,9 @@ func (s *station) run(ctx context.Context) {
 	defer recheck.Stop()
 	defer purge.Stop()
 	start(func() { s.store.RunRecheck(ctx, s.elig, recheck.C) })
+	if s.faceIntake != nil {
+		start(func() { _ = s.faceIntake.Run(ctx) })
+	}
 	start(func() {
 		s.store.RunRetention(ctx, s.retention, purge.C, func() {
 			days := time.Duration(s.retention.Days) * 24 * time.Hour
