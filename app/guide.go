@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -74,7 +75,7 @@ func (u *UI) guideScreen() (fyne.CanvasObject, string) {
 		body.Add(note(u.t("guide.printed")))
 	}
 	actions := []fyne.CanvasObject{closeGuide}
-	if u.d.PrintSlip != nil {
+	if u.d.Printer != nil {
 		actions = append(actions, newTile(u.t("guide.print"), "", fyne.NewSize(320, 64), func() { u.printSlip(p) }))
 	}
 	if g.next != nil {
@@ -102,7 +103,7 @@ func (u *UI) printSlip(p catalog.GuidePage) {
 	g := u.guide
 	text := u.slipText(p)
 	u.async(func() {
-		err := u.d.PrintSlip(text)
+		err := u.d.Printer.PrintSlip(context.Background(), text)
 		if err != nil {
 			u.d.Log.Error("print guidance slip", "page", p.ID, "err", err)
 		}

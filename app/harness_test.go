@@ -56,7 +56,7 @@ func newHarness(t *testing.T) *harness {
 	h.w.Resize(fyne.NewSize(1280, 800))
 	h.ui = New(h.w, Deps{
 		Post: h.post, Staff: h.desk, Clock: h, MinutesPerPatient: 5, ClinicName: "うけつけ医院",
-		PrintSlip: func(text string) error { h.slips = append(h.slips, text); return nil },
+		Printer: slipPrinter{h},
 		OnScreen: func(n string) {
 			h.shots = append(h.shots, n)
 			// Every screen must fit the 1280×800 kiosk screen: nothing may
@@ -249,4 +249,13 @@ func validInsurer(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return fmt.Sprintf("0613001%d", d)
+}
+
+// slipPrinter records the guidance slips the screen prints.
+type slipPrinter struct{ h *harness }
+
+func (p slipPrinter) PrintTicket(context.Context, kiosk.Ticket) error { return nil }
+func (p slipPrinter) PrintSlip(_ context.Context, text string) error {
+	p.h.slips = append(p.h.slips, text)
+	return nil
 }

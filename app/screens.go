@@ -460,11 +460,10 @@ func (u *UI) ticketScreen() fyne.CanvasObject {
 		}
 	}
 	box.Add(para(wait))
-	switch {
-	case u.d.Print == nil:
-	case u.printErr != nil:
+	switch u.v.Print {
+	case kiosk.PrintFailed:
 		box.Add(alert(u.t("ticket.print_failed")))
-	default:
+	case kiosk.PrintDone:
 		box.Add(para(u.t("ticket.printed")))
 	}
 	if u.v.Pending {

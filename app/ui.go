@@ -27,10 +27,9 @@ type Deps struct {
 	Staff StaffDesk
 	// Demo backs the demo panel; nil outside demo mode.
 	Demo Demo
-	// Print prints a ticket (e.g. through `lp`); nil: no printer.
-	Print func(kiosk.Ticket) error
-	// PrintSlip prints a guidance slip through the same printer; nil: none.
-	PrintSlip func(text string) error
+	// Printer prints the guidance slips (the kiosk core prints tickets
+	// through the same port); nil: no printer.
+	Printer kiosk.Printer
 	// ClinicName is printed on the slips.
 	ClinicName string
 	// MinutesPerPatient estimates the wait (0: no estimate shown).
@@ -64,13 +63,11 @@ type UI struct {
 	login *staffLogin
 	guide *guideState // a guidance page open over the flow, or nil
 
-	idle      *widget.Label
-	facePic   *canvas.Image
-	faceHint  *widget.Label
-	printErr  error
-	printedID string
-	screen    string
-	drawn     time.Time // when the screen last changed (a tap or a new view)
+	idle     *widget.Label
+	facePic  *canvas.Image
+	faceHint *widget.Label
+	screen   string
+	drawn    time.Time // when the screen last changed (a tap or a new view)
 
 	// async runs slow work off the UI goroutine; tests make it synchronous.
 	async func(func())
@@ -107,13 +104,6 @@ func (u *UI) Show(v kiosk.View) {
 		u.loc = u.loc.again(v)
 	}
 	u.v = v
-	if v.State != kiosk.StateTicket {
-		u.printErr, u.printedID = nil, ""
-	}
-	if v.State == kiosk.StateTicket && v.Ticket != nil && u.printedID != v.Ticket.VisitID {
-		u.printedID = v.Ticket.VisitID
-		u.printTicket(*v.Ticket)
-	}
 	u.refresh()
 }
 
@@ -279,23 +269,4 @@ func stepsOf(v kiosk.View) ([]string, int) {
 		return doc, 0
 	}
 	return doc, int(ph - kiosk.PhaseIdentity) // a document has no identity step
-}
-
-func (u *UI) printTicket(t kiosk.Ticket) {
-	if u.d.Print == nil {
-		return
-	}
-	id := t.VisitID
-	u.async(func() {
-		err := u.d.Print(t)
-		if err != nil {
-			u.d.Log.Error("print ticket", "visit", id, "err", err)
-		}
-		fyne.Do(func() {
-			if u.printedID == id && u.v.State == kiosk.StateTicket {
-				u.printErr = err
-				u.refresh()
-			}
-		})
-	})
 }

@@ -55,6 +55,12 @@ type (
 	// EndSession tells every adapter to drop what it holds for the session
 	// (chip photo, face template, card handle state).
 	EndSession struct{ Reason EndReason }
+	// PrintTicket prints the 受付票 once, on a device: it runs off the event
+	// loop, and its outcome comes back as TicketPrinted.
+	PrintTicket struct{ Ticket Ticket }
+	// Say speaks the line of a screen (a catalog key) on a device, cutting
+	// off what was being said. It never carries personal data.
+	Say struct{ Key string }
 )
 
 // AuditEntry is one audit row as the machine sees it: who, what, outcome.
@@ -81,6 +87,8 @@ var endNames = map[EndReason]string{EndDone: "done", EndTimeout: "timeout", EndC
 
 func (e EndReason) String() string { return enumString(endNames, e) }
 
+func (PrintTicket) isEffect()      {}
+func (Say) isEffect()              {}
 func (ReadCard) isEffect()         {}
 func (ReadFacePhoto) isEffect()    {}
 func (MatchFace) isEffect()        {}

@@ -96,6 +96,11 @@ type (
 		Reply
 		Remaining int
 	}
+	// TicketPrinted says how printing a ticket went.
+	TicketPrinted struct {
+		VisitID string
+		Print   PrintStatus
+	}
 	// PINVerified answers VerifyPIN: the PIN was right and the card proved possession.
 	PINVerified struct {
 		Reply
@@ -124,6 +129,21 @@ type (
 	// RegisterFailed answers RegisterVisit: nothing was stored.
 	RegisterFailed struct{ Reply }
 )
+
+// PrintStatus is the state of the ticket's print.
+type PrintStatus int
+
+// The print states.
+const (
+	PrintNone     PrintStatus = iota // no printer: the number is shown only
+	PrintPrinting                    // sent to the printer
+	PrintDone                        // the printer took it
+	PrintFailed                      // the printer failed: 番号をお控えください
+)
+
+var printNames = map[PrintStatus]string{PrintNone: "none", PrintPrinting: "printing", PrintDone: "done", PrintFailed: "failed"}
+
+func (p PrintStatus) String() string { return enumString(printNames, p) }
 
 // CardError classifies a card failure for the flow.
 type CardError int
@@ -175,6 +195,7 @@ func (FaceResult) isEvent()          {}
 func (FaceUnavailable) isEvent()     {}
 func (PINTries) isEvent()            {}
 func (PINVerified) isEvent()         {}
+func (TicketPrinted) isEvent()       {}
 func (PINRejected) isEvent()         {}
 func (EligibilityAnswered) isEvent() {}
 func (EligibilityFailed) isEvent()   {}

@@ -92,6 +92,7 @@ type session struct {
 	result      *EligibilityResult
 	pending     bool
 	ticket      *Ticket
+	print       PrintStatus
 	handover    Handover
 }
 
@@ -147,6 +148,10 @@ func (m *Machine) Step(ev Event, now time.Time) []Effect {
 		}
 		m.emit(AlertStaff{HandoverRequested})
 		m.audit("patient", "staff.called", m.state.String())
+	case TicketPrinted:
+		if m.s.ticket != nil && m.s.ticket.VisitID == ev.VisitID {
+			m.s.print = ev.Print
+		}
 	case CardRemoved:
 		if specs[m.state].needsCard {
 			m.audit("patient", "card.removed", m.state.String())
@@ -602,6 +607,8 @@ func stepRegistering(m *Machine, ev Event) {
 		m.s.ticket = &t
 		m.audit("patient", "visit.registered", "ok", t.VisitID)
 		m.become(StateTicket)
+		m.s.print = PrintPrinting
+		m.emit(PrintTicket{t}) // once per ticket: a retry would print a second one
 	case RegisterFailed:
 		m.audit("patient", "visit.registered", "failed")
 		m.handover(HandoverRegisterFailed)
@@ -681,6 +688,9 @@ func (m *Machine) end(r EndReason) {
 func (m *Machine) become(s State) {
 	if s < 0 || s >= stateCount {
 		panic(fmt.Sprintf("kiosk: transition to unknown state %d", int(s)))
+	}
+	if s != m.state {
+		m.emit(Say{Key: "voice." + s.String()}) // the screen's line; a new screen cuts the last one off
 	}
 	m.state = s
 	m.deadline = time.Time{}

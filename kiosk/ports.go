@@ -69,6 +69,29 @@ type AuditLog interface {
 	Append(ctx context.Context, e AuditEntry) error
 }
 
+// Printer is the ticket printer. PrintTicket returns once the printer took
+// the ticket or failed; it is called once per ticket, never retried.
+type Printer interface {
+	PrintTicket(ctx context.Context, t Ticket) error
+	PrintSlip(ctx context.Context, text string) error
+}
+
+// Speaker is the voice guide. Say speaks the line of a catalog key,
+// cutting off what it was saying; Stop cuts it off. NoSpeaker is silent.
+type Speaker interface {
+	Say(ctx context.Context, key string)
+	Stop()
+}
+
+// NoSpeaker is the Speaker of a kiosk without voice guidance.
+type NoSpeaker struct{}
+
+// Say does nothing.
+func (NoSpeaker) Say(context.Context, string) {}
+
+// Stop does nothing.
+func (NoSpeaker) Stop() {}
+
 // StaffPager tells staff that someone is needed at the kiosk.
 type StaffPager interface {
 	Page(ctx context.Context, reason Handover)

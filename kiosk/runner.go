@@ -17,6 +17,8 @@ type Ports struct {
 	Store       VisitStore
 	Audit       AuditLog
 	Pager       StaffPager
+	Printer     Printer // nil: no printer, the number is shown only
+	Speaker     Speaker // nil: silent
 	Clock       Clock
 	Log         *slog.Logger
 }
@@ -38,7 +40,8 @@ type Runner struct {
 	// inflight cancels each outstanding request; only Run's goroutine
 	// touches it. A request the machine no longer waits for is cancelled.
 	inflight map[uint64]context.CancelFunc
-	done     chan struct{} // closed when Run returns
+	done     chan struct{}  // closed when Run returns
+	devices  sync.WaitGroup // device effects running off the event loop
 }
 
 // NewRunner returns a runner over m. watch, if not nil, is called with the
@@ -46,6 +49,9 @@ type Runner struct {
 func NewRunner(m *Machine, p Ports, watch func(View)) *Runner {
 	if p.Clock == nil {
 		p.Clock = SystemClock{}
+	}
+	if p.Speaker == nil {
+		p.Speaker = NoSpeaker{}
 	}
 	log := p.Log
 	if log == nil {
@@ -85,6 +91,7 @@ func (r *Runner) View() View {
 func (r *Runner) Run(ctx context.Context) error {
 	r.sessionCtx, r.cancelSession = context.WithCancel(ctx)
 	defer close(r.done)
+	defer r.devices.Wait()
 	defer func() { r.cancelSession() }()
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -101,6 +108,19 @@ func (r *Runner) Run(ctx context.Context) error {
 			ev = Tick{}
 		}
 		for _, eff := range r.m.Step(ev, r.p.Clock.Now()) {
+			if _, ok := eff.(PrintTicket); ok {
+				// Off the event loop: a slow printer never stalls a patient.
+				r.devices.Add(1)
+				go func() {
+					defer r.devices.Done()
+					reply := r.Exec(context.WithoutCancel(ctx), eff)
+					select {
+					case r.evs <- reply:
+					case <-ctx.Done():
+					}
+				}()
+				continue
+			}
 			if !isRequest(eff) {
 				r.fire(ctx, eff)
 				continue
@@ -174,7 +194,10 @@ func (r *Runner) fire(ctx context.Context, eff Effect) {
 		if r.p.Pager != nil {
 			r.p.Pager.Page(ctx, e.Reason)
 		}
+	case Say:
+		r.p.Speaker.Say(ctx, e.Key)
 	case EndSession:
+		r.p.Speaker.Stop()
 		r.p.Face.Forget()
 		if r.cancelSession != nil {
 			r.cancelSession()
@@ -188,10 +211,30 @@ func (r *Runner) fire(ctx context.Context, eff Effect) {
 	}
 }
 
+// printTicket prints once and audits that it was printed (or why not).
+func (r *Runner) printTicket(ctx context.Context, t Ticket) PrintStatus {
+	if r.p.Printer == nil {
+		return PrintNone
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	st, outcome := PrintDone, "ok"
+	if err := r.p.Printer.PrintTicket(ctx, t); err != nil {
+		r.log.Error("ticket not printed", "visit", t.VisitID, "err", err)
+		st, outcome = PrintFailed, "failed"
+	}
+	if err := r.p.Audit.Append(ctx, AuditEntry{Actor: "system", Action: "ticket.print", Outcome: outcome, VisitID: t.VisitID}); err != nil {
+		r.log.Error("audit append failed", "action", "ticket.print", "err", err)
+	}
+	return st
+}
+
 // Exec runs one effect synchronously and returns the reply event for a
 // request, or nil for a fire-and-forget effect (which it executes).
 func (r *Runner) Exec(ctx context.Context, eff Effect) Event {
 	switch e := eff.(type) {
+	case PrintTicket:
+		return TicketPrinted{VisitID: e.Ticket.VisitID, Print: r.printTicket(ctx, e.Ticket)}
 	case ReadCard:
 		info, err := r.p.Card.ReadCard(ctx)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -82,14 +83,15 @@ func (c *fakeClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); ret
 func (c *fakeClock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
 type runFixture struct {
-	card  *fakeCard
-	face  *fakeFace
-	elig  *fakeElig
-	store *fakeStore
-	audit *fakeAudit
-	clock *fakeClock
-	r     *Runner
-	views chan View
+	card    *fakeCard
+	face    *fakeFace
+	elig    *fakeElig
+	store   *fakeStore
+	audit   *fakeAudit
+	clock   *fakeClock
+	printer *fakePrinter
+	r       *Runner
+	views   chan View
 }
 
 func newRunFixture(t *testing.T) *runFixture {
@@ -114,9 +116,11 @@ func newRunFixture(t *testing.T) *runFixture {
 
 func (f *runFixture) start(t *testing.T) {
 	t.Helper()
-	f.r = NewRunner(NewMachine(DefaultConfig()), Ports{
-		Card: f.card, Face: f.face, Eligibility: f.elig, Store: f.store, Audit: f.audit, Clock: f.clock,
-	}, func(v View) { f.views <- v })
+	ports := Ports{Card: f.card, Face: f.face, Eligibility: f.elig, Store: f.store, Audit: f.audit, Clock: f.clock}
+	if f.printer != nil {
+		ports.Printer = f.printer
+	}
+	f.r = NewRunner(NewMachine(DefaultConfig()), ports, func(v View) { f.views <- v })
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- f.r.Run(ctx) }()
@@ -380,4 +384,85 @@ func TestUnknownEffectIsAProgrammingError(t *testing.T) {
 		}
 	}()
 	r.Exec(t.Context(), unknownEffect{})
+}
+
+// fakePrinter prints tickets when release lets it, failing with err.
+type fakePrinter struct {
+	mu      sync.Mutex
+	tickets []string
+	release chan struct{}
+	err     error
+}
+
+func (p *fakePrinter) PrintTicket(ctx context.Context, t Ticket) error {
+	if p.release != nil {
+		<-p.release
+	}
+	p.mu.Lock()
+	p.tickets = append(p.tickets, t.Number)
+	p.mu.Unlock()
+	return p.err
+}
+
+func (p *fakePrinter) PrintSlip(context.Context, string) error { return nil }
+
+// ticketFlow walks a PIN patient to the ticket.
+func (f *runFixture) ticketFlow(t *testing.T) View {
+	t.Helper()
+	f.r.Post(t.Context(), CardInserted{})
+	f.await(t, StateChoosingMethod)
+	f.r.Post(t.Context(), MethodChosen{MethodPIN})
+	f.await(t, StateEnteringPIN)
+	f.r.Post(t.Context(), PINEntered{pin("1234")})
+	f.await(t, StateConsent)
+	f.r.Post(t.Context(), ConsentGiven{Consent{Comprehensive: true}})
+	return f.await(t, StateTicket)
+}
+
+// TestSlowPrinterNeverStallsThePatient: the ticket prints off the event
+// loop, once; the screen shows the outcome when it comes, and the next
+// patient can start meanwhile. The print is audited.
+func TestSlowPrinterNeverStallsThePatient(t *testing.T) {
+	f := newRunFixture(t)
+	f.printer = &fakePrinter{release: make(chan struct{})}
+	f.start(t)
+	if v := f.ticketFlow(t); v.Print != PrintPrinting {
+		t.Fatalf("print %s while the printer is busy", v.Print)
+	}
+	f.r.Post(t.Context(), Acknowledged{}) // the flow goes on while the printer is busy
+	f.await(t, StateWelcome)
+	close(f.printer.release)
+	deadline := time.After(5 * time.Second)
+	for {
+		f.audit.mu.Lock()
+		printed := slices.ContainsFunc(f.audit.rows, func(e AuditEntry) bool { return e.Action == "ticket.print" && e.Outcome == "ok" })
+		f.audit.mu.Unlock()
+		if printed {
+			break
+		}
+		select {
+		case <-deadline:
+			t.Fatal("the print was never audited")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	f.printer.mu.Lock()
+	defer f.printer.mu.Unlock()
+	if len(f.printer.tickets) != 1 || f.printer.tickets[0] != "001" {
+		t.Fatalf("printed %v", f.printer.tickets)
+	}
+}
+
+// TestFailedPrintTellsThePatient: a printer error shows on the ticket screen.
+func TestFailedPrintTellsThePatient(t *testing.T) {
+	f := newRunFixture(t)
+	f.printer = &fakePrinter{err: errors.New("paper out")}
+	f.start(t)
+	f.ticketFlow(t)
+	for {
+		v := f.await(t, StateTicket)
+		if v.Print == PrintFailed {
+			break
+		}
+	}
 }

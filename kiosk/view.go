@@ -34,6 +34,7 @@ type View struct {
 	Result        *EligibilityResult
 	Pending       bool // registered while eligibility could not be checked
 	Ticket        *Ticket
+	Print         PrintStatus // how printing the ticket went
 	Authenticated AuthMethod
 	// ResetRoutes: how to reset the PIN, shown when the card is locked.
 	ResetRoutes []ResetRoute
@@ -65,6 +66,7 @@ func (m *Machine) View() View {
 		r.NameFlags = slices.Clone(r.NameFlags)
 		v.Result = &r
 	}
+	v.Print = m.s.print
 	if m.s.ticket != nil {
 		t := *m.s.ticket
 		v.Ticket = &t

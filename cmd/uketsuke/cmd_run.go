@@ -142,8 +142,9 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 		fmt.Fprintf(g.stderr, "demo: tickets and slips are printed as files into %s\n", pr.dir)
 	}
 	if pr.enabled() {
+		so.printer = pr
 		so.faceTicket = func(t kiosk.Ticket) {
-			if err := pr.ticket(ctx, t); err != nil {
+			if err := pr.PrintTicket(ctx, t); err != nil {
 				g.log.Error("printing a face-reader ticket failed", "visit", t.VisitID, "err", err)
 			}
 		}
@@ -178,8 +179,7 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 		MinutesPerPatient: g.cfg.Reception.MinutesPerPatient, Log: g.log,
 	}
 	if pr.enabled() {
-		deps.Print = func(t kiosk.Ticket) error { return pr.ticket(ctx, t) }
-		deps.PrintSlip = func(text string) error { return pr.print(ctx, "slip", text) }
+		deps.Printer = pr
 	}
 	deps.ClinicName = g.cfg.Reception.ClinicName
 	if o.demo && deps.ClinicName == "" {

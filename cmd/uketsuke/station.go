@@ -48,6 +48,7 @@ type stationOptions struct {
 	// faceTicket prints the ticket of a visit a certified face reader
 	// checked in (the terminal's face/ results); nil: not printed.
 	faceTicket func(kiosk.Ticket)
+	printer    kiosk.Printer // the ticket printer; nil: none
 }
 
 // newStation builds the kiosk; close releases what it opened.
@@ -109,7 +110,7 @@ func newStation(g *globals, st *storage.Store, o stationOptions) (*station, erro
 	s.elig = &eligibility.Returning{Next: &watchedChecker{next: s.elig, h: s.health}, Known: st}
 	s.runner = kiosk.NewRunner(s.machine, kiosk.Ports{
 		Card: s.port, Face: face, Eligibility: s.elig, Store: st, Audit: st,
-		Pager: logPager{g.log}, Log: g.log,
+		Pager: logPager{g.log}, Printer: o.printer, Log: g.log,
 	}, o.watch)
 	return s, nil
 }
@@ -302,9 +303,15 @@ func (p printer) now() time.Time {
 // enabled reports whether anything prints.
 func (p printer) enabled() bool { return len(p.command) > 0 || p.dir != "" }
 
-func (p printer) ticket(ctx context.Context, t kiosk.Ticket) error {
+var _ kiosk.Printer = printer{}
+
+// PrintTicket prints the 受付票.
+func (p printer) PrintTicket(ctx context.Context, t kiosk.Ticket) error {
 	return p.print(ctx, "ticket", p.ticketText(t))
 }
+
+// PrintSlip prints a guidance slip.
+func (p printer) PrintSlip(ctx context.Context, text string) error { return p.print(ctx, "slip", text) }
 
 // ticketText is the ticket, dated and timed in Tokyo whatever the
 // machine's time zone.
