@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"os"
 	"path/filepath"
 	"slices"
@@ -209,4 +210,48 @@ func (f *Feed) Close() {
 		m.Close()
 	}
 	f.frames = nil
+}
+
+// Switch is a Source that can be re-pointed at another source while it is
+// read (the demo's camera, pointed at one persona's photos or another's).
+// With no source set, Read fails.
+type Switch struct {
+	mu  sync.Mutex
+	src Source
+}
+
+// Set points the switch at src (nil: nothing).
+func (s *Switch) Set(src Source) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.src = src
+}
+
+// Read reads a frame from the current source.
+func (s *Switch) Read() (gocv.Mat, error) {
+	s.mu.Lock()
+	src := s.src
+	s.mu.Unlock()
+	if src == nil {
+		return gocv.NewMat(), errors.New("camera switch: no source set")
+	}
+	return src.Read()
+}
+
+// Close does nothing: the sources behind the switch are closed by whoever
+// set them.
+func (s *Switch) Close() error { return nil }
+
+// DecodeImage decodes an encoded image (JPEG, PNG, JPEG 2000 — the chip
+// photo) in memory, for showing it to staff; nothing touches the disk.
+func DecodeImage(data []byte) (image.Image, error) {
+	m, err := gocv.IMDecode(data, gocv.IMReadColor)
+	if err != nil {
+		return nil, fmt.Errorf("decode image: %w", err)
+	}
+	defer m.Close()
+	if m.Empty() {
+		return nil, errors.New("decode image: not an image")
+	}
+	return m.ToImage()
 }

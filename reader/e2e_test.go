@@ -18,6 +18,7 @@ import (
 
 	"github.com/uketsuke/uketsuke/kiosk"
 	"github.com/uketsuke/uketsuke/reader/cardsim"
+	"github.com/uketsuke/uketsuke/reader/pcscd"
 	"github.com/uketsuke/uketsuke/reader/readertest"
 )
 
@@ -251,14 +252,14 @@ func TestE2EPCSCDRestart(t *testing.T) {
 	}()
 	waitEvent(t, events, CardPresent)
 
-	if err := readertest.KillPCSCD(); err != nil {
+	if err := pcscd.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	waitEvent(t, events, ReaderMissing)
 	if _, err := card.AuthCertificate(); !errors.Is(err, ErrNoService) && !errors.Is(err, ErrCardRemoved) {
 		t.Fatalf("read with pcscd gone: %v", err)
 	}
-	restarted, err := readertest.StartPCSCD()
+	restarted, err := pcscd.Start()
 	if err != nil {
 		t.Fatal(err)
 	}

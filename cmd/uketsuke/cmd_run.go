@@ -24,7 +24,7 @@ import (
 	"github.com/uketsuke/uketsuke/eligibility"
 	"github.com/uketsuke/uketsuke/internal/atomicfile"
 	"github.com/uketsuke/uketsuke/kiosk"
-	"github.com/uketsuke/uketsuke/reader/readertest"
+	"github.com/uketsuke/uketsuke/reader/pcscd"
 	"github.com/uketsuke/uketsuke/storage"
 )
 
@@ -104,7 +104,7 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 	so := stationOptions{demo: o.demo}
 	var demo *demoCards
 	if o.demo {
-		stopPCSCD, err := readertest.EnsurePCSCD()
+		stopPCSCD, err := pcscd.Ensure()
 		if err != nil {
 			return fmt.Errorf("demo: start pcscd: %w (install pcscd and vsmartcard-vpcd: make setup)", err)
 		}
@@ -114,7 +114,7 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 			return fmt.Errorf("demo: %w", err)
 		}
 		so.elig, so.readerMatch = sim, g.cfg.Demo.Reader
-		cam := &switchSource{}
+		cam := &camera.Switch{}
 		if dev := g.cfg.Camera.Device; dev != "none" && (dev != "" || fileExists("/dev/video0")) {
 			fmt.Fprintln(g.stderr, "demo: using the webcam; the demo personas' faces will not match yours — use the PIN")
 		} else {

@@ -11,8 +11,6 @@ import (
 	"strings"
 	"sync"
 
-	"gocv.io/x/gocv"
-
 	"github.com/uketsuke/uketsuke/app"
 	"github.com/uketsuke/uketsuke/camera"
 	"github.com/uketsuke/uketsuke/eligibility"
@@ -29,7 +27,7 @@ type demoCards struct {
 	personas map[string]*cardsim.Persona // by short name ("taro")
 	names    []string
 	sim      *eligibility.Sim // bound to the cards' certificates; may be nil
-	cam      *switchSource
+	cam      *camera.Switch
 
 	mu      sync.Mutex
 	cards   map[string]*cardsim.Card
@@ -42,7 +40,7 @@ type demoCards struct {
 var _ app.Demo = (*demoCards)(nil)
 
 // newDemoCards loads the personas of dir.
-func newDemoCards(dir, addr string, sim *eligibility.Sim, cam *switchSource, log *slog.Logger) (*demoCards, error) {
+func newDemoCards(dir, addr string, sim *eligibility.Sim, cam *camera.Switch, log *slog.Logger) (*demoCards, error) {
 	files, err := filepath.Glob(filepath.Join(dir, "*.toml"))
 	if err != nil || len(files) == 0 {
 		return nil, fmt.Errorf("demo personas: no *.toml in %s (set demo.personas)", dir)
@@ -165,12 +163,12 @@ func (d *demoCards) pointCamera(name string) {
 	p := d.personas[name]
 	photo := p.PhotoPath()
 	if photo == "" {
-		d.cam.set(nil)
+		d.cam.Set(nil)
 		return
 	}
 	all, err := camera.ImageFiles(filepath.Dir(photo))
 	if err != nil {
-		d.cam.set(nil)
+		d.cam.Set(nil)
 		return
 	}
 	files := slices.DeleteFunc(all, func(f string) bool { return filepath.Clean(f) == filepath.Clean(photo) })
@@ -179,33 +177,8 @@ func (d *demoCards) pointCamera(name string) {
 	}
 	src, err := camera.OpenFiles(files, 10)
 	if err != nil {
-		d.cam.set(nil)
+		d.cam.Set(nil)
 		return
 	}
-	d.cam.set(src)
+	d.cam.Set(src)
 }
-
-// switchSource is the demo camera: a looping image source that the demo
-// panel re-points at another persona.
-type switchSource struct {
-	mu  sync.Mutex
-	src camera.Source
-}
-
-func (s *switchSource) set(src camera.Source) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.src = src
-}
-
-func (s *switchSource) Read() (gocv.Mat, error) {
-	s.mu.Lock()
-	src := s.src
-	s.mu.Unlock()
-	if src == nil {
-		return gocv.NewMat(), errors.New("demo camera: no photos of this persona (is the shared test data there?)")
-	}
-	return src.Read()
-}
-
-func (s *switchSource) Close() error { return nil }

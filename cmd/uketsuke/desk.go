@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"image"
 	"path/filepath"
-
-	"gocv.io/x/gocv"
+	"sync"
 
 	"github.com/uketsuke/uketsuke/app"
+	"github.com/uketsuke/uketsuke/camera"
 	"github.com/uketsuke/uketsuke/clinic"
 	"github.com/uketsuke/uketsuke/kiosk"
 	"github.com/uketsuke/uketsuke/storage"
@@ -25,6 +25,7 @@ type desk struct {
 	// writes the day's files into the data directory instead).
 	sync func(ctx context.Context, trigger string) (clinic.Report, error)
 
+	mu        sync.Mutex
 	photoSeen string // staff + photo digest of the last audited photo view
 }
 
@@ -176,18 +177,17 @@ func (d *desk) Photo(staff string) image.Image {
 	// Audited once per staff member and photo, not at every redraw; the
 	// key is kept in memory only.
 	sum := sha256.Sum256(data)
-	if key := staff + ":" + hex.EncodeToString(sum[:8]); key != d.photoSeen {
-		d.photoSeen = key
-		go d.viewed(context.Background(), staff, "chip-photo") // off the UI goroutine
+	key := staff + ":" + hex.EncodeToString(sum[:8])
+	d.mu.Lock()
+	seen := key == d.photoSeen
+	d.photoSeen = key
+	d.mu.Unlock()
+	if !seen {
+		d.viewed(context.Background(), staff, "chip-photo")
 	}
-	m, err := gocv.IMDecode(data, gocv.IMReadColor)
-	if err != nil || m.Empty() {
-		m.Close()
-		return nil
-	}
-	defer m.Close()
-	img, err := m.ToImage()
+	img, err := camera.DecodeImage(data)
 	if err != nil {
+		d.s.log.Error("chip photo for 目視確認 could not be decoded", "err", err)
 		return nil
 	}
 	return img

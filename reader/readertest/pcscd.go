@@ -1,23 +1,20 @@
 // Package readertest runs the PC/SC stack for end-to-end tests: it makes
-// sure pcscd is running (starting one when it is not) so that tests reach
-// the virtual card through ebfe/scard → pcscd → vsmartcard-vpcd.
+// sure pcscd is running (starting one when it is not, through package
+// pcscd) so that tests reach the virtual card through ebfe/scard → pcscd →
+// vsmartcard-vpcd, one test binary at a time.
 package readertest
 
 import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/ebfe/scard"
-)
 
-// Socket is pcscd's client socket; it exists while pcscd runs.
-const Socket = "/run/pcscd/pcscd.comm"
+	"github.com/uketsuke/uketsuke/reader/pcscd"
+)
 
 // The virtual readers of vsmartcard-vpcd (/etc/reader.conf.d/vpcd).
 const (
@@ -25,68 +22,6 @@ const (
 	VPCDReader  = "Virtual PCD 00 00" // the reader behind VPCDAddr
 	EmptyReader = "Virtual PCD 00 01" // port 35964, never used by the tests
 )
-
-// EnsurePCSCD starts pcscd unless it runs; stop ends the one it started
-// (or whichever replaced it), and does nothing when pcscd was running.
-func EnsurePCSCD() (stop func(), err error) {
-	if _, err := os.Stat(Socket); err == nil {
-		return func() {}, nil
-	}
-	cmd, err := StartPCSCD()
-	if err != nil {
-		return nil, err
-	}
-	return func() {
-		if pid, err := PID(); err == nil {
-			_ = syscall.Kill(pid, syscall.SIGTERM)
-		}
-		_ = cmd.Wait()
-	}, nil
-}
-
-// StartPCSCD starts pcscd in the foreground and waits for its socket.
-func StartPCSCD() (*exec.Cmd, error) {
-	cmd := exec.Command("pcscd", "--foreground")
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	for range 100 {
-		if _, err := os.Stat(Socket); err == nil {
-			return cmd, nil
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	_ = cmd.Process.Kill()
-	return nil, errors.New("pcscd did not create its socket within 5s")
-}
-
-// PID reads the running pcscd's process id.
-func PID() (int, error) {
-	b, err := os.ReadFile("/run/pcscd/pcscd.pid")
-	if err != nil {
-		return 0, err
-	}
-	return strconv.Atoi(strings.Trim(string(b), " \n\x00"))
-}
-
-// KillPCSCD kills pcscd hard, as a crash would, and removes the socket it
-// leaves behind.
-func KillPCSCD() error {
-	pid, err := PID()
-	if err != nil {
-		return err
-	}
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		return err
-	}
-	for range 100 {
-		if syscall.Kill(pid, 0) != nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return os.Remove(Socket)
-}
 
 // lockPath is shared by every test binary that uses the virtual readers.
 const lockPath = "/tmp/uketsuke-pcsc-tests.lock"
@@ -119,7 +54,7 @@ func Main(run func() int) int {
 		return 1
 	}
 	defer release()
-	stop, err := EnsurePCSCD()
+	stop, err := pcscd.Ensure()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "readertest: cannot start pcscd:", err)
 		return 1
