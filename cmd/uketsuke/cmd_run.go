@@ -179,7 +179,7 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 		MinutesPerPatient: g.cfg.Reception.MinutesPerPatient, Log: g.log,
 	}
 	if pr.enabled() {
-		deps.Printer = pr
+		deps.Printer = s.printer
 	}
 	deps.ClinicName = g.cfg.Reception.ClinicName
 	if o.demo && deps.ClinicName == "" {

@@ -97,15 +97,7 @@ func (d *desk) Recheck(ctx context.Context, staff string) (int, int, error) {
 }
 
 func (d *desk) Devices(ctx context.Context) []app.Device {
-	var out []app.Device
-	for _, name := range []string{"reader", "camera", "terminal"} {
-		dev := app.Device{Name: name}
-		if st, ok := d.s.health.get(name); ok {
-			ok := st.ok
-			dev.OK, dev.Detail = &ok, st.detail+" ("+st.at.Format("15:04:05")+")"
-		}
-		out = append(out, dev)
-	}
+	out := d.s.health.entries()
 	if n, err := d.s.store.OutboxLen(ctx); err == nil {
 		detail := fmt.Sprintf("%d visit events waiting to be sent", n)
 		ok := true

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/uketsuke/uketsuke/app"
 	"github.com/uketsuke/uketsuke/camera"
 	"github.com/uketsuke/uketsuke/eligibility"
 	"github.com/uketsuke/uketsuke/internal/retention"
@@ -25,6 +26,7 @@ import (
 // the real card reader, camera, eligibility backend and store.
 type station struct {
 	faceIntake *eligibility.FaceIntake // the certified face reader's results; nil without a terminal folder
+	printer    kiosk.Printer           // the ticket printer, reporting its health; nil: none
 	log        *slog.Logger
 	retention  storage.Retention
 	sweep      []retention.Files // files with personal data, removed after the same days
@@ -83,6 +85,7 @@ func newStation(g *globals, st *storage.Store, o stationOptions) (*station, erro
 	if err != nil {
 		return nil, err
 	}
+	s.health.register("reader")
 	s.port = &reader.Port{Match: g.cfg.Card.Reader, Anchors: anchors, Log: g.log, RefuseVirtual: !o.demo}
 	if o.readerMatch != "" {
 		s.port.Match = o.readerMatch
@@ -107,10 +110,15 @@ func newStation(g *globals, st *storage.Store, o stationOptions) (*station, erro
 			return nil, err
 		}
 	}
+	s.health.register("terminal")
 	s.elig = &eligibility.Returning{Next: &watchedChecker{next: s.elig, h: s.health}, Known: st}
+	if o.printer != nil {
+		s.health.register("printer")
+		s.printer = &watchedPrinter{next: o.printer, h: s.health}
+	}
 	s.runner = kiosk.NewRunner(s.machine, kiosk.Ports{
 		Card: s.port, Face: face, Eligibility: s.elig, Store: st, Audit: st,
-		Pager: logPager{g.log}, Printer: o.printer, Log: g.log,
+		Pager: logPager{g.log}, Printer: s.printer, Log: g.log,
 	}, o.watch)
 	return s, nil
 }
@@ -248,6 +256,29 @@ func (w *watchedChecker) Check(ctx context.Context, q kiosk.EligibilityQuery) (k
 	return r, err
 }
 
+// watchedPrinter reports every print's outcome as the printer's health.
+type watchedPrinter struct {
+	next kiosk.Printer
+	h    *health
+}
+
+func (w *watchedPrinter) PrintTicket(ctx context.Context, t kiosk.Ticket) error {
+	return w.report(w.next.PrintTicket(ctx, t))
+}
+
+func (w *watchedPrinter) PrintSlip(ctx context.Context, text string) error {
+	return w.report(w.next.PrintSlip(ctx, text))
+}
+
+func (w *watchedPrinter) report(err error) error {
+	if err != nil {
+		w.h.set("printer", false, err.Error())
+	} else {
+		w.h.set("printer", true, "printed "+time.Now().Format("15:04"))
+	}
+	return err
+}
+
 // logPager tells staff through the log (a real pager or chime plugs in here).
 type logPager struct{ log *slog.Logger }
 
@@ -256,31 +287,57 @@ func (p logPager) Page(_ context.Context, reason kiosk.Handover) {
 }
 
 // health is the device status staff see.
+// health is what each device reports of itself for the staff's device
+// screen: a device registers its entry when it is set up, and updates it.
 type health struct {
-	mu sync.Mutex
-	m  map[string]deviceState
+	mu    sync.Mutex
+	order []string
+	m     map[string]deviceState
 }
 
 type deviceState struct {
+	known  bool // the device has reported at least once
 	ok     bool
 	detail string
 	at     time.Time
 }
 
-func (h *health) set(name string, ok bool, detail string) {
+// register adds a device's entry ("not reported yet") in the order the
+// devices were set up.
+func (h *health) register(name string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.m == nil {
 		h.m = map[string]deviceState{}
 	}
-	h.m[name] = deviceState{ok, detail, time.Now()}
+	if _, ok := h.m[name]; !ok {
+		h.order = append(h.order, name)
+		h.m[name] = deviceState{}
+	}
 }
 
-func (h *health) get(name string) (deviceState, bool) {
+func (h *health) set(name string, ok bool, detail string) {
+	h.register(name)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	d, ok := h.m[name]
-	return d, ok
+	h.m[name] = deviceState{true, ok, detail, time.Now()}
+}
+
+// entries returns the devices' states in registration order.
+func (h *health) entries() []app.Device {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]app.Device, 0, len(h.order))
+	for _, name := range h.order {
+		st := h.m[name]
+		dev := app.Device{Name: name}
+		if st.known {
+			ok := st.ok
+			dev.OK, dev.Detail = &ok, st.detail+" ("+st.at.Format("15:04:05")+")"
+		}
+		out = append(out, dev)
+	}
+	return out
 }
 
 // printer prints tickets and guidance slips: through the configured
