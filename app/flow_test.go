@@ -23,6 +23,32 @@ func (h *harness) pinPath() {
 	h.want(kiosk.StateEnteringPIN)
 }
 
+// staffLogin logs the demo staff member (7 / 314159) in from any screen.
+func (h *harness) staffLogin() {
+	h.t.Helper()
+	h.tap("職員用")
+	h.typeDigits("7")
+	h.tap("決定")
+	h.typeDigits("314159")
+	h.tap("決定")
+}
+
+// pinAndConsent walks a PIN patient through the PIN and consents to all.
+func (h *harness) pinAndConsent() {
+	h.t.Helper()
+	h.pinPath()
+	h.typeDigits("1234")
+	h.tap("決定")
+	h.tap("すべて提供する")
+}
+
+// pinToTicket walks a PIN patient to the ticket.
+func (h *harness) pinToTicket() {
+	h.t.Helper()
+	h.pinAndConsent()
+	h.want(kiosk.StateTicket)
+}
+
 func (h *harness) consentAllToTicket() {
 	h.t.Helper()
 	h.want(kiosk.StateConsent)
@@ -211,10 +237,7 @@ func TestFormErrorsFromTheMachineShowAtTheirField(t *testing.T) {
 func TestIneligibleResultHandsOverToStaff(t *testing.T) {
 	h := newHarness(t)
 	h.elig.validity = kiosk.ValidityInvalid
-	h.pinPath()
-	h.typeDigits("1234")
-	h.tap("決定")
-	h.tap("すべて提供する")
+	h.pinAndConsent()
 	h.want(kiosk.StateResult)
 	h.wantText("有効ではありません")
 	h.shot("result-invalid")
@@ -225,10 +248,7 @@ func TestIneligibleResultHandsOverToStaff(t *testing.T) {
 func TestNumbersAreAskedWhenTheCardAloneCannotBeChecked(t *testing.T) {
 	h := newHarness(t)
 	h.elig.known = false
-	h.pinPath()
-	h.typeDigits("1234")
-	h.tap("決定")
-	h.tap("すべて提供する")
+	h.pinAndConsent()
 	h.want(kiosk.StateManualEntry)
 	h.wantText("資格情報のお知らせの内容を入力してください")
 }
@@ -352,11 +372,7 @@ func TestStaffLoginLockoutAutoLogoutAndActions(t *testing.T) {
 	h.want(kiosk.StateTicket)
 
 	// Back in staff mode: the queue and its actions, then auto-logout.
-	h.tap("職員用")
-	h.typeDigits("7")
-	h.tap("決定")
-	h.typeDigits("314159")
-	h.tap("決定")
+	h.staffLogin()
 	h.tap("今日の受付一覧")
 	h.wantText("001")
 	h.tap("呼出")
@@ -383,11 +399,7 @@ func TestStaffLoginLockoutAutoLogoutAndActions(t *testing.T) {
 
 func TestStaffCheckInByHandFromTheWelcomeScreen(t *testing.T) {
 	h := newHarness(t)
-	h.tap("職員用")
-	h.typeDigits("7")
-	h.tap("決定")
-	h.typeDigits("314159")
-	h.tap("決定")
+	h.staffLogin()
 	h.wantText("受付中の患者さんはいません")
 	h.tap("手動で受付する")
 	h.want(kiosk.StateTicket)
@@ -516,16 +528,8 @@ func TestWelcomeScreenForgetsTheLastPerson(t *testing.T) {
 // failure stays on the screen.
 func TestStaffQueueActionReloadsAfterTheChange(t *testing.T) {
 	h := newHarness(t)
-	h.pinPath()
-	h.typeDigits("1234")
-	h.tap("決定")
-	h.tap("すべて提供する")
-	h.want(kiosk.StateTicket)
-	h.tap("職員用")
-	h.typeDigits("7")
-	h.tap("決定")
-	h.typeDigits("314159")
-	h.tap("決定")
+	h.pinToTicket()
+	h.staffLogin()
 	h.tap("今日の受付一覧")
 	h.wantText("001")
 	// From now on the desk answers late: work queues up and runs later.

@@ -84,10 +84,7 @@ func TestGuideTriggers(t *testing.T) {
 	t.Run("card not registered", func(t *testing.T) {
 		h := newHarness(t)
 		h.elig.validity = kiosk.ValidityNotFound
-		h.pinPath()
-		h.typeDigits("1234")
-		h.tap("決定")
-		h.tap("すべて提供する")
+		h.pinAndConsent()
 		h.want(kiosk.StateResult)
 		h.tap("くわしい説明を見る")
 		h.wantGuide("registration")

@@ -14,31 +14,37 @@ import (
 	"github.com/uketsuke/uketsuke/kiosk"
 )
 
+// waits are the states that wait on a device: their screen is a progress
+// bar with a title and a line (catalog keys).
+var waits = map[kiosk.State][2]string{
+	kiosk.StateReadingCard:         {"reading.title", "reading.keep"},
+	kiosk.StateReadingPhoto:        {"photo.title", "reading.keep"},
+	kiosk.StateCheckingPINTries:    {"pin.checks", "reading.keep"},
+	kiosk.StateVerifyingPIN:        {"pin.verify", "reading.keep"},
+	kiosk.StateCheckingEligibility: {"elig.title", "wait"},
+	kiosk.StateRegistering:         {"registering.title", "wait"},
+}
+
 // patientScreen draws the screen of the current state and names it.
 func (u *UI) patientScreen() (fyne.CanvasObject, string) {
 	v := u.v
 	name := v.State.String()
+	if w, ok := waits[v.State]; ok {
+		return u.progress(w[0], w[1]), name
+	}
 	switch v.State {
 	case kiosk.StateWelcome:
 		return u.welcome(), name
-	case kiosk.StateReadingCard:
-		return u.progress("reading.title", "reading.keep"), name
 	case kiosk.StateChoosingDocument:
 		return u.chooseDocument(), name
 	case kiosk.StateChoosingMethod:
 		return u.chooseMethod(), name
 	case kiosk.StateEnteringCodeB:
 		return u.codeBScreen(), fmt.Sprintf("%s-%d", name, u.loc.codeB.step+1)
-	case kiosk.StateReadingPhoto:
-		return u.progress("photo.title", "reading.keep"), name
 	case kiosk.StateMatchingFace:
 		return u.faceScreen(), name
-	case kiosk.StateCheckingPINTries:
-		return u.progress("pin.checks", "reading.keep"), name
 	case kiosk.StateEnteringPIN:
 		return u.pinScreen(), name
-	case kiosk.StateVerifyingPIN:
-		return u.progress("pin.verify", "reading.keep"), name
 	case kiosk.StatePINLocked:
 		return u.pinLocked(), name
 	case kiosk.StateConsent:
@@ -48,12 +54,8 @@ func (u *UI) patientScreen() (fyne.CanvasObject, string) {
 		return u.consentScreen(), name
 	case kiosk.StateManualEntry:
 		return u.formScreen(), fmt.Sprintf("%s-%s", name, formStepNames[u.loc.form.step])
-	case kiosk.StateCheckingEligibility:
-		return u.progress("elig.title", "wait"), name
 	case kiosk.StateResult:
 		return u.resultScreen(), name
-	case kiosk.StateRegistering:
-		return u.progress("registering.title", "wait"), name
 	case kiosk.StateTicket:
 		return u.ticketScreen(), name
 	case kiosk.StateStaff:

@@ -190,11 +190,7 @@ func TestRunnerFacePathEnrollsInMemory(t *testing.T) {
 		return photoBuf, nil
 	}
 	f.start(t)
-	f.r.Post(t.Context(), CardInserted{})
-	f.await(t, StateChoosingMethod)
-	f.r.Post(t.Context(), MethodChosen{MethodFace})
-	f.await(t, StateEnteringCodeB)
-	f.r.Post(t.Context(), CodeBEntered{Birth: "S55.2.17", ExpiryYear: 2035, SecurityCode: "2285"})
+	f.faceCode(t)
 	f.await(t, StateConsent)
 	if f.face.enrolled.Load() != 1 {
 		t.Fatal("photo not enrolled")
@@ -331,11 +327,7 @@ func TestAbandonedRequestIsCancelled(t *testing.T) {
 		return FaceMatch{}, ctx.Err()
 	}
 	f.start(t)
-	f.r.Post(t.Context(), CardInserted{})
-	f.await(t, StateChoosingMethod)
-	f.r.Post(t.Context(), MethodChosen{MethodFace})
-	f.await(t, StateEnteringCodeB)
-	f.r.Post(t.Context(), CodeBEntered{Birth: "S55.2.17", ExpiryYear: 2035, SecurityCode: "2285"})
+	f.faceCode(t)
 	f.await(t, StateMatchingFace)
 	<-started
 	f.r.Post(t.Context(), UsePINInstead{})
@@ -465,4 +457,14 @@ func TestFailedPrintTellsThePatient(t *testing.T) {
 			break
 		}
 	}
+}
+
+// faceCode reads the card, chooses the face path and types 照合番号B.
+func (f *runFixture) faceCode(t *testing.T) {
+	t.Helper()
+	f.r.Post(t.Context(), CardInserted{})
+	f.await(t, StateChoosingMethod)
+	f.r.Post(t.Context(), MethodChosen{MethodFace})
+	f.await(t, StateEnteringCodeB)
+	f.r.Post(t.Context(), CodeBEntered{Birth: "S55.2.17", ExpiryYear: 2035, SecurityCode: "2285"})
 }

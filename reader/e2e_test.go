@@ -343,13 +343,7 @@ func TestE2EPortDrivesTheKioskPath(t *testing.T) {
 	if err != nil || info.CertNotAfter.Before(time.Now()) {
 		t.Fatalf("read card: %+v, %v", info, err)
 	}
-	if n, err := port.PINTries(ctx); n != 3 || err != nil {
-		t.Fatalf("tries %d, %v", n, err)
-	}
-	var pe *kiosk.PINError
-	if _, err := port.VerifyPIN(ctx, mustPIN("0000")); !errors.As(err, &pe) || pe.Remaining != 2 {
-		t.Fatalf("wrong PIN: %v", err)
-	}
+	wantThreeTriesThenOneWrong(t, port)
 	if _, err := port.VerifyPIN(ctx, mustPIN("1234")); err != nil {
 		t.Fatalf("right PIN: %v", err)
 	}

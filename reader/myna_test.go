@@ -461,11 +461,7 @@ func checkTyped(t *testing.T, err error) {
 // testAnchors trusts J-LIS and the virtual card's test hierarchy.
 func testAnchors(t testing.TB) *trust.Anchors {
 	t.Helper()
-	a, err := trust.Production()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cardsim.TestAnchors(a)
+	return cardsim.TestAnchors(mustProduction(t))
 }
 
 // FuzzParseCVC: a card-verifiable certificate from the card is parsed

@@ -11,7 +11,7 @@ import (
 	"github.com/uketsuke/uketsuke/reader/trust"
 )
 
-func mustProduction(t *testing.T) *trust.Anchors {
+func mustProduction(t testing.TB) *trust.Anchors {
 	t.Helper()
 	a, err := trust.Production()
 	if err != nil {
@@ -80,14 +80,17 @@ func TestE2EAlteredChipPhotoIsNotUsed(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	t.Run("genuine", func(t *testing.T) {
-		simSlot(t, p)
+	readPhoto := func(t *testing.T) ([]byte, error) {
 		port := &Port{Match: vpcdReader, Anchors: testAnchors(t)}
 		defer port.Close()
 		if _, err := port.ReadCard(ctx); err != nil {
 			t.Fatal(err)
 		}
-		photo, err := port.ReadFacePhoto(ctx, code)
+		return port.ReadFacePhoto(ctx, code)
+	}
+	t.Run("genuine", func(t *testing.T) {
+		simSlot(t, p)
+		photo, err := readPhoto(t)
 		if err != nil || len(photo) == 0 {
 			t.Fatalf("genuine photo: %d bytes, %v", len(photo), err)
 		}
@@ -104,12 +107,7 @@ func TestE2EAlteredChipPhotoIsNotUsed(t *testing.T) {
 			t.Fatal(err)
 		}
 		slotFor(t, card)
-		port := &Port{Match: vpcdReader, Anchors: testAnchors(t)}
-		defer port.Close()
-		if _, err := port.ReadCard(ctx); err != nil {
-			t.Fatal(err)
-		}
-		photo, err := port.ReadFacePhoto(ctx, code)
+		photo, err := readPhoto(t)
 		if !errors.Is(err, kiosk.ErrPhotoUntrusted) || photo != nil {
 			t.Fatalf("altered photo: %d bytes, %v; want ErrPhotoUntrusted", len(photo), err)
 		}
@@ -139,13 +137,7 @@ func TestE2EAndroidPhoneIsPINFirst(t *testing.T) {
 	if err != nil || info.Token != kiosk.TokenAndroid || info.CertSerial != "" {
 		t.Fatalf("read: %+v, %v", info, err)
 	}
-	if n, err := port.PINTries(ctx); n != 3 || err != nil {
-		t.Fatalf("tries %d, %v", n, err)
-	}
-	var pe *kiosk.PINError
-	if _, err := port.VerifyPIN(ctx, mustPIN("0000")); !errors.As(err, &pe) || pe.Remaining != 2 {
-		t.Fatalf("wrong PIN: %v", err)
-	}
+	wantThreeTriesThenOneWrong(t, port)
 	info, err = port.VerifyPIN(ctx, mustPIN("1234"))
 	if err != nil || info.CertSerial == "" || info.Token != kiosk.TokenAndroid {
 		t.Fatalf("right PIN: %+v, %v", info, err)
@@ -192,5 +184,19 @@ func TestE2ERealKioskRefusesAVirtualReader(t *testing.T) {
 	}
 	if !IsVirtual(vpcdReader) || IsVirtual("SONY FeliCa RC-S300/P 00 00") {
 		t.Error("IsVirtual")
+	}
+}
+
+// wantThreeTriesThenOneWrong checks that the port reports 3 PIN tries
+// without using one, and that a wrong PIN costs exactly one.
+func wantThreeTriesThenOneWrong(t *testing.T, port *Port) {
+	t.Helper()
+	ctx := context.Background()
+	if n, err := port.PINTries(ctx); n != 3 || err != nil {
+		t.Fatalf("tries %d, %v", n, err)
+	}
+	var pe *kiosk.PINError
+	if _, err := port.VerifyPIN(ctx, mustPIN("0000")); !errors.As(err, &pe) || pe.Remaining != 2 {
+		t.Fatalf("wrong PIN: %v", err)
 	}
 }

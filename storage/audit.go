@@ -85,37 +85,53 @@ func (s *Store) rekey(ctx context.Context) error {
 		return fmt.Errorf("the unkeyed audit log does not verify, so it is not re-keyed: %w", err)
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `select id, at, actor, action, outcome, visit_id from audit order by id`)
+		n, err := rechain(ctx, tx, s.o.AuditKey, nil)
 		if err != nil {
-			return wrapDB("rekey audit", err)
+			return err
 		}
-		type row struct {
-			id                                int64
-			at, actor, action, outcome, visit string
-		}
-		var all []row
-		for rows.Next() {
-			var r row
-			if err := rows.Scan(&r.id, &r.at, &r.actor, &r.action, &r.outcome, &r.visit); err != nil {
-				rows.Close()
-				return wrapDB("rekey audit", err)
-			}
-			all = append(all, r)
-		}
-		rows.Close()
-		prev := ""
-		for _, r := range all {
-			h := rowHash(s.o.AuditKey, prev, r.id, r.at, r.actor, r.action, r.outcome, r.visit)
-			if _, err := tx.ExecContext(ctx, `update audit set prev_hash = ?, hash = ? where id = ?`, prev, h, r.id); err != nil {
-				return wrapDB("rekey audit", err)
-			}
-			prev = h
-		}
-		if _, err := tx.ExecContext(ctx, `update audit_head set hash = ? where one = 1`, prev); err != nil {
-			return wrapDB("rekey audit", err)
-		}
-		return s.appendTx(ctx, tx, kiosk.AuditEntry{Actor: "system", Action: "audit.rekey", Outcome: fmt.Sprintf("%d rows", len(all))})
+		return s.appendTx(ctx, tx, kiosk.AuditEntry{Actor: "system", Action: "audit.rekey", Outcome: fmt.Sprintf("%d rows", n)})
 	})
+}
+
+// auditRow is the hashed content of one audit row.
+type auditRow struct {
+	id                                int64
+	at, actor, action, outcome, visit string
+}
+
+// rechain recomputes every row's hash and the head with key (empty: the
+// unkeyed hash), after edit changes a row (nil: none). It is the re-keying;
+// the tests use it to do what a forger with write access would.
+func rechain(ctx context.Context, tx *sql.Tx, key []byte, edit func(*auditRow)) (int, error) {
+	rows, err := tx.QueryContext(ctx, `select id, at, actor, action, outcome, visit_id from audit order by id`)
+	if err != nil {
+		return 0, wrapDB("rechain audit", err)
+	}
+	var all []auditRow
+	for rows.Next() {
+		var r auditRow
+		if err := rows.Scan(&r.id, &r.at, &r.actor, &r.action, &r.outcome, &r.visit); err != nil {
+			rows.Close()
+			return 0, wrapDB("rechain audit", err)
+		}
+		all = append(all, r)
+	}
+	rows.Close()
+	prev := ""
+	for _, r := range all {
+		if edit != nil {
+			edit(&r)
+		}
+		h := rowHash(key, prev, r.id, r.at, r.actor, r.action, r.outcome, r.visit)
+		if _, err := tx.ExecContext(ctx, `update audit set outcome = ?, prev_hash = ?, hash = ? where id = ?`, r.outcome, prev, h, r.id); err != nil {
+			return 0, wrapDB("rechain audit", err)
+		}
+		prev = h
+	}
+	if _, err := tx.ExecContext(ctx, `update audit_head set hash = ? where one = 1`, prev); err != nil {
+		return 0, wrapDB("rechain audit", err)
+	}
+	return len(all), nil
 }
 
 // AuditError says where the audit chain breaks.

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -42,28 +43,17 @@ func TestKeyedChainCannotBeRewrittenWithoutTheKey(t *testing.T) {
 	}
 	// Rewrite row 3 and re-chain everything as the attacker can.
 	forge := func(key []byte) {
-		rows, _ := s.db.Query(`select id, at, actor, action, outcome, visit_id from audit order by id`)
-		type r struct {
-			id                int64
-			at, ac, act, o, v string
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			_, err := rechain(ctx, tx, key, func(r *auditRow) {
+				if r.id == 3 {
+					r.outcome = "edited"
+				}
+			})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		var all []r
-		for rows.Next() {
-			var x r
-			rows.Scan(&x.id, &x.at, &x.ac, &x.act, &x.o, &x.v)
-			all = append(all, x)
-		}
-		rows.Close()
-		prev := ""
-		for _, x := range all {
-			if x.id == 3 {
-				x.o = "edited"
-			}
-			h := rowHash(key, prev, x.id, x.at, x.ac, x.act, x.o, x.v)
-			s.db.Exec(`update audit set outcome = ?, prev_hash = ?, hash = ? where id = ?`, x.o, prev, h, x.id)
-			prev = h
-		}
-		s.db.Exec(`update audit_head set hash = ?`, prev)
 	}
 	forge(nil)
 	_, err := s.VerifyAudit(ctx)

@@ -18,15 +18,6 @@ import (
 	"github.com/uketsuke/uketsuke/reader"
 )
 
-func newCardCommand() *command {
-	return &command{
-		name:    "card",
-		args:    "watch|info|read",
-		summary: "the card reader: watch events, show the card without a PIN, read the 基本4情報 with the PIN",
-		run:     runCard,
-	}
-}
-
 // cardOptions are the flags of card.
 type cardOptions struct {
 	reader  string
@@ -42,9 +33,7 @@ func (o *cardOptions) addFlags(fs *flag.FlagSet) {
 
 func runCard(ctx context.Context, g *globals, args []string) error {
 	var o cardOptions
-	fs := flag.NewFlagSet("card", flag.ContinueOnError)
-	o.addFlags(fs)
-	args, err := parseFlags(g, fs, args)
+	args, err := parseCommand(g, "card", args, o.addFlags)
 	if err != nil {
 		return err
 	}

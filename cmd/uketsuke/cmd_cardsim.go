@@ -10,15 +10,6 @@ import (
 	"github.com/uketsuke/uketsuke/reader/cardsim"
 )
 
-func newCardsimCommand() *command {
-	return &command{
-		name:    "cardsim",
-		args:    "--persona FILE [--port 35963] [--remove-after N] [--apdu-delay D] [--garbage] [--not-my-number] [--token android|iphone]",
-		summary: "put a virtual My Number card into a vsmartcard-vpcd reader (tests and demo only)",
-		run:     runCardsim,
-	}
-}
-
 // cardsimOptions are the flags of cardsim.
 type cardsimOptions struct {
 	persona     string
@@ -44,9 +35,7 @@ func (o *cardsimOptions) addFlags(fs *flag.FlagSet) {
 
 func runCardsim(ctx context.Context, g *globals, args []string) error {
 	var o cardsimOptions
-	fs := flag.NewFlagSet("cardsim", flag.ContinueOnError)
-	o.addFlags(fs)
-	args, err := parseFlags(g, fs, args)
+	args, err := parseCommand(g, "cardsim", args, o.addFlags)
 	if err != nil {
 		return err
 	}

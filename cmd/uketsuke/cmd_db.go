@@ -11,10 +11,6 @@ import (
 	"github.com/uketsuke/uketsuke/storage"
 )
 
-func newAuditCommand() *command {
-	return &command{name: "audit", args: "verify | publish", summary: "check the audit log's keyed chain and the last published head; publish the head now", run: runAudit}
-}
-
 func runAudit(ctx context.Context, g *globals, args []string) error {
 	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
 	args, err := parseFlags(g, fs, args)
@@ -61,10 +57,6 @@ func runAudit(ctx context.Context, g *globals, args []string) error {
 	fmt.Fprintf(g.stdout, "published head: matches row %d, published %s (%s)\n", found.Head.Count, found.Head.At.In(wareki.Tokyo).Format("2006-01-02 15:04"), found.Source)
 	fmt.Fprintf(g.stdout, "audit log intact: %d rows\n", n)
 	return nil
-}
-
-func newDBCommand() *command {
-	return &command{name: "db", args: "backup PATH | purge [--days N]", summary: "online backup of the kiosk database; purge personal data past retention", run: runDB}
 }
 
 func runDB(ctx context.Context, g *globals, args []string) error {

@@ -9,15 +9,6 @@ import (
 	"github.com/uketsuke/uketsuke/eligibility"
 )
 
-func newEligibilityCommand() *command {
-	return &command{
-		name:    "eligibility",
-		args:    "parse FILE [--json]",
-		summary: "read a 資格確認端末 answer file (res/ or face/) and print what it says",
-		run:     runEligibility,
-	}
-}
-
 func runEligibility(_ context.Context, g *globals, args []string) error {
 	fs := flag.NewFlagSet("eligibility", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print one stable JSON object")

@@ -10,15 +10,6 @@ import (
 	"github.com/uketsuke/uketsuke/camera"
 )
 
-func newFaceCommand() *command {
-	return &command{
-		name:    "face",
-		args:    "eval --dataset DIR [--json] [--models DIR]",
-		summary: "measure face verification accuracy and speed on a labelled image folder",
-		run:     runFace,
-	}
-}
-
 // faceOptions are the flags of face.
 type faceOptions struct {
 	dataset string
@@ -34,9 +25,7 @@ func (o *faceOptions) addFlags(fs *flag.FlagSet) {
 
 func runFace(_ context.Context, g *globals, args []string) error {
 	var o faceOptions
-	fs := flag.NewFlagSet("face", flag.ContinueOnError)
-	o.addFlags(fs)
-	args, err := parseFlags(g, fs, args)
+	args, err := parseCommand(g, "face", args, o.addFlags)
 	if err != nil {
 		return err
 	}

@@ -10,15 +10,6 @@ import (
 	"github.com/uketsuke/uketsuke/eligibility"
 )
 
-func newOnshiSimCommand() *command {
-	return &command{
-		name:    "onshi-sim",
-		args:    "--dir DIR --personas FILE [--late D]",
-		summary: "play the 資格確認端末 over a shared folder (tests and demo); mode in DIR/sim/mode, face results on DIR/sim/face-<id>",
-		run:     runOnshiSim,
-	}
-}
-
 func runOnshiSim(ctx context.Context, g *globals, args []string) error {
 	fs := flag.NewFlagSet("onshi-sim", flag.ContinueOnError)
 	dir := fs.String("dir", "", "the shared folder (req/, res/, face/ are created)")

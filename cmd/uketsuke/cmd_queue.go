@@ -13,15 +13,6 @@ import (
 	"github.com/uketsuke/uketsuke/storage"
 )
 
-func newQueueCommand() *command {
-	return &command{
-		name:    "queue",
-		args:    "list [--date YYYY-MM-DD] [--json] | pending | call|done|cancel NUMBER [--date D] [--staff ID]",
-		summary: "the day's reception queue: list it, or call, finish or cancel a visit",
-		run:     runQueue,
-	}
-}
-
 // queueOptions are the flags of queue.
 type queueOptions struct {
 	date  string
@@ -37,9 +28,7 @@ func (o *queueOptions) addFlags(fs *flag.FlagSet) {
 
 func runQueue(ctx context.Context, g *globals, args []string) error {
 	var o queueOptions
-	fs := flag.NewFlagSet("queue", flag.ContinueOnError)
-	o.addFlags(fs)
-	args, err := parseFlags(g, fs, args)
+	args, err := parseCommand(g, "queue", args, o.addFlags)
 	if err != nil {
 		return err
 	}

@@ -28,15 +28,6 @@ import (
 	"github.com/uketsuke/uketsuke/storage"
 )
 
-func newRunCommand() *command {
-	return &command{
-		name:    "run",
-		args:    "[--demo] [--windowed] [--autopilot] [--screenshots DIR] [--ui-map FILE]",
-		summary: "run the kiosk screen (default command); --demo adds the virtual card, image camera and eligibility simulator",
-		run:     runKiosk,
-	}
-}
-
 type runOptions struct {
 	demo, windowed, autopilot bool
 	screenshots, uiMap        string

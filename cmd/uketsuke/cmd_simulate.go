@@ -14,15 +14,6 @@ import (
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
 )
 
-func newSimulateCommand() *command {
-	return &command{
-		name:    "simulate",
-		args:    "[--patients N] [--seed S] [--date YYYY-MM-DD]",
-		summary: "run simulated patients through the reception flow and print a table",
-		run:     runSimulate,
-	}
-}
-
 // simulateOptions are the flags of simulate.
 type simulateOptions struct {
 	patients int
@@ -38,9 +29,7 @@ func (o *simulateOptions) addFlags(fs *flag.FlagSet) {
 
 func runSimulate(ctx context.Context, g *globals, args []string) error {
 	var o simulateOptions
-	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
-	o.addFlags(fs)
-	args, err := parseFlags(g, fs, args)
+	args, err := parseCommand(g, "simulate", args, o.addFlags)
 	if err != nil {
 		return err
 	}

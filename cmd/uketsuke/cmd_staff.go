@@ -11,15 +11,6 @@ import (
 	"github.com/uketsuke/uketsuke/storage"
 )
 
-func newStaffCommand() *command {
-	return &command{
-		name:    "staff",
-		args:    "add ID --name NAME | list | disable ID",
-		summary: "staff accounts for the kiosk's staff mode (the PIN is read from the terminal or standard input)",
-		run:     runStaff,
-	}
-}
-
 // runStaff manages staff accounts. IDs are digits (the kiosk's login has
 // a numeric keypad); PINs are 6–12 digits, stored only as argon2id hashes.
 func runStaff(ctx context.Context, g *globals, args []string) error {

@@ -15,15 +15,6 @@ import (
 	"github.com/uketsuke/uketsuke/storage"
 )
 
-func newSyncCommand() *command {
-	return &command{
-		name:    "sync",
-		args:    "run | status",
-		summary: "hand the visits to the clinic system now ([sync.orca] and/or [sync.export]), or show the last runs and what is pending",
-		run:     runSync,
-	}
-}
-
 func runSync(ctx context.Context, g *globals, args []string) error {
 	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
 	args, err := parseFlags(g, fs, args)

@@ -8,15 +8,6 @@ import (
 	"github.com/uketsuke/uketsuke/kiosk/insurance"
 )
 
-func newValidateCommand() *command {
-	return &command{
-		name:    "validate",
-		args:    "insurer|kohi|jukyu NUMBER",
-		summary: "check a 保険者番号, 公費負担者番号 or 受給者番号 and its check digit",
-		run:     runValidate,
-	}
-}
-
 func runValidate(_ context.Context, g *globals, args []string) error {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	args, err := parseFlags(g, fs, args)

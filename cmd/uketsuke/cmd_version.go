@@ -10,10 +10,6 @@ import (
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
-func newVersionCommand() *command {
-	return &command{name: "version", summary: "print the version, the config file in use and the data directory", run: runVersion}
-}
-
 func runVersion(_ context.Context, g *globals, args []string) error {
 	fs := flag.NewFlagSet("version", flag.ContinueOnError)
 	args, err := parseFlags(g, fs, args)

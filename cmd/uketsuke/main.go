@@ -62,11 +62,91 @@ type command struct {
 	run     func(ctx context.Context, g *globals, args []string) error
 }
 
+// commands is the table of subcommands, one record each.
 func commands() []*command {
 	return []*command{
-		newRunCommand(), newSimulateCommand(), newValidateCommand(), newCardCommand(), newCardsimCommand(),
-		newFaceCommand(), newQueueCommand(), newAuditCommand(), newDBCommand(), newEligibilityCommand(), newOnshiSimCommand(),
-		newStaffCommand(), newSyncCommand(), newLicencesCommand(), newVersionCommand(),
+		{
+			name:    "run",
+			args:    "[--demo] [--windowed] [--autopilot] [--screenshots DIR] [--ui-map FILE]",
+			summary: "run the kiosk screen (default command); --demo adds the virtual card, image camera and eligibility simulator",
+			run:     runKiosk,
+		},
+		{
+			name:    "simulate",
+			args:    "[--patients N] [--seed S] [--date YYYY-MM-DD]",
+			summary: "run simulated patients through the reception flow and print a table",
+			run:     runSimulate,
+		},
+		{
+			name:    "validate",
+			args:    "insurer|kohi|jukyu NUMBER",
+			summary: "check a 保険者番号, 公費負担者番号 or 受給者番号 and its check digit",
+			run:     runValidate,
+		},
+		{
+			name:    "card",
+			args:    "watch|info|read",
+			summary: "the card reader: watch events, show the card without a PIN, read the 基本4情報 with the PIN",
+			run:     runCard,
+		},
+		{
+			name:    "cardsim",
+			args:    "--persona FILE [--port 35963] [--remove-after N] [--apdu-delay D] [--garbage] [--not-my-number] [--token android|iphone]",
+			summary: "put a virtual My Number card into a vsmartcard-vpcd reader (tests and demo only)",
+			run:     runCardsim,
+		},
+		{
+			name:    "face",
+			args:    "eval --dataset DIR [--json] [--models DIR]",
+			summary: "measure face verification accuracy and speed on a labelled image folder",
+			run:     runFace,
+		},
+		{
+			name:    "queue",
+			args:    "list [--date YYYY-MM-DD] [--json] | pending | call|done|cancel NUMBER [--date D] [--staff ID]",
+			summary: "the day's reception queue: list it, or call, finish or cancel a visit",
+			run:     runQueue,
+		},
+		{
+			name: "audit", args: "verify | publish", summary: "check the audit log's keyed chain and the last published head; publish the head now", run: runAudit,
+		},
+		{
+			name: "db", args: "backup PATH | purge [--days N]", summary: "online backup of the kiosk database; purge personal data past retention", run: runDB,
+		},
+		{
+			name:    "eligibility",
+			args:    "parse FILE [--json]",
+			summary: "read a 資格確認端末 answer file (res/ or face/) and print what it says",
+			run:     runEligibility,
+		},
+		{
+			name:    "onshi-sim",
+			args:    "--dir DIR --personas FILE [--late D]",
+			summary: "play the 資格確認端末 over a shared folder (tests and demo); mode in DIR/sim/mode, face results on DIR/sim/face-<id>",
+			run:     runOnshiSim,
+		},
+		{
+			name:    "staff",
+			args:    "add ID --name NAME | list | disable ID",
+			summary: "staff accounts for the kiosk's staff mode (the PIN is read from the terminal or standard input)",
+			run:     runStaff,
+		},
+		{
+			name:    "sync",
+			args:    "run | status",
+			summary: "hand the visits to the clinic system now ([sync.orca] and/or [sync.export]), or show the last runs and what is pending",
+			run:     runSync,
+		},
+		{
+			name:    "licences",
+			summary: "the licences of what the binary embeds (Noto Sans CJK JP: SIL Open Font License 1.1)",
+			run:     runLicences,
+		},
+		{
+			name:    "version",
+			summary: "print the version, the config file in use and the data directory",
+			run:     runVersion,
+		},
 	}
 }
 
@@ -154,6 +234,14 @@ func usage(w io.Writer) {
 // parseFlags parses a subcommand's flags, global ones included, wherever
 // they stand among the arguments, loads the configuration, and returns the
 // positional arguments.
+// parseCommand parses the flags a subcommand's options add (and the
+// global ones) and returns the positional arguments.
+func parseCommand(g *globals, name string, args []string, add func(*flag.FlagSet)) ([]string, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	add(fs)
+	return parseFlags(g, fs, args)
+}
+
 func parseFlags(g *globals, fs *flag.FlagSet, args []string) ([]string, error) {
 	g.addFlags(fs)
 	fs.SetOutput(g.stderr)
