@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/uketsuke/uketsuke/camera"
+	"github.com/uketsuke/uketsuke/eligibility"
+	"github.com/uketsuke/uketsuke/kiosk"
+	"github.com/uketsuke/uketsuke/kiosk/wareki"
+)
+
+// openCamera opens the face engine and the camera (or the given source).
+// It returns nil, nil when the camera is turned off.
+func (s *station) openCamera(g *globals, src camera.Source) (*camera.Verifier, error) {
+	if src == nil {
+		dev := g.cfg.Camera.Device
+		switch {
+		case dev == "none":
+			return nil, nil
+		case dev == "":
+			dev = "/dev/video0"
+			if _, err := os.Stat(dev); err != nil {
+				return nil, fmt.Errorf("no camera at %s", dev)
+			}
+		}
+		d, err := camera.OpenDevice(dev)
+		if err != nil {
+			return nil, err
+		}
+		src = d
+	}
+	engine, err := camera.NewEngine(g.cfg.Camera.Models)
+	if err != nil {
+		src.Close()
+		return nil, fmt.Errorf("face models in %s: %w (run make setup)", g.cfg.Camera.Models, err)
+	}
+	feed := camera.StartFeed(src, 4)
+	s.cleanup = append(s.cleanup, func() { feed.Close(); src.Close(); engine.Close() })
+	return &camera.Verifier{Engine: engine, Feed: feed, Log: g.log}, nil
+}
+
+// eligibilityBackend builds the configured オンライン資格確認 backend.
+func eligibilityBackend(g *globals) (kiosk.EligibilityChecker, error) {
+	c := g.cfg.Eligibility
+	switch c.Backend {
+	case "sim":
+		return eligibility.LoadSim(c.SimPersonas)
+	case "terminal":
+		if c.TerminalDir == "" {
+			return unconfigured{}, nil
+		}
+		return &eligibility.Terminal{Dir: c.TerminalDir, Institution: c.Institution, Archive: filepath.Join(c.TerminalDir, "done")}, nil
+	}
+	return nil, fmt.Errorf("eligibility.backend %q", c.Backend)
+}
+
+// noCamera is the face port when there is no camera: every capture fails
+// at once, and the kiosk offers the PIN.
+type noCamera struct{}
+
+func (noCamera) Enroll(context.Context, []byte) error { return nil }
+func (noCamera) Verify(context.Context) (kiosk.FaceMatch, error) {
+	return kiosk.FaceMatch{}, errors.New("no camera")
+}
+func (noCamera) Forget() {}
+
+// unconfigured is the eligibility backend before the terminal's folder is
+// set: every check is "unavailable", so visits are registered as pending.
+type unconfigured struct{}
+
+func (unconfigured) Check(context.Context, kiosk.EligibilityQuery) (kiosk.EligibilityResult, error) {
+	return kiosk.EligibilityResult{}, fmt.Errorf("eligibility.terminal_dir is not set: %w", kiosk.ErrEligibilityUnavailable)
+}
+
+// logPager tells staff through the log (a real pager or chime plugs in here).
+type logPager struct{ log *slog.Logger }
+
+func (p logPager) Page(_ context.Context, reason kiosk.Handover) {
+	p.log.Warn("staff needed at the kiosk", "reason", reason.String())
+}
+
+// printer prints tickets and guidance slips: through the configured
+// command (the text on its standard input), or, in demo mode without one,
+// into files in a folder so the demo shows what would come out.
+type printer struct {
+	command []string
+	dir     string // demo: write here instead
+	kioskID string
+	clock   kiosk.Clock // nil: the system's
+}
+
+func (p printer) now() time.Time {
+	if p.clock != nil {
+		return p.clock.Now()
+	}
+	return time.Now()
+}
+
+// enabled reports whether anything prints.
+func (p printer) enabled() bool { return len(p.command) > 0 || p.dir != "" }
+
+var _ kiosk.Printer = printer{}
+
+// PrintTicket prints the 受付票.
+func (p printer) PrintTicket(ctx context.Context, t kiosk.Ticket) error {
+	return p.print(ctx, "ticket", p.ticketText(t))
+}
+
+// PrintSlip prints a guidance slip.
+func (p printer) PrintSlip(ctx context.Context, text string) error { return p.print(ctx, "slip", text) }
+
+// ticketText is the ticket, dated and timed in Tokyo whatever the
+// machine's time zone.
+func (p printer) ticketText(t kiosk.Ticket) string {
+	return fmt.Sprintf("受付番号\n\n    %s\n\nお待ちの方 %d 人\n%s  %s\n", t.Number, t.Waiting, p.now().In(wareki.Tokyo).Format("2006-01-02 15:04"), p.kioskID)
+}
+
+func (p printer) print(ctx context.Context, kind, text string) error {
+	if len(p.command) == 0 {
+		name := filepath.Join(p.dir, fmt.Sprintf("%s-%s.txt", kind, p.now().In(wareki.Tokyo).Format("20060102-150405.000")))
+		if err := os.MkdirAll(p.dir, 0o700); err != nil {
+			return fmt.Errorf("print %s: %w", kind, err)
+		}
+		return os.WriteFile(name, []byte(text), 0o600)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, p.command[0], p.command[1:]...)
+	cmd.Stdin = strings.NewReader(text)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("print %s with %s: %w: %s", kind, p.command[0], err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
