@@ -96,7 +96,7 @@ func (d *fakeDesk) Logout(_ context.Context, id, how string) {
 func (d *fakeDesk) Queue(context.Context, string) ([]QueueEntry, error) {
 	d.calls = append(d.calls, "queue")
 	var out []QueueEntry
-	for i := range d.h.store.visits {
+	for i := range d.h.store.Visits() {
 		out = append(out, QueueEntry{Number: fmt.Sprintf("%03d", i+1), Status: "waiting", Path: "myna-card"})
 	}
 	return out, nil

@@ -74,7 +74,7 @@ func TestPINPathWithAWrongTryShowsTriesAndEndsWithATicket(t *testing.T) {
 	h.wantText("001")
 	h.wantText("まもなくお呼びします") // nobody ahead
 	h.wantText("カードをお取りください")
-	v := h.store.visits[0]
+	v := h.store.Visits()[0]
 	if v.Auth != kiosk.AuthPIN || !v.Consent.Comprehensive || v.Path != kiosk.PathMynaCard {
 		t.Fatalf("visit %+v", v)
 	}
@@ -104,7 +104,7 @@ func TestPINKeypadDeletesAndOnlyOffersOKAtFourDigits(t *testing.T) {
 
 func TestPINStopsAtTheLastTryAndLockShowsResetRoutes(t *testing.T) {
 	h := newHarness(t)
-	h.card.pinLeft = 2
+	h.card.PINLeft = 2
 	h.pinPath()
 	h.typeDigits("0000")
 	h.tap("決定")
@@ -112,7 +112,7 @@ func TestPINStopsAtTheLastTryAndLockShowsResetRoutes(t *testing.T) {
 	h.wantText("あと1回")
 
 	h = newHarness(t)
-	h.card.pinLeft = 0
+	h.card.PINLeft = 0
 	h.post(kiosk.CardInserted{})
 	h.tap("暗証番号") // the card reports 0 tries: locked
 	h.want(kiosk.StatePINLocked)
@@ -148,14 +148,14 @@ func TestFacePathThroughCodeBToATicket(t *testing.T) {
 	h.wantText("残り回数: 9 回")
 	h.codeB("5678")
 	h.consentAllToTicket()
-	if v := h.store.visits[0]; v.Auth != kiosk.AuthFace {
+	if v := h.store.Visits()[0]; v.Auth != kiosk.AuthFace {
 		t.Fatalf("auth %v", v.Auth)
 	}
 }
 
 func TestFaceThatNeverMatchesFallsBackToThePIN(t *testing.T) {
 	h := newHarness(t)
-	h.face.match = false
+	h.face.MatchOn = 0
 	h.post(kiosk.CardInserted{})
 	h.tap("顔認証")
 	h.codeB("5678")
@@ -208,12 +208,12 @@ func TestManualCertificateEntryWithACheckDigitError(t *testing.T) {
 	h.wantText("限度額")
 	h.tap("提供する")
 	h.want(kiosk.StateTicket)
-	v := h.store.visits[0]
+	v := h.store.Visits()[0]
 	if v.Path != kiosk.PathCertificate || !v.Consent.Limit {
 		t.Fatalf("visit %+v", v)
 	}
-	if q := h.elig.got[0].ByNumbers; q == nil || string(q.Card.Insurer) != good || q.Birth.String() != "1950-04-01" {
-		t.Fatalf("query %+v", h.elig.got[0])
+	if q := h.elig.Queries()[0].ByNumbers; q == nil || string(q.Card.Insurer) != good || q.Birth.String() != "1950-04-01" {
+		t.Fatalf("query %+v", h.elig.Queries()[0])
 	}
 }
 
@@ -236,7 +236,7 @@ func TestFormErrorsFromTheMachineShowAtTheirField(t *testing.T) {
 
 func TestIneligibleResultHandsOverToStaff(t *testing.T) {
 	h := newHarness(t)
-	h.elig.validity = kiosk.ValidityInvalid
+	h.elig.Result.Validity = kiosk.ValidityInvalid
 	h.pinAndConsent()
 	h.want(kiosk.StateResult)
 	h.wantText("有効ではありません")
@@ -247,7 +247,7 @@ func TestIneligibleResultHandsOverToStaff(t *testing.T) {
 
 func TestNumbersAreAskedWhenTheCardAloneCannotBeChecked(t *testing.T) {
 	h := newHarness(t)
-	h.elig.known = false
+	h.elig.Known = false
 	h.pinAndConsent()
 	h.want(kiosk.StateManualEntry)
 	h.wantText("資格情報のお知らせの内容を入力してください")
@@ -308,7 +308,7 @@ func TestCardRemovedMidFlowSaysSoAndRecovers(t *testing.T) {
 
 func TestUnreadableCardOffersTheDocuments(t *testing.T) {
 	h := newHarness(t)
-	h.card.readErr = kiosk.ErrNotMyNumberCard
+	h.card.ReadErr = kiosk.ErrNotMyNumberCard
 	h.post(kiosk.CardInserted{})
 	h.want(kiosk.StateChoosingDocument)
 	h.wantText("マイナンバーカードではありません")
@@ -403,7 +403,7 @@ func TestStaffCheckInByHandFromTheWelcomeScreen(t *testing.T) {
 	h.wantText("受付中の患者さんはいません")
 	h.tap("手動で受付する")
 	h.want(kiosk.StateTicket)
-	if v := h.store.visits[0]; v.Path != kiosk.PathStaff || v.Staff != "7" {
+	if v := h.store.Visits()[0]; v.Path != kiosk.PathStaff || v.Staff != "7" {
 		t.Fatalf("visit %+v", v)
 	}
 }

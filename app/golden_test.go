@@ -25,13 +25,13 @@ func TestGoldenScreens(t *testing.T) {
 			h.typeDigits("55")
 		}},
 		{"entering-pin", func(h *harness) { h.pinPath(); h.typeDigits("12") }},
-		{"pin-locked", func(h *harness) { h.card.pinLeft = 0; h.post(kiosk.CardInserted{}); h.tap("暗証番号") }},
+		{"pin-locked", func(h *harness) { h.card.PINLeft = 0; h.post(kiosk.CardInserted{}); h.tap("暗証番号") }},
 		{"consent", func(h *harness) { h.pinPath(); h.typeDigits("1234"); h.tap("決定") }},
 		{"manual-entry-insurer", func(h *harness) { h.tap("資格確認書"); h.typeDigits("0613") }},
 		{"ticket", func(h *harness) { h.pinPath(); h.typeDigits("1234"); h.tap("決定"); h.tap("すべて提供する") }},
 		{"staff-login", func(h *harness) { h.tap("職員用"); h.typeDigits("7") }},
 		{"welcome-en", func(h *harness) { h.tap("English") }},
-		{"card-untrusted", func(h *harness) { h.card.readErr = kiosk.ErrCardUntrusted; h.post(kiosk.CardInserted{}) }},
+		{"card-untrusted", func(h *harness) { h.card.ReadErr = kiosk.ErrCardUntrusted; h.post(kiosk.CardInserted{}) }},
 	}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {

@@ -66,7 +66,7 @@ func TestGuideTriggers(t *testing.T) {
 	})
 	t.Run("PIN locked", func(t *testing.T) {
 		h := newHarness(t)
-		h.card.pinLeft = 0
+		h.card.PINLeft = 0
 		h.post(kiosk.CardInserted{})
 		h.tap("暗証番号")
 		h.tap("くわしい説明を見る")
@@ -76,14 +76,14 @@ func TestGuideTriggers(t *testing.T) {
 	})
 	t.Run("PIN at its limit", func(t *testing.T) {
 		h := newHarness(t)
-		h.card.pinLeft = 1
+		h.card.PINLeft = 1
 		h.pinPathTo(kiosk.StateStaff)
 		h.tap("くわしい説明を見る")
 		h.wantGuide("pin")
 	})
 	t.Run("card not registered", func(t *testing.T) {
 		h := newHarness(t)
-		h.elig.validity = kiosk.ValidityNotFound
+		h.elig.Result.Validity = kiosk.ValidityNotFound
 		h.pinAndConsent()
 		h.want(kiosk.StateResult)
 		h.tap("くわしい説明を見る")
@@ -92,7 +92,7 @@ func TestGuideTriggers(t *testing.T) {
 	})
 	t.Run("certificate expiring", func(t *testing.T) {
 		h := newHarness(t)
-		h.card.certNotAfter = h.now.AddDate(0, 2, 0)
+		h.card.Info.CertNotAfter = h.now.AddDate(0, 2, 0)
 		h.post(kiosk.CardInserted{})
 		h.tap("くわしい説明を見る")
 		h.wantGuide("cert-expiry")
@@ -101,7 +101,7 @@ func TestGuideTriggers(t *testing.T) {
 	})
 	t.Run("certificate expired", func(t *testing.T) {
 		h := newHarness(t)
-		h.card.certNotAfter = h.now.AddDate(0, -4, 0)
+		h.card.Info.CertNotAfter = h.now.AddDate(0, -4, 0)
 		h.post(kiosk.CardInserted{})
 		h.want(kiosk.StateChoosingDocument)
 		h.tap("くわしい説明を見る")
@@ -109,7 +109,7 @@ func TestGuideTriggers(t *testing.T) {
 	})
 	t.Run("card unreadable", func(t *testing.T) {
 		h := newHarness(t)
-		h.card.readErr = kiosk.ErrCardData
+		h.card.ReadErr = kiosk.ErrCardData
 		h.post(kiosk.CardInserted{})
 		h.tap("くわしい説明を見る")
 		h.wantGuide("notice")

@@ -15,6 +15,7 @@ import (
 
 	"github.com/uketsuke/uketsuke/kiosk"
 	"github.com/uketsuke/uketsuke/kiosk/insurance"
+	"github.com/uketsuke/uketsuke/kiosk/kiosktest"
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
 )
 
@@ -27,10 +28,10 @@ type harness struct {
 	ui    *UI
 	w     fyne.Window
 	now   time.Time
-	card  *fakeCard
-	face  *fakeFace
-	elig  *fakeElig
-	store *fakeStore
+	card  *kiosktest.Card
+	face  *kiosktest.Face
+	elig  *kiosktest.Eligibility
+	store *kiosktest.Store
 	desk  *fakeDesk
 	queue []kiosk.Event
 	busy  bool
@@ -44,10 +45,10 @@ func newHarness(t *testing.T) *harness {
 	a.Settings().SetTheme(Theme())
 	h := &harness{
 		t: t, now: time.Date(2026, 11, 25, 9, 30, 0, 0, wareki.Tokyo),
-		card:  &fakeCard{pin: "1234", pinLeft: 3, codeBLeft: 10, expiry: 2034, security: "5678", birth: wareki.MustDate(1980, 5, 5)},
-		face:  &fakeFace{match: true},
-		elig:  &fakeElig{validity: kiosk.ValidityValid, known: true},
-		store: &fakeStore{},
+		card:  kiosktest.NewCard("1234", wareki.MustDate(1980, 5, 5), 2034, "5678"),
+		face:  &kiosktest.Face{MatchOn: 1},
+		elig:  &kiosktest.Eligibility{Result: kiosk.EligibilityResult{Validity: kiosk.ValidityValid, Name: "受付　花子"}, Known: true},
+		store: &kiosktest.Store{},
 	}
 	h.desk = &fakeDesk{h: h, pin: "314159"}
 	h.m = kiosk.NewMachine(kiosk.Config{FaceAttempts: 2, CodeBMaxWrong: 2, CodeBReserve: 3})
@@ -146,99 +147,6 @@ func (h *harness) shot(name string) image.Image {
 		h.t.Fatal(err)
 	}
 	return img
-}
-
-// Fakes of the ports, with the real semantics of counters.
-
-type fakeCard struct {
-	present            bool
-	pin                string
-	pinLeft, codeBLeft int
-	expiry             int
-	security           string
-	birth              wareki.Date
-	readErr            error
-	certNotAfter       time.Time // zero: far ahead
-}
-
-func (c *fakeCard) ReadCard(context.Context) (kiosk.CardInfo, error) {
-	if c.readErr != nil {
-		return kiosk.CardInfo{}, c.readErr
-	}
-	notAfter := c.certNotAfter
-	if notAfter.IsZero() {
-		notAfter = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
-	return kiosk.CardInfo{CertSerial: "0A1B", CertNotAfter: notAfter}, nil
-}
-
-func (c *fakeCard) PINTries(context.Context) (int, error) { return c.pinLeft, nil }
-
-func (c *fakeCard) VerifyPIN(ctx context.Context, pin kiosk.PIN) (kiosk.CardInfo, error) {
-	if c.pinLeft <= 0 {
-		return kiosk.CardInfo{}, kiosk.ErrPINBlocked
-	}
-	if string(pin.Bytes()) != c.pin {
-		c.pinLeft--
-		return kiosk.CardInfo{}, &kiosk.PINError{Remaining: c.pinLeft}
-	}
-	c.pinLeft = 3
-	return c.ReadCard(ctx)
-}
-
-func (c *fakeCard) ReadFacePhoto(_ context.Context, code kiosk.CodeB) ([]byte, error) {
-	want, _ := kiosk.NewCodeB(c.birth, c.expiry, c.security)
-	if string(code.Bytes()) != string(want.Bytes()) {
-		c.codeBLeft--
-		return nil, &kiosk.CodeBError{Remaining: c.codeBLeft}
-	}
-	return []byte("photo"), nil
-}
-
-type fakeFace struct{ match bool }
-
-func (f *fakeFace) Enroll(context.Context, []byte) error { return nil }
-func (f *fakeFace) Verify(context.Context) (kiosk.FaceMatch, error) {
-	return kiosk.FaceMatch{Matched: f.match}, nil
-}
-func (f *fakeFace) Forget() {}
-
-type fakeElig struct {
-	validity kiosk.Validity
-	known    bool
-	down     bool
-	got      []kiosk.EligibilityQuery
-}
-
-func (e *fakeElig) Check(_ context.Context, q kiosk.EligibilityQuery) (kiosk.EligibilityResult, error) {
-	e.got = append(e.got, q)
-	if e.down {
-		return kiosk.EligibilityResult{}, kiosk.ErrEligibilityUnavailable
-	}
-	if q.ByNumbers == nil && !e.known {
-		return kiosk.EligibilityResult{}, kiosk.ErrNeedsNumbers
-	}
-	return kiosk.EligibilityResult{Validity: e.validity, Name: "受付　花子"}, nil
-}
-
-type fakeStore struct {
-	visits []kiosk.Visit
-	audit  []kiosk.AuditEntry
-	fail   bool
-}
-
-func (s *fakeStore) Register(_ context.Context, v kiosk.Visit) (kiosk.Ticket, error) {
-	if s.fail {
-		return kiosk.Ticket{}, fmt.Errorf("disk full")
-	}
-	s.visits = append(s.visits, v)
-	n := len(s.visits)
-	return kiosk.Ticket{VisitID: fmt.Sprintf("v%d", n), Number: fmt.Sprintf("%03d", n), Waiting: n - 1}, nil
-}
-
-func (s *fakeStore) Append(_ context.Context, e kiosk.AuditEntry) error {
-	s.audit = append(s.audit, e)
-	return nil
 }
 
 // A valid 保険者番号 for the forms: 06 + 13 + 001 with its check digit.

@@ -1,117 +1,61 @@
-package kiosk
+package kiosk_test
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	. "github.com/uketsuke/uketsuke/kiosk" // the runner's tests use the shared fakes, which import kiosk
+	"github.com/uketsuke/uketsuke/kiosk/insurance"
+	"github.com/uketsuke/uketsuke/kiosk/kiosktest"
+	"github.com/uketsuke/uketsuke/kiosk/wareki"
 )
 
-// Fakes are structs of function fields (restic's mock style); a nil field
-// fails the test if it is called.
-type fakeCard struct {
-	read   func(ctx context.Context) (CardInfo, error)
-	tries  func(ctx context.Context) (int, error)
-	verify func(ctx context.Context, p PIN) (CardInfo, error)
-	photo  func(ctx context.Context, c CodeB) ([]byte, error)
+// t0, validCard and validResult are the runner tests' patient.
+var (
+	t0        = time.Date(2026, 11, 25, 10, 0, 0, 0, wareki.Tokyo)
+	validCard = CardInfo{CertSerial: "1A2B", CertNotAfter: t0.AddDate(3, 0, 0)}
+)
+
+func validResult() EligibilityResult {
+	return EligibilityResult{Validity: ValidityValid, Card: insurance.Card{Insurer: "06132013", Number: "1987654", Branch: "01"}, Name: "診療　太郎"}
 }
 
-func (f *fakeCard) ReadCard(ctx context.Context) (CardInfo, error)         { return f.read(ctx) }
-func (f *fakeCard) PINTries(ctx context.Context) (int, error)              { return f.tries(ctx) }
-func (f *fakeCard) VerifyPIN(ctx context.Context, p PIN) (CardInfo, error) { return f.verify(ctx, p) }
-func (f *fakeCard) ReadFacePhoto(ctx context.Context, c CodeB) ([]byte, error) {
-	return f.photo(ctx, c)
-}
-
-type fakeFace struct {
-	enrolled atomic.Int32
-	forgot   atomic.Int32
-	verify   func(ctx context.Context) (FaceMatch, error)
-}
-
-func (f *fakeFace) Enroll(context.Context, []byte) error          { f.enrolled.Add(1); return nil }
-func (f *fakeFace) Verify(ctx context.Context) (FaceMatch, error) { return f.verify(ctx) }
-func (f *fakeFace) Forget()                                       { f.forgot.Add(1) }
-
-type fakeElig struct {
-	check func(ctx context.Context, q EligibilityQuery) (EligibilityResult, error)
-}
-
-func (f *fakeElig) Check(ctx context.Context, q EligibilityQuery) (EligibilityResult, error) {
-	return f.check(ctx, q)
-}
-
-type fakeStore struct {
-	mu       sync.Mutex
-	visits   []Visit
-	register func(ctx context.Context, v Visit) (Ticket, error)
-}
-
-func (f *fakeStore) Register(ctx context.Context, v Visit) (Ticket, error) {
-	t, err := f.register(ctx, v)
-	if err == nil {
-		f.mu.Lock()
-		f.visits = append(f.visits, v)
-		f.mu.Unlock()
+func pin(s string) PIN {
+	p, err := NewPIN(s)
+	if err != nil {
+		panic(err)
 	}
-	return t, err
+	return p
 }
-
-type fakeAudit struct {
-	mu   sync.Mutex
-	rows []AuditEntry
-}
-
-func (f *fakeAudit) Append(_ context.Context, e AuditEntry) error {
-	f.mu.Lock()
-	f.rows = append(f.rows, e)
-	f.mu.Unlock()
-	return nil
-}
-
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *fakeClock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
 type runFixture struct {
-	card    *fakeCard
-	face    *fakeFace
-	elig    *fakeElig
-	store   *fakeStore
-	audit   *fakeAudit
-	clock   *fakeClock
-	printer *fakePrinter
+	card    *kiosktest.Card
+	face    *kiosktest.Face
+	elig    *kiosktest.Eligibility
+	store   *kiosktest.Store
+	audit   *kiosktest.Store
+	clock   *kiosktest.Clock
+	printer *kiosktest.Printer
 	r       *Runner
 	views   chan View
 }
 
 func newRunFixture(t *testing.T) *runFixture {
-	f := &runFixture{
-		card: &fakeCard{
-			read:   func(context.Context) (CardInfo, error) { return validCard, nil },
-			tries:  func(context.Context) (int, error) { return 3, nil },
-			verify: func(_ context.Context, p PIN) (CardInfo, error) { return validCard, nil },
-			photo:  func(context.Context, CodeB) ([]byte, error) { return []byte("jp2"), nil },
-		},
-		face:  &fakeFace{verify: func(context.Context) (FaceMatch, error) { return FaceMatch{true, 0.9}, nil }},
-		elig:  &fakeElig{check: func(context.Context, EligibilityQuery) (EligibilityResult, error) { return validResult(), nil }},
-		audit: &fakeAudit{},
-		clock: &fakeClock{now: t0},
+	card := kiosktest.NewCard("1234", wareki.MustDate(1980, 2, 17), 2035, "2285")
+	card.Info = validCard
+	return &runFixture{
+		card:  card,
+		face:  &kiosktest.Face{MatchOn: 1},
+		elig:  &kiosktest.Eligibility{Result: validResult(), Known: true},
+		store: &kiosktest.Store{},
+		audit: &kiosktest.Store{},
+		clock: kiosktest.NewClock(t0),
 		views: make(chan View, 256),
 	}
-	f.store = &fakeStore{register: func(context.Context, Visit) (Ticket, error) {
-		return Ticket{VisitID: "v1", Number: "001"}, nil
-	}}
-	return f
 }
 
 func (f *runFixture) start(t *testing.T) {
@@ -152,14 +96,12 @@ func (f *runFixture) await(t *testing.T, s State) View {
 func TestRunnerPINPathEndToEnd(t *testing.T) {
 	f := newRunFixture(t)
 	var gotPIN string
-	f.card.verify = func(_ context.Context, p PIN) (CardInfo, error) {
+	f.card.OnVerify = func(_ context.Context, p PIN) (CardInfo, error) {
 		gotPIN = string(p.Bytes())
 		return validCard, nil
 	}
 	f.start(t)
-	f.r.Post(t.Context(), CardInserted{})
-	f.await(t, StateChoosingMethod)
-	f.r.Post(t.Context(), MethodChosen{MethodPIN})
+	f.choosePIN(t)
 	if v := f.await(t, StateEnteringPIN); v.PINLeft != 3 {
 		t.Fatalf("tries %d", v.PINLeft)
 	}
@@ -172,27 +114,25 @@ func TestRunnerPINPathEndToEnd(t *testing.T) {
 	}
 	f.r.Post(t.Context(), Acknowledged{})
 	f.await(t, StateWelcome)
-	if f.face.forgot.Load() != 1 {
-		t.Fatalf("Forget called %d times", f.face.forgot.Load())
+	if f.face.Forgot.Load() != 1 {
+		t.Fatalf("Forget called %d times", f.face.Forgot.Load())
 	}
-	f.store.mu.Lock()
-	defer f.store.mu.Unlock()
-	if len(f.store.visits) != 1 || f.store.visits[0].Auth != AuthPIN {
-		t.Fatalf("visits %+v", f.store.visits)
+	if visits := f.store.Visits(); len(visits) != 1 || visits[0].Auth != AuthPIN {
+		t.Fatalf("visits %+v", visits)
 	}
 }
 
 func TestRunnerFacePathEnrollsInMemory(t *testing.T) {
 	f := newRunFixture(t)
 	var photoBuf []byte
-	f.card.photo = func(context.Context, CodeB) ([]byte, error) {
+	f.card.OnPhoto = func(context.Context, CodeB) ([]byte, error) {
 		photoBuf = []byte("a chip photo")
 		return photoBuf, nil
 	}
 	f.start(t)
 	f.faceCode(t)
 	f.await(t, StateConsent)
-	if f.face.enrolled.Load() != 1 {
+	if f.face.Enrolled.Load() != 1 {
 		t.Fatal("photo not enrolled")
 	}
 	for _, b := range photoBuf {
@@ -214,7 +154,7 @@ func TestRunnerErrorsBecomeEvents(t *testing.T) {
 	}
 	for _, tt := range tests {
 		f := newRunFixture(t)
-		f.card.read = func(context.Context) (CardInfo, error) { return CardInfo{}, tt.err }
+		f.card.OnRead = func(context.Context) (CardInfo, error) { return CardInfo{}, tt.err }
 		f.start(t)
 		f.r.Post(t.Context(), CardInserted{})
 		f.await(t, StateReadingCard)
@@ -223,13 +163,11 @@ func TestRunnerErrorsBecomeEvents(t *testing.T) {
 		}
 	}
 	f := newRunFixture(t)
-	f.card.verify = func(context.Context, PIN) (CardInfo, error) {
+	f.card.OnVerify = func(context.Context, PIN) (CardInfo, error) {
 		return CardInfo{}, fmt.Errorf("verify: %w", &PINError{Remaining: 2})
 	}
 	f.start(t)
-	f.r.Post(t.Context(), CardInserted{})
-	f.await(t, StateChoosingMethod)
-	f.r.Post(t.Context(), MethodChosen{MethodPIN})
+	f.choosePIN(t)
 	f.await(t, StateEnteringPIN)
 	f.r.Post(t.Context(), PINEntered{pin("0000")})
 	f.await(t, StateVerifyingPIN)
@@ -238,7 +176,7 @@ func TestRunnerErrorsBecomeEvents(t *testing.T) {
 	}
 
 	f = newRunFixture(t)
-	f.elig.check = func(context.Context, EligibilityQuery) (EligibilityResult, error) {
+	f.elig.OnCheck = func(context.Context, EligibilityQuery) (EligibilityResult, error) {
 		return EligibilityResult{}, fmt.Errorf("terminal: %w", ErrEligibilityUnavailable)
 	}
 	f.start(t)
@@ -255,14 +193,14 @@ func TestRunnerErrorsBecomeEvents(t *testing.T) {
 func TestRunnerCancelStopsSlowWorkButNotACheckIn(t *testing.T) {
 	f := newRunFixture(t)
 	readCancelled := make(chan struct{})
-	f.card.read = func(ctx context.Context) (CardInfo, error) {
+	f.card.OnRead = func(ctx context.Context) (CardInfo, error) {
 		<-ctx.Done()
 		close(readCancelled)
 		return CardInfo{}, ctx.Err()
 	}
 	release := make(chan struct{})
 	storeDone := make(chan string, 1)
-	f.store.register = func(ctx context.Context, v Visit) (Ticket, error) {
+	f.store.OnRegister = func(ctx context.Context, v Visit) (Ticket, error) {
 		<-release
 		storeDone <- fmt.Sprint(ctx.Err())
 		return Ticket{VisitID: "v9", Number: "009"}, nil
@@ -297,20 +235,18 @@ func TestRunnerTimeoutWithInjectedClock(t *testing.T) {
 	f.start(t)
 	f.r.Post(t.Context(), CardInserted{})
 	v := f.await(t, StateChoosingMethod)
-	f.clock.Add(v.Deadline.Sub(f.clock.Now()))
+	f.clock.Advance(v.Deadline.Sub(f.clock.Now()))
 	f.r.Post(t.Context(), Tick{})
 	f.await(t, StateWelcome)
-	if f.face.forgot.Load() != 1 {
+	if f.face.Forgot.Load() != 1 {
 		t.Fatal("timeout did not end the session in the adapters")
 	}
-	f.audit.mu.Lock()
-	defer f.audit.mu.Unlock()
 	found := false
-	for _, r := range f.audit.rows {
+	for _, r := range f.audit.Audit() {
 		found = found || (r.Action == "timeout" && r.Outcome == "choosing-method")
 	}
 	if !found {
-		t.Fatalf("timeout not audited: %+v", f.audit.rows)
+		t.Fatalf("timeout not audited: %+v", f.audit.Audit())
 	}
 }
 
@@ -320,7 +256,7 @@ func TestRunnerTimeoutWithInjectedClock(t *testing.T) {
 func TestAbandonedRequestIsCancelled(t *testing.T) {
 	f := newRunFixture(t)
 	started, stopped := make(chan struct{}), make(chan error, 1)
-	f.face.verify = func(ctx context.Context) (FaceMatch, error) {
+	f.face.OnVerify = func(ctx context.Context) (FaceMatch, error) {
 		close(started)
 		<-ctx.Done() // a camera that never finds a face
 		stopped <- ctx.Err()
@@ -361,49 +297,10 @@ func TestPostAfterRunReturned(t *testing.T) {
 	t.Fatal("Post kept accepting events after Run returned")
 }
 
-type unknownEffect struct{}
-
-func (unknownEffect) isEffect() {}
-
-// TestUnknownEffectIsAProgrammingError: an effect the runner does not know
-// fails loudly at once.
-func TestUnknownEffectIsAProgrammingError(t *testing.T) {
-	f := newRunFixture(t)
-	r := NewRunner(NewMachine(DefaultConfig()), Ports{Card: f.card, Face: f.face, Eligibility: f.elig, Store: f.store, Audit: f.audit}, nil)
-	defer func() {
-		if p := recover(); p == nil || !strings.Contains(fmt.Sprint(p), "unknownEffect") {
-			t.Fatalf("recovered %v", p)
-		}
-	}()
-	r.Exec(t.Context(), unknownEffect{})
-}
-
-// fakePrinter prints tickets when release lets it, failing with err.
-type fakePrinter struct {
-	mu      sync.Mutex
-	tickets []string
-	release chan struct{}
-	err     error
-}
-
-func (p *fakePrinter) PrintTicket(ctx context.Context, t Ticket) error {
-	if p.release != nil {
-		<-p.release
-	}
-	p.mu.Lock()
-	p.tickets = append(p.tickets, t.Number)
-	p.mu.Unlock()
-	return p.err
-}
-
-func (p *fakePrinter) PrintSlip(context.Context, string) error { return nil }
-
 // ticketFlow walks a PIN patient to the ticket.
 func (f *runFixture) ticketFlow(t *testing.T) View {
 	t.Helper()
-	f.r.Post(t.Context(), CardInserted{})
-	f.await(t, StateChoosingMethod)
-	f.r.Post(t.Context(), MethodChosen{MethodPIN})
+	f.choosePIN(t)
 	f.await(t, StateEnteringPIN)
 	f.r.Post(t.Context(), PINEntered{pin("1234")})
 	f.await(t, StateConsent)
@@ -416,19 +313,17 @@ func (f *runFixture) ticketFlow(t *testing.T) View {
 // patient can start meanwhile. The print is audited.
 func TestSlowPrinterNeverStallsThePatient(t *testing.T) {
 	f := newRunFixture(t)
-	f.printer = &fakePrinter{release: make(chan struct{})}
+	f.printer = &kiosktest.Printer{Release: make(chan struct{})}
 	f.start(t)
 	if v := f.ticketFlow(t); v.Print != PrintPrinting {
 		t.Fatalf("print %s while the printer is busy", v.Print)
 	}
 	f.r.Post(t.Context(), Acknowledged{}) // the flow goes on while the printer is busy
 	f.await(t, StateWelcome)
-	close(f.printer.release)
+	close(f.printer.Release)
 	deadline := time.After(5 * time.Second)
 	for {
-		f.audit.mu.Lock()
-		printed := slices.ContainsFunc(f.audit.rows, func(e AuditEntry) bool { return e.Action == "ticket.print" && e.Outcome == "ok" })
-		f.audit.mu.Unlock()
+		printed := slices.ContainsFunc(f.audit.Audit(), func(e AuditEntry) bool { return e.Action == "ticket.print" && e.Outcome == "ok" })
 		if printed {
 			break
 		}
@@ -438,17 +333,15 @@ func TestSlowPrinterNeverStallsThePatient(t *testing.T) {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	f.printer.mu.Lock()
-	defer f.printer.mu.Unlock()
-	if len(f.printer.tickets) != 1 || f.printer.tickets[0] != "001" {
-		t.Fatalf("printed %v", f.printer.tickets)
+	if got := f.printer.Tickets(); len(got) != 1 || got[0] != "001" {
+		t.Fatalf("printed %v", got)
 	}
 }
 
 // TestFailedPrintTellsThePatient: a printer error shows on the ticket screen.
 func TestFailedPrintTellsThePatient(t *testing.T) {
 	f := newRunFixture(t)
-	f.printer = &fakePrinter{err: errors.New("paper out")}
+	f.printer = &kiosktest.Printer{Err: errors.New("paper out")}
 	f.start(t)
 	f.ticketFlow(t)
 	for {
@@ -467,4 +360,12 @@ func (f *runFixture) faceCode(t *testing.T) {
 	f.r.Post(t.Context(), MethodChosen{MethodFace})
 	f.await(t, StateEnteringCodeB)
 	f.r.Post(t.Context(), CodeBEntered{Birth: "S55.2.17", ExpiryYear: 2035, SecurityCode: "2285"})
+}
+
+// choosePIN reads the card and chooses the PIN.
+func (f *runFixture) choosePIN(t *testing.T) {
+	t.Helper()
+	f.r.Post(t.Context(), CardInserted{})
+	f.await(t, StateChoosingMethod)
+	f.r.Post(t.Context(), MethodChosen{MethodPIN})
 }

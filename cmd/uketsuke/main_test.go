@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/uketsuke/uketsuke/kiosk"
+	"github.com/uketsuke/uketsuke/kiosk/kiosktest"
 )
 
 // envOf returns an environment lookup with only the given variables, so a
@@ -349,14 +350,9 @@ func TestEligibilityParseCommand(t *testing.T) {
 // TestTicketPrintsTokyoTime: at 15:30 UTC it is already the next day in
 // Tokyo, and the ticket says so whatever the machine's zone.
 func TestTicketPrintsTokyoTime(t *testing.T) {
-	p := printer{kioskID: "front-1", clock: fixedClock(time.Date(2026, 11, 30, 15, 30, 0, 0, time.UTC))}
+	p := printer{kioskID: "front-1", clock: kiosktest.NewClock(time.Date(2026, 11, 30, 15, 30, 0, 0, time.UTC))}
 	got := p.ticketText(kiosk.Ticket{Number: "A012", Waiting: 3})
 	if !strings.Contains(got, "2026-12-01 00:30  front-1") || !strings.Contains(got, "A012") || !strings.Contains(got, "お待ちの方 3 人") {
 		t.Fatalf("ticket:\n%s", got)
 	}
 }
-
-// fixedClock is a kiosk.Clock that always says t.
-type fixedClock time.Time
-
-func (c fixedClock) Now() time.Time { return time.Time(c) }

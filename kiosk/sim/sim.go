@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/uketsuke/uketsuke/kiosk"
+	"github.com/uketsuke/uketsuke/kiosk/kiosktest"
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
 )
 
@@ -61,12 +62,12 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if err := opts.Config.Validate(); err != nil {
 		return Result{}, fmt.Errorf("simulate: %w", err)
 	}
-	clock := &Clock{now: opts.Start}
-	card := &Card{}
-	audit := &Audit{}
+	clock := kiosktest.NewClock(opts.Start)
+	card, face, elig := &kiosktest.Card{}, &kiosktest.Face{}, &kiosktest.Eligibility{}
+	audit := &kiosktest.Store{} // keeps the audit rows for the result
 	store := opts.Store
 	if store == nil {
-		store = NewStore(opts.Prefix)
+		store = &kiosktest.Store{Prefix: opts.Prefix}
 	}
 	m := kiosk.NewMachine(opts.Config)
 	var log kiosk.AuditLog = audit
@@ -74,7 +75,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		log = teeAudit{audit, opts.Audit}
 	}
 	r := kiosk.NewRunner(m, kiosk.Ports{
-		Card: card, Face: &Face{card: card}, Eligibility: &Eligibility{card: card},
+		Card: card, Face: face, Eligibility: elig,
 		Store: store, Audit: log, Clock: clock,
 	}, nil)
 	rng := rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15))
@@ -84,11 +85,11 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 			return res, err
 		}
 		p := newPersona(rng, i+1, wareki.Today(clock.Now()))
-		card.Insert(p)
+		insert(p, card, face, elig)
 		res.Rows = append(res.Rows, serve(ctx, m, r, clock, p))
 		clock.Advance(time.Duration(60+rng.IntN(240)) * time.Second) // the next patient arrives
 	}
-	res.Audit = audit.Rows
+	res.Audit = audit.Audit()
 	return res, nil
 }
 
@@ -104,7 +105,7 @@ type visitor struct {
 }
 
 // serve runs one patient from arrival to the end of their session.
-func serve(ctx context.Context, m *kiosk.Machine, r *kiosk.Runner, clock *Clock, p *Persona) Row {
+func serve(ctx context.Context, m *kiosk.Machine, r *kiosk.Runner, clock *kiosktest.Clock, p *Persona) Row {
 	v := &visitor{p: p, row: Row{Patient: p.ID, Arrived: clock.Now(), Kind: p.Kind, Path: p.Document.String(), Auth: "-"}}
 	start := clock.Now()
 	var queue []kiosk.Effect
@@ -124,7 +125,7 @@ func serve(ctx context.Context, m *kiosk.Machine, r *kiosk.Runner, clock *Clock,
 		}
 		ev, think := v.next(m.View())
 		if ev == nil { // walks away: time passes until the state's deadline
-			clock.now = m.Deadline()
+			clock.Set(m.Deadline())
 			ev = kiosk.Tick{}
 		}
 		clock.Advance(think)
