@@ -77,7 +77,9 @@ type Printer interface {
 }
 
 // Speaker is the voice guide. Say speaks the line of a catalog key,
-// cutting off what it was saying; Stop cuts it off. NoSpeaker is silent.
+// cutting off what it was saying; Stop cuts it off. Both return at once
+// (the speaking happens in the background: the event loop calls them).
+// NoSpeaker is silent.
 type Speaker interface {
 	Say(ctx context.Context, key string)
 	Stop()
