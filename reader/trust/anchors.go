@@ -6,7 +6,6 @@
 package trust
 
 import (
-	"bytes"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
@@ -145,8 +144,4 @@ func caName(c *x509.Certificate) string {
 		s += " / " + ou[0]
 	}
 	return fmt.Sprintf("%s, %s–%s", s, c.NotBefore.UTC().Format("2006-01-02"), c.NotAfter.UTC().Format("2006-01-02"))
-}
-
-func equalKey(a, b *rsa.PublicKey) bool {
-	return a != nil && b != nil && a.E == b.E && bytes.Equal(a.N.Bytes(), b.N.Bytes())
 }

@@ -78,20 +78,6 @@ func (a *Anchors) isProductionRoot(c *x509.Certificate) bool {
 	return false
 }
 
-// VerifySignature checks that sig is the card's PKCS#1 v1.5 signature of
-// the SHA-256 digest under the certificate's key (the PIN path's proof of
-// possession).
-func VerifySignature(leaf *x509.Certificate, digest, sig []byte) error {
-	pub, ok := leaf.PublicKey.(*rsa.PublicKey)
-	if !ok {
-		return untrusted("certificate key is %T, not RSA", leaf.PublicKey)
-	}
-	if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest, sig); err != nil {
-		return untrusted("the card's signature does not verify under its certificate")
-	}
-	return nil
-}
-
 // CVC is a card-verifiable certificate (tag 7F21) as the 券面 applications
 // keep it in EF 0004: 5F4E { 証明者鍵ID, 被証明者鍵ID, RSA key } and 5F37,
 // the issuer's PKCS#1 v1.5 SHA-256 signature over the 5F4E value.
