@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -70,5 +71,50 @@ func TestDevicesReportThemselves(t *testing.T) {
 	}
 	if devs[0].OK != nil || devs[1].OK == nil || *devs[1].OK || devs[3].OK == nil || !*devs[3].OK {
 		t.Fatalf("states %+v", devs)
+	}
+}
+
+// TestRetentionSweepsEveryFolderWithPersonalData: the station's file sweep
+// covers the exports, the terminal's archived answers (and the face
+// reader's, bad ones too) and corrupt database copies, keeping salvaged
+// audit rows.
+func TestRetentionSweepsEveryFolderWithPersonalData(t *testing.T) {
+	term, export, data := t.TempDir(), t.TempDir(), t.TempDir()
+	cfgPath := filepath.Join(t.TempDir(), "config.toml")
+	os.WriteFile(cfgPath, []byte("[camera]\ndevice = \"none\"\n[eligibility]\nbackend = \"terminal\"\nterminal_dir = \""+term+
+		"\"\ninstitution = \"1311111111\"\n[sync.export]\ndir = \""+export+"\"\n"), 0o600)
+	cfg, err := loadConfig(cfgPath, envOf())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &globals{cfg: cfg, dataDirArg: data, env: envOf("HOME", t.TempDir()), log: slog.New(slog.DiscardHandler)}
+	st, err := openStore(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s, err := newStation(g, st, stationOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	dirs := map[string]string{}
+	for _, f := range s.sweep {
+		dirs[f.Dir] = f.Pattern + " keep " + f.Keep
+	}
+	for dir, want := range map[string]string{
+		data:                                "uketsuke.db.corrupt-* keep *.audit.jsonl",
+		filepath.Join(data, "exports"):      "uketsuke-visits-* keep ",
+		export:                              "uketsuke-visits-* keep ",
+		filepath.Join(term, "done"):         "*.xml keep ",
+		filepath.Join(term, "done", "face"): "*.xml keep ",
+		filepath.Join(term, "done", "face", "bad"): "*.xml keep ",
+	} {
+		if dirs[dir] != want {
+			t.Errorf("sweep of %s: %q, want %q", dir, dirs[dir], want)
+		}
+	}
+	if s.retention.Days != 90 || s.retention.ByAge {
+		t.Errorf("retention %+v (a sync target is configured: by sync)", s.retention)
 	}
 }

@@ -60,7 +60,8 @@ func newStation(g *globals, st *storage.Store, o stationOptions) (*station, erro
 	}
 	if d := g.cfg.Eligibility.TerminalDir; d != "" {
 		s.sweep = append(s.sweep, retention.Files{Dir: filepath.Join(d, "done"), Pattern: "*.xml"},
-			retention.Files{Dir: filepath.Join(d, "done", "face"), Pattern: "*.xml"})
+			retention.Files{Dir: filepath.Join(d, "done", "face"), Pattern: "*.xml"},
+			retention.Files{Dir: filepath.Join(d, "done", "face", "bad"), Pattern: "*.xml"})
 	}
 	if d := g.cfg.Eligibility.TerminalDir; d != "" && g.cfg.Eligibility.Backend == "terminal" && o.elig == nil {
 		s.faceIntake = &eligibility.FaceIntake{Dir: d, Store: st, Archive: filepath.Join(d, "done", "face"), Log: g.log,
