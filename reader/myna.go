@@ -103,6 +103,9 @@ type CardFace struct {
 	// each as written; Signature is DF28.
 	Signed    [3][]byte
 	Signature []byte
+	// Certificate is the AP's card-verifiable certificate (EF 0004), which
+	// certifies the key of Signature; empty when the card has none.
+	Certificate trust.CVC
 }
 
 // ops are the card operations over a channel; Card adds the PC/SC session.
@@ -288,13 +291,25 @@ func (o ops) cardFace(code kiosk.CodeB) (CardFace, error) {
 	if err != nil {
 		return CardFace{}, err
 	}
-	return ParseCardFace(b)
+	cf, err := ParseCardFace(b)
+	if err != nil {
+		return CardFace{}, err
+	}
+	// The certificate that vouches for the face, while the AP is selected.
+	// One that is missing or malformed stays empty: it vouches for nothing,
+	// and VerifyCardFace refuses it.
+	cf.Certificate, err = o.faceCertificate()
+	if errors.Is(err, ErrCorrupt) || errors.Is(err, ErrNotFound) {
+		cf.Certificate, err = trust.CVC{}, nil
+	}
+	return cf, err
 }
 
-// VerifyCardFace checks the card face against the anchors: the 券面
-// certificate cvc under the J-LIS CA key it names, then the card-face
-// signature under the key cvc certifies.
-func VerifyCardFace(a *trust.Anchors, cvc trust.CVC, cf CardFace) error {
+// VerifyCardFace checks the card face against the anchors: its 券面
+// certificate under the J-LIS CA key it names, then the card-face
+// signature under the key the certificate certifies.
+func VerifyCardFace(a *trust.Anchors, cf CardFace) error {
+	cvc := cf.Certificate
 	if a == nil {
 		return fmt.Errorf("券面: no trust anchors: %w", trust.ErrUntrusted)
 	}
@@ -374,8 +389,8 @@ func ParseCardFace(b []byte) (CardFace, error) {
 	return cf, nil
 }
 
-// faceCertificate reads EF 0004 of the 券面事項確認AP (free) after the
-// card face: the AP is still selected.
+// faceCertificate reads EF 0004 of the 券面事項確認AP (free, by its short
+// EF identifier: the AP must be selected).
 func (o ops) faceCertificate() (trust.CVC, error) {
 	b, err := o.ch.readTLVFile(efVisualCert)
 	if err != nil {

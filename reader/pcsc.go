@@ -9,7 +9,6 @@ import (
 	"github.com/ebfe/scard"
 
 	"github.com/uketsuke/uketsuke/kiosk"
-	"github.com/uketsuke/uketsuke/reader/trust"
 )
 
 // Context is a connection to the PC/SC service (pcscd).
@@ -193,23 +192,11 @@ func (k *Card) BasicInfo(pin kiosk.PIN, code kiosk.CodeB) (bi BasicInfo, err err
 }
 
 // CardFace reads the card-face record (photo, birth date, sex, 有効期限)
-// with 照合番号B. The photo must stay in memory.
+// with 照合番号B, and the certificate that vouches for it. The photo must
+// stay in memory.
 func (k *Card) CardFace(code kiosk.CodeB) (cf CardFace, err error) {
 	err = k.do(func(o ops) error { cf, err = o.cardFace(code); return err })
 	return cf, err
-}
-
-// FaceCertificate reads the 券面事項確認AP's card-verifiable certificate
-// (EF 0004, free), which certifies the key that signs the card face.
-func (k *Card) FaceCertificate() (c trust.CVC, err error) {
-	err = k.do(func(o ops) error {
-		if err := o.selectApp(aidVisual); err != nil {
-			return err
-		}
-		c, err = o.faceCertificate()
-		return err
-	})
-	return c, err
 }
 
 // mapPCSC maps PC/SC errors to this package's sentinels, keeping the cause.

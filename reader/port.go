@@ -215,18 +215,10 @@ func (p *Port) ReadFacePhoto(ctx context.Context, code kiosk.CodeB) ([]byte, err
 	if err != nil {
 		return nil, toKiosk(err, true)
 	}
-	cvc, err := card.FaceCertificate()
-	if err == nil {
-		err = VerifyCardFace(p.Anchors, cvc, cf)
-	}
-	if err != nil {
+	if err := VerifyCardFace(p.Anchors, cf); err != nil {
 		clear(cf.Photo)
-		// A certificate that is missing or malformed vouches for nothing either.
-		if errors.Is(err, trust.ErrUntrusted) || errors.Is(err, ErrCorrupt) || errors.Is(err, ErrNotFound) {
-			p.logger().Warn("chip photo refused: card face", "reason", err.Error())
-			return nil, fmt.Errorf("%w: %w", kiosk.ErrPhotoUntrusted, err)
-		}
-		return nil, toKiosk(err, false)
+		p.logger().Warn("chip photo refused: card face", "reason", err.Error())
+		return nil, fmt.Errorf("%w: %w", kiosk.ErrPhotoUntrusted, err)
 	}
 	return cf.Photo, nil
 }

@@ -146,6 +146,7 @@ func face(t *testing.T, is *cardsim.Issuer) (trust.CVC, reader.CardFace) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cf.Certificate = cvc
 	return cvc, cf
 }
 
@@ -153,38 +154,44 @@ func TestVerifyCardFace(t *testing.T) {
 	test, _ := cardsim.NewIssuer()
 	cvc, cf := face(t, test)
 	a := cardsim.TestAnchors(production(t))
-	if err := reader.VerifyCardFace(a, cvc, cf); err != nil {
+	if err := reader.VerifyCardFace(a, cf); err != nil {
 		t.Fatalf("genuine card face: %v", err)
 	}
-	wantUntrusted(t, reader.VerifyCardFace(production(t), cvc, cf), "unknown CA key 9000023/001")
+	wantUntrusted(t, reader.VerifyCardFace(production(t), cf), "unknown CA key 9000023/001")
 
 	altered := *test
 	altered.TamperPhoto = true
-	cvc2, cf2 := face(t, &altered)
-	wantUntrusted(t, reader.VerifyCardFace(a, cvc2, cf2), "card-face signature")
+	_, cf2 := face(t, &altered)
+	wantUntrusted(t, reader.VerifyCardFace(a, cf2), "card-face signature")
 
 	forger, _ := cardsim.NewForger()
 	cvc3, cf3 := face(t, forger)
 	if cvc3.Issuer.String() != "5000023/001" {
 		t.Fatalf("forger's CVC names %s", cvc3.Issuer)
 	}
-	wantUntrusted(t, reader.VerifyCardFace(a, cvc3, cf3), "does not verify under CA key 5000023/001")
+	wantUntrusted(t, reader.VerifyCardFace(a, cf3), "does not verify under CA key 5000023/001")
 
 	// Each signed group counts: a change in any of them breaks DF28.
 	for i := range cf.Signed {
 		bad := cf
 		bad.Signed[i] = append([]byte(nil), cf.Signed[i]...)
 		bad.Signed[i][len(bad.Signed[i])-1] ^= 1
-		wantUntrusted(t, reader.VerifyCardFace(a, cvc, bad), "card-face signature")
+		wantUntrusted(t, reader.VerifyCardFace(a, bad), "card-face signature")
 	}
 	// A CVC whose body was edited (another key certified) fails its own signature.
 	edited := cvc
 	edited.Body = append([]byte(nil), cvc.Body...)
 	edited.Body[40] ^= 1
-	wantUntrusted(t, reader.VerifyCardFace(a, edited, cf), "certificate signature")
-	if err := reader.VerifyCardFace(nil, cvc, cf); !errors.Is(err, trust.ErrUntrusted) {
+	wantUntrusted(t, reader.VerifyCardFace(a, withCert(cf, edited)), "certificate signature")
+	if err := reader.VerifyCardFace(nil, cf); !errors.Is(err, trust.ErrUntrusted) {
 		t.Errorf("nil anchors: %v", err)
 	}
+}
+
+// withCert is cf vouched for by another certificate.
+func withCert(cf reader.CardFace, c trust.CVC) reader.CardFace {
+	cf.Certificate = c
+	return cf
 }
 
 func TestKeyIDString(t *testing.T) {
