@@ -30,6 +30,10 @@ type deviceState struct {
 func (h *health) register(name string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.registerLocked(name)
+}
+
+func (h *health) registerLocked(name string) {
 	if h.m == nil {
 		h.m = map[string]deviceState{}
 	}
@@ -40,9 +44,9 @@ func (h *health) register(name string) {
 }
 
 func (h *health) set(name string, ok bool, detail string) {
-	h.register(name)
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.registerLocked(name)
 	h.m[name] = deviceState{true, ok, detail, time.Now()}
 }
 

@@ -52,8 +52,8 @@ type Anchors struct {
 	roots []*x509.Certificate
 	// cvc maps a 16-byte 証明者鍵ID to the CA key it names.
 	cvc map[KeyID]*rsa.PublicKey
-	// test is true when a test hierarchy was added.
-	test bool
+	// test is the test hierarchy's CA certificate, when one was added.
+	test *x509.Certificate
 }
 
 // KeyID is a 16-byte 証明者鍵ID / 被証明者鍵ID: seven digits, 08 05, three
@@ -121,7 +121,7 @@ func Production() (*Anchors, error) {
 // X.509 利用者証明用 CA certificate and a 券面 CA key with its 証明者鍵ID.
 // Only tests and the demo may use it.
 func (a *Anchors) WithTest(root *x509.Certificate, id KeyID, key *rsa.PublicKey) *Anchors {
-	b := &Anchors{roots: append(append([]*x509.Certificate(nil), a.roots...), root), cvc: map[KeyID]*rsa.PublicKey{}, test: true}
+	b := &Anchors{roots: append(append([]*x509.Certificate(nil), a.roots...), root), cvc: map[KeyID]*rsa.PublicKey{}, test: root}
 	for k, v := range a.cvc {
 		b.cvc[k] = v
 	}
@@ -130,7 +130,7 @@ func (a *Anchors) WithTest(root *x509.Certificate, id KeyID, key *rsa.PublicKey)
 }
 
 // Test reports whether a test hierarchy is trusted.
-func (a *Anchors) Test() bool { return a.test }
+func (a *Anchors) Test() bool { return a.test != nil }
 
 // Roots returns the trusted 利用者証明用 CA certificates.
 func (a *Anchors) Roots() []*x509.Certificate { return append([]*x509.Certificate(nil), a.roots...) }

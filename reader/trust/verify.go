@@ -6,7 +6,6 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
-	"fmt"
 	"time"
 )
 
@@ -58,7 +57,7 @@ func (a *Anchors) VerifyAuth(leaf *x509.Certificate, now time.Time) (Chain, erro
 			expired = root
 			continue
 		}
-		return Chain{CA: caName(root), Test: a.test && !a.isProductionRoot(root)}, nil
+		return Chain{CA: caName(root), Test: root == a.test}, nil
 	}
 	switch {
 	case expired != nil:
@@ -67,15 +66,6 @@ func (a *Anchors) VerifyAuth(leaf *x509.Certificate, now time.Time) (Chain, erro
 		return Chain{}, untrusted("signature does not verify under any trusted CA named %q", leaf.Issuer.String())
 	}
 	return Chain{}, untrusted("issuer %q is not a trusted 利用者証明用 CA", leaf.Issuer.String())
-}
-
-func (a *Anchors) isProductionRoot(c *x509.Certificate) bool {
-	for _, f := range jlisAuthCAs {
-		if sum := sha256.Sum256(c.Raw); fmt.Sprintf("%x", sum) == f.sha256 {
-			return true
-		}
-	}
-	return false
 }
 
 // CVC is a card-verifiable certificate (tag 7F21) as the 券面 applications
