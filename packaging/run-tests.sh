@@ -14,24 +14,9 @@ log=.build/test.log
 
 step() { printf '\n== %s\n' "$*"; }
 
-# pcscd for the card tests (ebfe/scard → pcscd → vsmartcard-vpcd → our
-# virtual card). Without systemd nobody starts it, so we do, and stop it
-# afterwards if we started it.
-pcscd_started=""
-stop_services() {
-  if [ -n "$pcscd_started" ] && [ -f /run/pcscd/pcscd.pid ]; then
-    kill "$(tr -dc '0-9' </run/pcscd/pcscd.pid)" 2>/dev/null || true
-  fi
-}
-trap stop_services EXIT
-if [ ! -S /run/pcscd/pcscd.comm ]; then
-  step "starting pcscd"
-  pcscd --foreground >.build/pcscd.log 2>&1 &
-  pcscd_started=$!
-  disown "$pcscd_started" # the card tests kill and restart pcscd themselves
-  for _ in $(seq 100); do [ -S /run/pcscd/pcscd.comm ] && break; sleep 0.05; done
-  [ -S /run/pcscd/pcscd.comm ] || { echo "pcscd did not start (see .build/pcscd.log)"; exit 1; }
-fi
+# The card tests (ebfe/scard → pcscd → vsmartcard-vpcd → our virtual
+# card) start a pcscd when none answers and stop it afterwards
+# (reader/readertest), one test binary at a time.
 
 step "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.build/*'))
@@ -65,6 +50,11 @@ pkgs=$(grep -cE '^(ok|FAIL)\s' "$log" || true)
 printf '\nGo test summary: %d passed (%d top-level tests and fuzz seed sets, the rest subtests), %d failed, %d skipped; %d package runs including the race run; %ds\n' \
   "$pass" "$top" "$fail" "$skip" "$pkgs" "$secs"
 if [ "$status" -ne 0 ] || [ "$race" -ne 0 ]; then
+  # What a failed package printed besides its passing tests, the last 40
+  # lines each: a TestMain that stops before any test says why only here.
+  awk '/^(ok|FAIL)[ \t]/ { if ($1 == "FAIL" && n) { print "\n== output of " $2; for (i = (n > 40 ? n - 39 : 1); i <= n; i++) print b[i] } n = 0; next }
+       /^(=== (RUN|PAUSE|CONT|NAME)|\s*--- PASS|PASS$)/ { next }
+       { b[++n] = $0 }' "$log"
   echo "TESTS FAILED (full log: $log)"
   exit 1
 fi

@@ -95,7 +95,7 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 	so := stationOptions{demo: o.demo}
 	var demo *demoCards
 	if o.demo {
-		stopPCSCD, err := pcscd.Ensure()
+		stopPCSCD, err := pcscd.Ensure(nil)
 		if err != nil {
 			return fmt.Errorf("demo: start pcscd: %w (install pcscd and vsmartcard-vpcd: make setup)", err)
 		}

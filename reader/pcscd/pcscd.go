@@ -4,6 +4,9 @@ package pcscd
 
 import (
 	"errors"
+	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"strconv"
@@ -15,43 +18,84 @@ import (
 // Socket is pcscd's client socket; it exists while pcscd runs.
 const Socket = "/run/pcscd/pcscd.comm"
 
-// Ensure starts pcscd unless it runs; stop ends the one it started
+// pidFile is where pcscd writes its process id.
+const pidFile = "/run/pcscd/pcscd.pid"
+
+// Running reports whether a pcscd answers on Socket. A socket file left
+// by a pcscd that died does not count.
+func Running() bool {
+	c, err := net.DialTimeout("unix", Socket, time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
+
+// Ensure starts pcscd unless one answers; stop ends the one it started
 // (or whichever replaced it), and does nothing when pcscd was running.
-func Ensure() (stop func(), err error) {
-	if _, err := os.Stat(Socket); err == nil {
+// Its log goes to log (nil: discarded).
+func Ensure(log io.Writer) (stop func(), err error) {
+	if Running() {
 		return func() {}, nil
 	}
-	cmd, err := Start()
+	d, err := Start(log)
 	if err != nil {
 		return nil, err
 	}
-	return func() {
-		if pid, err := PID(); err == nil {
-			_ = syscall.Kill(pid, syscall.SIGTERM)
-		}
-		_ = cmd.Wait()
-	}, nil
+	return d.Stop, nil
 }
 
-// Start starts pcscd in the foreground and waits for its socket.
-func Start() (*exec.Cmd, error) {
+// Daemon is a pcscd this process started.
+type Daemon struct {
+	proc   *os.Process
+	exited chan struct{} // closed once the process has been reaped
+}
+
+// Start starts pcscd in the foreground, its log to log (nil: discarded),
+// and waits until it answers. A socket and pid file a dead pcscd left
+// behind are removed first, or pcscd would take them for a live one.
+func Start(log io.Writer) (*Daemon, error) {
+	if !Running() {
+		_ = os.Remove(Socket)
+		_ = os.Remove(pidFile)
+	}
 	cmd := exec.Command("pcscd", "--foreground")
+	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("start pcscd: %w", err)
 	}
-	for range 100 {
-		if _, err := os.Stat(Socket); err == nil {
-			return cmd, nil
+	d := &Daemon{proc: cmd.Process, exited: make(chan struct{})}
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(d.exited) }()
+	deadline := time.After(5 * time.Second)
+	for !Running() {
+		select {
+		case <-d.exited:
+			return nil, fmt.Errorf("pcscd exited at start: %v", waitErr)
+		case <-deadline:
+			_ = cmd.Process.Kill()
+			<-d.exited
+			return nil, errors.New("pcscd did not answer on " + Socket + " within 5s")
+		case <-time.After(50 * time.Millisecond):
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
-	_ = cmd.Process.Kill()
-	return nil, errors.New("pcscd did not create its socket within 5s")
+	return d, nil
+}
+
+// Stop ends the running pcscd (this one, or one started in its place)
+// and waits until this one has exited.
+func (d *Daemon) Stop() {
+	if pid, err := PID(); err == nil {
+		_ = syscall.Kill(pid, syscall.SIGTERM)
+	}
+	_ = d.proc.Signal(syscall.SIGTERM)
+	<-d.exited
 }
 
 // PID reads the running pcscd's process id.
 func PID() (int, error) {
-	b, err := os.ReadFile("/run/pcscd/pcscd.pid")
+	b, err := os.ReadFile(pidFile)
 	if err != nil {
 		return 0, err
 	}

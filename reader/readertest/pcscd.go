@@ -5,11 +5,14 @@
 package readertest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -47,8 +50,9 @@ func Exclusive() (release func(), err error) {
 	}, nil
 }
 
-// Main runs a test binary's tests holding Exclusive with pcscd running,
-// and returns the exit code for os.Exit.
+// Main runs a test binary's tests holding Exclusive with a pcscd that
+// serves the virtual reader, and returns the exit code for os.Exit. What
+// stops it is printed with pcscd's own log.
 func Main(run func() int) int {
 	// A fuzzing worker is a child of a test binary that already holds the
 	// lock (and runs no end-to-end test): taking it would wait for ever.
@@ -61,17 +65,79 @@ func Main(run func() int) int {
 		return 1
 	}
 	defer release()
-	stop, err := pcscd.Ensure()
+	var log syncBuffer
+	stop, err := serveVPCD(&log)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "readertest: cannot start pcscd:", err)
+		fmt.Fprintf(os.Stderr, "readertest: %v\npcscd's log:\n%s\n", err, log.String())
 		return 1
 	}
 	defer stop()
-	if err := WaitCard(VPCDReader, false, 10*time.Second); err != nil {
-		fmt.Fprintln(os.Stderr, "readertest:", err)
-		return 1
-	}
 	return run()
+}
+
+// serveVPCD makes sure a pcscd runs that lists the virtual reader, empty.
+// A pcscd that lists no virtual reader (started before vsmartcard-vpcd was
+// installed) is replaced by a new one.
+func serveVPCD(log io.Writer) (stop func(), err error) {
+	stop, err = pcscd.Ensure(log)
+	if err != nil {
+		return nil, err
+	}
+	readers, err := listReaders()
+	if err == nil && !slices.Contains(readers, VPCDReader) {
+		stop()
+		_ = pcscd.Kill()
+		var d *pcscd.Daemon
+		if d, err = pcscd.Start(log); err != nil {
+			return nil, err
+		}
+		stop = d.Stop
+		readers, err = listReaders()
+	}
+	if err == nil && !slices.Contains(readers, VPCDReader) {
+		err = fmt.Errorf("pcscd lists %q, not the virtual reader %q (is vsmartcard-vpcd installed? make setup-test)", readers, VPCDReader)
+	}
+	if err == nil {
+		err = WaitCard(VPCDReader, false, 10*time.Second)
+	}
+	if err != nil {
+		stop()
+		return nil, err
+	}
+	return stop, nil
+}
+
+// listReaders asks pcscd for its readers.
+func listReaders() ([]string, error) {
+	ctx, err := scard.EstablishContext()
+	if err != nil {
+		return nil, fmt.Errorf("establish context: %w", err)
+	}
+	defer ctx.Release()
+	readers, err := ctx.ListReaders()
+	if err != nil && !errors.Is(err, scard.ErrNoReadersAvailable) {
+		return nil, fmt.Errorf("list readers: %w", err)
+	}
+	return readers, nil
+}
+
+// syncBuffer is a bytes.Buffer pcscd's output can be written to while
+// it is read.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // WaitCard waits until pcscd reports a card in reader (present) or the
