@@ -31,6 +31,8 @@ PACKAGES=(
   # the camera: OpenCV 4.6 for gocv v0.31.0 and the cgo face detector
   # wrapper (JPEG 2000 decodes through OpenJPEG)
   libopencv-dev
+  # the card front's 照合番号B: Tesseract and its Japanese and English models
+  libtesseract-dev tesseract-ocr-jpn tesseract-ocr-eng
   # the screen: exactly what Fyne's cgo (GLFW, OpenGL) builds against; the
   # Japanese font is extracted from Noto Sans CJK at set-up and embedded;
   # Xvfb runs the kiosk where there is no display (make run on a server)

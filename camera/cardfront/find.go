@@ -1,0 +1,191 @@
+package cardfront
+
+import (
+	"image"
+	"math"
+	"sort"
+
+	"gocv.io/x/gocv"
+
+	"github.com/uketsuke/uketsuke/camera/cardfront/artwork"
+)
+
+// The rectified card: the reader works on the card scaled to this size,
+// whatever its size and angle in the frame.
+const (
+	rectW = 1000
+	rectH = 631 // rectW × 53.98 / 85.60
+)
+
+// cardAspect is the ID-1 card's width over its height.
+const cardAspect = artwork.WidthMM / artwork.HeightMM
+
+// quad is a card's corners in the frame: top left, top right, bottom
+// right, bottom left, the top edge one of the long ones.
+type quad [4]gocv.Point2f
+
+// findWidth: frames are searched for the card at this width.
+const findWidth = 640
+
+// found is the card found in a frame.
+type found struct {
+	corners quad
+	width   float64 // the long edge's mean length, in frame pixels
+}
+
+// findCard finds the largest card-shaped quadrilateral in a BGR frame.
+func findCard(frame gocv.Mat) (found, bool) {
+	scale := 1.0
+	gray := gocv.NewMat()
+	defer gray.Close()
+	gocv.CvtColor(frame, &gray, gocv.ColorBGRToGray)
+	if gray.Cols() > findWidth {
+		scale = float64(gray.Cols()) / findWidth
+		small := gocv.NewMat()
+		gocv.Resize(gray, &small, image.Pt(findWidth, int(float64(gray.Rows())/scale+0.5)), 0, 0, gocv.InterpolationArea)
+		gray.Close()
+		gray = small
+	}
+	blur := gocv.NewMat()
+	defer blur.Close()
+	gocv.GaussianBlur(gray, &blur, image.Pt(5, 5), 0, 0, gocv.BorderDefault)
+	minArea := 0.04 * float64(gray.Rows()*gray.Cols())
+	frameBox := image.Rect(0, 0, gray.Cols(), gray.Rows())
+
+	var best found
+	bestScore := 0.0
+	consider := func(bin gocv.Mat) {
+		contours := gocv.FindContours(bin, gocv.RetrievalExternal, gocv.ChainApproxSimple)
+		defer contours.Close()
+		for i := 0; i < contours.Size(); i++ {
+			c := contours.At(i)
+			area := gocv.ContourArea(c)
+			if area < minArea {
+				continue
+			}
+			// The frame's own border (a dark background thresholded the
+			// other way) is no card.
+			if bb := gocv.BoundingRect(c); bb.Dx() >= frameBox.Dx()-4 && bb.Dy() >= frameBox.Dy()-4 {
+				continue
+			}
+			q, ok := cardQuad(c)
+			if !ok {
+				continue
+			}
+			long, short := q.edges()
+			aspect := long / short
+			if aspect < 1.25 || aspect > 2.0 {
+				continue
+			}
+			qa := q.area()
+			if qa <= 0 || area/qa < 0.85 { // not a solid quadrilateral
+				continue
+			}
+			score := qa * (1 - math.Abs(aspect-cardAspect)/cardAspect)
+			if score > bestScore {
+				bestScore = score
+				for k := range q {
+					q[k].X *= float32(scale)
+					q[k].Y *= float32(scale)
+				}
+				best = found{corners: q, width: long * scale}
+			}
+		}
+	}
+
+	edges := gocv.NewMat()
+	defer edges.Close()
+	gocv.Canny(blur, &edges, 30, 90)
+	kernel := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(3, 3))
+	defer kernel.Close()
+	gocv.Dilate(edges, &edges, kernel)
+	consider(edges)
+	bin := gocv.NewMat()
+	defer bin.Close()
+	gocv.Threshold(blur, &bin, 0, 255, gocv.ThresholdBinary|gocv.ThresholdOtsu)
+	gocv.MorphologyEx(bin, &bin, gocv.MorphOpen, kernel)
+	consider(bin)
+	gocv.BitwiseNot(bin, &bin)
+	consider(bin)
+	return best, bestScore > 0
+}
+
+// cardQuad fits four corners to a contour: the polygon approximation when
+// it has four corners, else the minimum-area rectangle (rounded corners).
+func cardQuad(c gocv.PointVector) (quad, bool) {
+	peri := gocv.ArcLength(c, true)
+	approx := gocv.ApproxPolyDP(c, 0.02*peri, true)
+	defer approx.Close()
+	var pts []image.Point
+	if approx.Size() == 4 {
+		pts = approx.ToPoints()
+	} else {
+		r := gocv.MinAreaRect(c)
+		pts = r.Points
+	}
+	if len(pts) != 4 {
+		return quad{}, false
+	}
+	return orderCorners(pts), true
+}
+
+// orderCorners orders four points clockwise from the top left (in image
+// coordinates), then turns the order so that the first edge is a long one.
+func orderCorners(pts []image.Point) quad {
+	var cx, cy float64
+	for _, p := range pts {
+		cx += float64(p.X) / 4
+		cy += float64(p.Y) / 4
+	}
+	sort.Slice(pts, func(i, j int) bool {
+		return math.Atan2(float64(pts[i].Y)-cy, float64(pts[i].X)-cx) < math.Atan2(float64(pts[j].Y)-cy, float64(pts[j].X)-cx)
+	})
+	// Atan2 order runs from the left (−π) clockwise on screen: top left first.
+	start := 0
+	for i, p := range pts {
+		if float64(p.X) < cx && float64(p.Y) < cy {
+			start = i
+		}
+	}
+	var q quad
+	for k := range q {
+		p := pts[(start+k)%4]
+		q[k] = gocv.Point2f{X: float32(p.X), Y: float32(p.Y)}
+	}
+	if dist(q[0], q[1])+dist(q[2], q[3]) < dist(q[1], q[2])+dist(q[3], q[0]) {
+		q = quad{q[1], q[2], q[3], q[0]} // held upright: the long edge is vertical
+	}
+	return q
+}
+
+func dist(a, b gocv.Point2f) float64 {
+	return math.Hypot(float64(a.X-b.X), float64(a.Y-b.Y))
+}
+
+// edges is the mean length of the long and the short edges.
+func (q quad) edges() (long, short float64) {
+	return (dist(q[0], q[1]) + dist(q[2], q[3])) / 2, (dist(q[1], q[2]) + dist(q[3], q[0])) / 2
+}
+
+// area is the quadrilateral's area (shoelace).
+func (q quad) area() float64 {
+	var s float64
+	for i := range q {
+		j := (i + 1) % 4
+		s += float64(q[i].X*q[j].Y - q[j].X*q[i].Y)
+	}
+	return math.Abs(s) / 2
+}
+
+// rectify warps the card to rectW × rectH, its top edge first.
+func rectify(frame gocv.Mat, q quad) gocv.Mat {
+	sv := gocv.NewPoint2fVectorFromPoints(q[:])
+	defer sv.Close()
+	dv := gocv.NewPoint2fVectorFromPoints([]gocv.Point2f{{X: 0, Y: 0}, {X: rectW, Y: 0}, {X: rectW, Y: rectH}, {X: 0, Y: rectH}})
+	defer dv.Close()
+	m := gocv.GetPerspectiveTransform2f(sv, dv)
+	defer m.Close()
+	out := gocv.NewMat()
+	gocv.WarpPerspective(frame, &out, m, image.Pt(rectW, rectH))
+	return out
+}
