@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -35,7 +36,6 @@ const (
 	NoCard   Kind = iota // no card found
 	TooSmall             // a card, too far away to read
 	NotFront             // a card, but not a マイナンバーカード front (its back, another card)
-	Unclear              // a card with a face photo, not clear enough this time to tell which way up it is
 	Front                // a マイナンバーカード front
 )
 
@@ -47,8 +47,6 @@ func (k Kind) String() string {
 		return "too-small"
 	case NotFront:
 		return "not-front"
-	case Unclear:
-		return "unclear"
 	case Front:
 		return "front"
 	}
@@ -199,166 +197,202 @@ func (r *Reader) Read(frame gocv.Mat) (Reading, error) {
 	if f.width < MinWidth {
 		return out, nil
 	}
-	card, face, ok, sure, err := r.upright(frame, f.corners)
+	ways, err := r.orientations(frame, f.corners)
 	if err != nil {
 		return Reading{}, err
 	}
-	if !ok {
-		out.Kind = NotFront
-		return out, nil
+	defer func() {
+		for _, w := range ways {
+			w.card.Close()
+		}
+	}()
+	out.Kind = NotFront
+	today := wareki.Today(r.now())
+	for _, w := range ways {
+		gray := gocv.NewMat()
+		gocv.CvtColor(w.card, &gray, gocv.ColorBGRToGray)
+		fields, front := r.fields(gray, w.face, today)
+		gray.Close()
+		if front {
+			fields.Kind, fields.Width = Front, f.width
+			return fields, nil
+		}
 	}
-	if !sure {
-		out.Kind = Unclear
-		return out, nil
-	}
-	defer card.Close()
-	gray := gocv.NewMat()
-	defer gray.Close()
-	gocv.CvtColor(card, &gray, gocv.ColorBGRToGray)
-	fields, front := r.fields(gray, face, wareki.Today(r.now()))
-	if !front {
-		out.Kind = NotFront
-		return out, nil
-	}
-	fields.Kind, fields.Width = Front, f.width
-	return fields, nil
+	return out, nil
 }
 
 // faceWidth: the card is searched for its photo's face at this width.
 const faceWidth = 400
 
-// upright rectifies the card so that the face in its photo is upright,
-// and returns that face's box. YuNet finds faces upside down too, but
-// scores them lower: the way up with the clearly better face wins, and a
-// near tie is settled by the photo being on the card's right. ok is false
-// when no way up shows a face the size of a card photo's; sure is false
-// when the tie stays.
-func (r *Reader) upright(frame gocv.Mat, q quad) (card gocv.Mat, face image.Rectangle, ok, sure bool, err error) {
-	card = rectify(frame, q)
+// oriented is the rectified card one way up, with the face in its photo.
+type oriented struct {
+	card gocv.Mat
+	face image.Rectangle
+}
+
+// orientations rectifies the card and returns it each way up that shows
+// a face the size of a card photo's, the likelier first. YuNet finds
+// faces upside down too, but scores them lower: the way up with the
+// clearly better face comes first, and in a near tie the one with the
+// photo on the card's right. The caller closes the cards.
+func (r *Reader) orientations(frame gocv.Mat, q quad) ([]oriented, error) {
+	card := rectify(frame, q)
+	defer card.Close()
 	small := gocv.NewMat()
 	defer small.Close()
 	gocv.Resize(card, &small, image.Pt(faceWidth, faceWidth*rectH/rectW), 0, 0, gocv.InterpolationArea)
 	const k = float64(rectW) / faceWidth
-	var best [2]image.Rectangle
-	var logit [2]float64
-	for i := range 2 {
-		if i == 1 {
+	type cand struct {
+		turned bool
+		face   image.Rectangle
+		logit  float64
+	}
+	var cands []cand
+	for _, turned := range []bool{false, true} {
+		if turned {
 			gocv.Rotate(small, &small, gocv.Rotate180Clockwise)
 		}
 		faces, err := r.det.Detect(small)
 		if err != nil {
-			card.Close()
-			return gocv.Mat{}, image.Rectangle{}, false, false, fmt.Errorf("cardfront: %w", err)
+			return nil, fmt.Errorf("cardfront: %w", err)
 		}
-		logit[i] = math.Inf(-1)
-		for _, fc := range faces {
+		// The holder's face is the largest one in the photo.
+		var best *camera.Face
+		for i, fc := range faces {
 			w := float64(fc.Box.Dx()) / faceWidth
 			if fc.Score < 0.7 || w < 0.06 || w > 0.4 {
 				continue
 			}
-			p := math.Min(float64(fc.Score), 1-1e-9)
-			if l := math.Log(p / (1 - p)); l > logit[i] {
-				b := fc.Box
-				logit[i] = l
-				best[i] = image.Rect(int(float64(b.Min.X)*k), int(float64(b.Min.Y)*k), int(float64(b.Max.X)*k), int(float64(b.Max.Y)*k))
+			if best == nil || fc.Box.Dx()*fc.Box.Dy() > best.Box.Dx()*best.Box.Dy() {
+				best = &faces[i]
 			}
 		}
+		if best == nil {
+			continue
+		}
+		p := math.Min(float64(best.Score), 1-1e-9)
+		b := best.Box
+		cands = append(cands, cand{turned, image.Rect(int(float64(b.Min.X)*k), int(float64(b.Min.Y)*k), int(float64(b.Max.X)*k), int(float64(b.Max.Y)*k)), math.Log(p / (1 - p))})
 	}
-	none := math.Inf(-1)
-	pick := -1
-	switch d := logit[0] - logit[1]; {
-	case logit[0] == none && logit[1] == none:
-		card.Close()
-		return gocv.Mat{}, image.Rectangle{}, false, false, nil
-	case d >= 1.5 || logit[1] == none:
-		pick = 0
-	case d <= -1.5 || logit[0] == none:
-		pick = 1
-	default:
-		for i := range 2 {
-			if best[i].Min.X > rectW/2 {
-				pick = i
-				break
-			}
+	if len(cands) == 2 {
+		d := cands[0].logit - cands[1].logit
+		if d <= -1.5 || (d < 1.5 && cands[1].face.Min.X > rectW/2 && cands[0].face.Min.X <= rectW/2) {
+			cands[0], cands[1] = cands[1], cands[0]
 		}
 	}
-	if pick < 0 {
-		card.Close()
-		return gocv.Mat{}, image.Rectangle{}, true, false, nil
+	var out []oriented
+	for _, c := range cands {
+		m := card.Clone()
+		if c.turned {
+			gocv.Rotate(m, &m, gocv.Rotate180Clockwise)
+		}
+		out = append(out, oriented{m, c.face})
 	}
-	if pick == 1 {
-		gocv.Rotate(card, &card, gocv.Rotate180Clockwise)
-	}
-	return card, best[pick], true, true, nil
+	return out, nil
 }
 
-// job is one line to recognise.
+// lineKind is what a line is read for.
+type lineKind int
+
+const (
+	lineTitle lineKind = iota // the card's printed name
+	lineDate                  // the birth date or the expiry
+	lineCode                  // under the photo: the security code
+)
+
+// variant is one way of reading a line: an engine and a scale.
+type variant struct {
+	digits bool // the digits-only English engine, not the Japanese one
+	scale  float64
+}
+
+// Each kind of line is read in these ways, in turn. Tesseract misreads a
+// line now and then in one way and not another (most often a doubled
+// digit, "11", as one), so a date counts only when two readings of its
+// line at different scales agree, and a code only when the digit engine
+// and the Japanese engine agree on it; further readings settle a
+// disagreement. One reading of the card's name is enough: a misreading
+// does not make another card's text into it.
+var variants = [...][]variant{
+	lineTitle: {{false, 1}, {false, 0.8}, {false, 1.3}},
+	lineDate:  {{false, 1.5}, {false, 2.5}, {false, 2}},
+	lineCode:  {{true, 1}, {false, 1}, {true, 1.5}, {false, 1.5}},
+}
+
+// job is one reading of one line.
 type job struct {
-	kind  jobKind
-	box   image.Rectangle
-	scale float64
-	want  string // for a confirmation: the value the first reading gave
+	line    int
+	attempt int
 }
 
-type jobKind int
+// cardLine is a line of the card and what its readings gave.
+type cardLine struct {
+	kind  lineKind
+	box   image.Rectangle
+	seen  map[string][]variant // value → the readings that gave it
+	value string               // once agreed: "B:date", "E:date", "C:code", "T"
+	done  bool                 // no more readings
+}
 
-const (
-	jobTitle   jobKind = iota
-	jobDate            // a line that may be the birth date or the expiry
-	jobCode            // a line under the photo that may be the security code
-	jobConfirm         // the same line read again at another scale
-)
-
-// Scales the lines are read at: Tesseract drops one of a doubled digit
-// ("11" as "1") now and then, at one scale and not another, so a date or
-// code counts only when a second reading at another scale agrees.
-const (
-	dateScale    = 1.5
-	confirmScale = 2.5
-	codeScale    = 1.0
-	codeConfirm  = 1.5
-)
+// agreed reports whether the readings that gave a value are enough.
+func (l *cardLine) agreed(v string) bool {
+	by := l.seen[v]
+	switch l.kind {
+	case lineTitle:
+		return len(by) >= 1
+	case lineCode:
+		digits, jpn := false, false
+		for _, r := range by {
+			digits = digits || r.digits
+			jpn = jpn || !r.digits
+		}
+		return digits && jpn
+	}
+	return len(by) >= 2
+}
 
 // fields finds and reads the title and the three fields on the upright
 // card. front is false when the printed card name is not read.
 func (r *Reader) fields(gray gocv.Mat, face image.Rectangle, today wareki.Date) (Reading, bool) {
 	fw, fh := face.Dx(), face.Dy()
+	fcx := (face.Min.X + face.Max.X) / 2
 	nearFace := image.Rect(face.Min.X-fw*35/100, face.Min.Y-fh*35/100, face.Max.X+fw*35/100, face.Max.Y+fh*35/100)
-	lines := textLines(&gray, nearFace)
-	var column, under []image.Rectangle
-	for _, l := range lines {
+	q := &queue{today: today}
+	var rest, codes []int
+	var column []image.Rectangle
+	for _, l := range textLines(&gray, nearFace) {
 		cx := (l.Min.X + l.Max.X) / 2
 		switch {
 		case l.Max.X < face.Min.X-fw*3/10 || l.Min.X > face.Max.X+fw*3/10:
 			column = append(column, l)
-		case l.Min.Y > face.Max.Y && cx > face.Min.X-fw/2 && cx < face.Max.X+fw/2:
-			under = append(under, l)
+		case l.Min.Y > face.Max.Y && cx > fcx-fw*6/5 && cx < fcx+fw*6/5:
+			codes = append(codes, q.add(lineCode, l))
 		}
 	}
 	if len(column) == 0 {
 		return Reading{}, false
 	}
-	q := &queue{}
-	q.push(job{kind: jobTitle, box: column[0], scale: 1})
+	// The title is the first line, or the second when a small line is
+	// above it.
+	q.push(job{line: q.add(lineTitle, column[0])})
 	if len(column) > 1 && column[1].Min.Y < gray.Rows()/3 {
-		q.push(job{kind: jobTitle, box: column[1], scale: 1})
+		q.push(job{line: q.add(lineTitle, column[1])})
 	}
 	// The date lines are long lines of large print, usually low on the
 	// card: those are tried from the bottom up first, then the rest.
-	var rest []job
 	for i := len(column) - 1; i >= 1; i-- {
-		j := job{kind: jobDate, box: column[i], scale: dateScale}
-		if float64(column[i].Dy()) >= 2.4*mm && float64(column[i].Dx()) >= 18*mm {
-			q.push(j)
+		l := column[i]
+		if float64(l.Dy()) >= 2.4*mm && float64(l.Dx()) >= 18*mm {
+			q.push(job{line: q.add(lineDate, l)})
 		} else {
-			rest = append(rest, j)
+			rest = append(rest, q.add(lineDate, l))
 		}
 	}
-	for _, u := range under {
-		q.push(job{kind: jobCode, box: u, scale: codeScale})
+	for _, c := range codes {
+		q.push(job{line: c})
 	}
-	for _, j := range rest {
-		q.push(j)
+	for _, i := range rest {
+		q.push(job{line: i})
 	}
 
 	var wg sync.WaitGroup
@@ -367,20 +401,23 @@ func (r *Reader) fields(gray gocv.Mat, face image.Rectangle, today wareki.Date) 
 		go func() {
 			defer wg.Done()
 			for {
-				j, ok := q.pop()
+				j, l, ok := q.pop()
 				if !ok {
 					return
 				}
+				v := variants[l.kind][j.attempt]
 				eng := w.jpn
-				if j.kind == jobCode || (j.kind == jobConfirm && j.want[0] == 'C') {
+				if v.digits {
 					eng = w.digits
 				}
-				syms, err := eng.Line(crop(gray, j.box, j.scale))
+				syms, err := eng.Line(crop(gray, l.box, v.scale))
 				if err != nil {
-					q.finish()
-					continue
+					syms = nil
 				}
-				q.take(j, lineOf(syms), today)
+				if traceHook != nil {
+					traceHook(j, l, lineOf(syms))
+				}
+				q.take(j, lineOf(syms))
 			}
 		}()
 	}
@@ -388,124 +425,155 @@ func (r *Reader) fields(gray gocv.Mat, face image.Rectangle, today wareki.Date) 
 	return q.result()
 }
 
-// queue hands out the jobs of one card and collects what they read.
+var traceHook func(job, cardLine, line)
+
+// queue hands out the readings of one card's lines to the workers and
+// collects what they read.
 type queue struct {
 	mu      sync.Mutex
+	today   wareki.Date
+	lines   []cardLine
 	jobs    []job
 	running int
-	title   bool
-	foreign bool
-	// Readings that a second reading agreed with, by kind: 'B' birth,
-	// 'E' expiry, 'C' code, each as "kind:value".
-	confirmed map[string]bool
-	births    []wareki.Date
-	expiries  []wareki.Date
-	codes     []string
+	foreign bool // a birth date printed in 西暦 was seen
+}
+
+func (q *queue) add(k lineKind, box image.Rectangle) int {
+	q.lines = append(q.lines, cardLine{kind: k, box: box, seen: map[string][]variant{}})
+	return len(q.lines) - 1
 }
 
 func (q *queue) push(j job) { q.jobs = append(q.jobs, j) }
 
-// pop takes the next job that still matters, waiting while jobs that
-// may add confirmations are running.
-func (q *queue) pop() (job, bool) {
+// pop takes the next reading that still matters. It returns false when
+// none is left and none running could add one.
+func (q *queue) pop() (job, cardLine, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for len(q.jobs) > 0 {
 		j := q.jobs[0]
 		q.jobs = q.jobs[1:]
-		// Every line under the photo is read (two codes there are no
-		// code); a date line or the title once found is not sought further.
-		if (j.kind == jobDate && len(q.births) > 0 && len(q.expiries) > 0) || (j.kind == jobTitle && q.title) {
+		l := q.lines[j.line]
+		// A date line or the title once found is not sought further;
+		// every line under the photo is read (two codes there are none).
+		if j.attempt == 0 && (l.kind == lineDate && q.found('B') && q.found('E') || l.kind == lineTitle && q.found('T')) {
 			continue
 		}
 		q.running++
-		return j, true
+		return j, l, true
 	}
-	return job{}, false
+	return job{}, cardLine{}, false
 }
 
-func (q *queue) finish() {
-	q.mu.Lock()
-	q.running--
-	q.mu.Unlock()
+// found reports whether a line gave an agreed value of the kind.
+func (q *queue) found(kind byte) bool {
+	for _, l := range q.lines {
+		if l.value != "" && l.value[0] == kind {
+			return true
+		}
+	}
+	return false
 }
 
-// take records what job j read from its line l.
-func (q *queue) take(j job, l line, today wareki.Date) {
+// take records reading j's text, and queues the line's next reading
+// (first, so that it decides soon) while its readings do not agree. When
+// every reading of every title line has failed, the card is no front
+// and the other lines are not read.
+func (q *queue) take(j job, text line) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.running--
-	again := func(kind byte, value string) {
-		// a confirmation goes first: it decides a field
-		q.jobs = append([]job{{kind: jobConfirm, box: j.box, scale: j.confirmScale(), want: string(kind) + ":" + value}}, q.jobs...)
+	l := &q.lines[j.line]
+	v, promising := q.parse(l.kind, text)
+	if v != "" {
+		l.seen[v] = append(l.seen[v], variants[l.kind][j.attempt])
+		if l.agreed(v) {
+			l.value, l.done = v, true
+			return
+		}
 	}
-	switch j.kind {
-	case jobTitle:
-		q.title = q.title || isTitle(l)
-	case jobDate:
-		if d, c, seireki, ok := birthOf(l, today); ok && c >= minConfDate {
-			again('B', d.String())
+	next := j.attempt + 1
+	// A line goes on to another reading when this one gave a value, or
+	// looked like its kind without parsing; other lines stop. The title
+	// is read every way until it is found.
+	if next < len(variants[l.kind]) && (v != "" || promising || len(l.seen) > 0 || l.kind == lineTitle) {
+		q.jobs = append([]job{{line: j.line, attempt: next}}, q.jobs...)
+		return
+	}
+	l.done = true
+	if l.kind == lineTitle && !q.found('T') && q.titlesDone() {
+		q.jobs = nil
+	}
+}
+
+// titlesDone reports whether every title line has had all its readings.
+func (q *queue) titlesDone() bool {
+	for _, l := range q.lines {
+		if l.kind == lineTitle && !l.done {
+			return false
+		}
+	}
+	return true
+}
+
+// parse gives a reading's value ("" for none) and whether the text looks
+// like a line of the kind all the same (worth another reading).
+func (q *queue) parse(k lineKind, l line) (value string, promising bool) {
+	switch k {
+	case lineTitle:
+		if isTitle(l) {
+			return "T", true
+		}
+		return "", strings.Contains(l.text, "カード")
+	case lineDate:
+		if d, c, seireki, ok := birthOf(l, q.today); ok && c >= minConfDate {
+			return "B:" + d.String(), true
 		} else if seireki {
 			q.foreign = true
 		}
-		if d, c, ok := expiryOf(l, today); ok && c >= minConfDate {
-			again('E', d.String())
+		if d, c, ok := expiryOf(l, q.today); ok && c >= minConfDate {
+			return "E:" + d.String(), true
 		}
-	case jobCode:
+		return "", strings.Contains(l.text, "年") && (strings.Contains(l.text, "生") || strings.Contains(l.text, "有効"))
+	case lineCode:
 		if c, conf, ok := codeOf(l); ok && conf >= minConfCode {
-			again('C', c)
+			return "C:" + c, true
 		}
-	case jobConfirm:
-		var got string
-		switch j.want[0] {
-		case 'B':
-			if d, c, _, ok := birthOf(l, today); ok && c >= minConfDate {
-				got = "B:" + d.String()
-				if got == j.want {
-					q.births = append(q.births, d)
-				}
-			}
-		case 'E':
-			if d, c, ok := expiryOf(l, today); ok && c >= minConfDate {
-				got = "E:" + d.String()
-				if got == j.want {
-					q.expiries = append(q.expiries, d)
-				}
-			}
-		case 'C':
-			if c, conf, ok := codeOf(l); ok && conf >= minConfCode {
-				got = "C:" + c
-				if got == j.want {
-					q.codes = append(q.codes, c)
-				}
-			}
-		}
+		n := len(l.text)
+		return "", n >= 2 && n <= 6 && strings.Trim(l.text, "0123456789") == ""
 	}
+	return "", false
 }
 
-func (j job) confirmScale() float64 {
-	if j.kind == jobCode {
-		return codeConfirm
-	}
-	return confirmScale
-}
-
-// result is what the card's readings add up to: each field read once
-// (and confirmed), the birth date and the expiry agreeing on month and
-// day as a card's expiry is its holder's birthday.
+// result is what the card's readings add up to: each field given by one
+// line (or by several with one value), the birth date and the expiry
+// agreeing on month and day as a card's expiry is its holder's birthday.
 func (q *queue) result() (Reading, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if !q.title {
+	if !q.found('T') {
 		return Reading{}, false
 	}
-	var out Reading
-	var birth, expiry wareki.Date
-	if len(q.births) == 1 && !q.foreign {
-		birth = q.births[0]
+	values := map[byte]map[string]bool{'B': {}, 'E': {}, 'C': {}}
+	for _, l := range q.lines {
+		if l.value != "" && l.value[0] != 'T' {
+			values[l.value[0]][l.value[2:]] = true
+		}
 	}
-	if len(q.expiries) == 1 {
-		expiry = q.expiries[0]
+	one := func(kind byte) string {
+		if len(values[kind]) != 1 {
+			return ""
+		}
+		for v := range values[kind] {
+			return v
+		}
+		return ""
+	}
+	var out Reading
+	birth, _ := parseISO(one('B'))
+	expiry, _ := parseISO(one('E'))
+	if q.foreign {
+		birth = wareki.Date{}
 	}
 	if !birth.IsZero() && !expiry.IsZero() && (birth.Month != expiry.Month || birth.Day != expiry.Day) {
 		birth, expiry = wareki.Date{}, wareki.Date{}
@@ -514,8 +582,16 @@ func (q *queue) result() (Reading, bool) {
 	if !expiry.IsZero() {
 		out.expiryYear = expiry.Year
 	}
-	if len(q.codes) == 1 {
-		out.code = q.codes[0]
-	}
+	out.code = one('C')
 	return out, true
+}
+
+// parseISO reads a wareki.Date's String form (YYYY-MM-DD).
+func parseISO(s string) (wareki.Date, bool) {
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return wareki.Date{}, false
+	}
+	d, err := wareki.NewDate(t.Year(), t.Month(), t.Day())
+	return d, err == nil
 }
