@@ -488,8 +488,13 @@ func (q *queue) take(j job, text line) {
 	if v != "" {
 		l.seen[v] = append(l.seen[v], variants[l.kind][j.attempt])
 		if l.agreed(v) {
-			l.value, l.done = v, true
-			return
+			l.value = v
+			// A birth date is read a third time: without the expiry's
+			// month and day to check it against, it needs all three.
+			if v[0] != 'B' || j.attempt+1 == len(variants[l.kind]) {
+				l.done = true
+				return
+			}
 		}
 	}
 	next := j.attempt + 1
@@ -547,7 +552,8 @@ func (q *queue) parse(k lineKind, l line) (value string, promising bool) {
 
 // result is what the card's readings add up to: each field given by one
 // line (or by several with one value), the birth date and the expiry
-// agreeing on month and day as a card's expiry is its holder's birthday.
+// agreeing on month and day as a card's expiry is its holder's birthday;
+// a birth date without an expiry only when all its readings agree.
 func (q *queue) result() (Reading, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -555,9 +561,13 @@ func (q *queue) result() (Reading, bool) {
 		return Reading{}, false
 	}
 	values := map[byte]map[string]bool{'B': {}, 'E': {}, 'C': {}}
+	birthThrice := true
 	for _, l := range q.lines {
 		if l.value != "" && l.value[0] != 'T' {
 			values[l.value[0]][l.value[2:]] = true
+			if l.value[0] == 'B' && len(l.seen[l.value]) < 3 {
+				birthThrice = false
+			}
 		}
 	}
 	one := func(kind byte) string {
@@ -575,8 +585,11 @@ func (q *queue) result() (Reading, bool) {
 	if q.foreign {
 		birth = wareki.Date{}
 	}
-	if !birth.IsZero() && !expiry.IsZero() && (birth.Month != expiry.Month || birth.Day != expiry.Day) {
+	switch {
+	case !birth.IsZero() && !expiry.IsZero() && (birth.Month != expiry.Month || birth.Day != expiry.Day):
 		birth, expiry = wareki.Date{}, wareki.Date{}
+	case !birth.IsZero() && expiry.IsZero() && !birthThrice:
+		birth = wareki.Date{}
 	}
 	out.birth = birth
 	if !expiry.IsZero() {
