@@ -23,6 +23,9 @@ type (
 		Request
 		Code CodeB
 	}
+	// ReadCardFront reads 照合番号B's parts from the card front by camera.
+	// Reply: CardFrontRead.
+	ReadCardFront struct{ Request }
 	// MatchFace captures the live face and compares it with the chip photo. Reply: FaceResult or FaceUnavailable.
 	MatchFace struct{ Request }
 	// QueryPINTries asks the card how many PIN tries are left, using none. Reply: PINTries or CardFailed.
@@ -92,6 +95,7 @@ func (Say) isEffect()              {}
 func (ReadCard) isEffect()         {}
 func (ReadFacePhoto) isEffect()    {}
 func (MatchFace) isEffect()        {}
+func (ReadCardFront) isEffect()    {}
 func (QueryPINTries) isEffect()    {}
 func (VerifyPIN) isEffect()        {}
 func (CheckEligibility) isEffect() {}

@@ -35,6 +35,9 @@ type (
 	}
 	// PINEntered: the 4 digits from the keypad.
 	PINEntered struct{ PIN PIN }
+	// TypeCodeB: the patient chose to type 照合番号B rather than wait for
+	// the camera to read the card front.
+	TypeCodeB struct{}
 	// UsePINInstead: the patient gave up on the face path.
 	UsePINInstead struct{}
 	// PINUnknown: the patient does not know their PIN (暗証番号がわからない).
@@ -82,6 +85,11 @@ type (
 	CodeBRejected struct {
 		Reply
 		Remaining int // -1 when the card did not say
+	}
+	// CardFrontRead answers ReadCardFront with the parts it read.
+	CardFrontRead struct {
+		Reply
+		Parts CodeBParts
 	}
 	// FaceResult answers MatchFace.
 	FaceResult struct {
@@ -191,6 +199,8 @@ func (CardRead) isEvent()            {}
 func (CardFailed) isEvent()          {}
 func (PhotoRead) isEvent()           {}
 func (CodeBRejected) isEvent()       {}
+func (CardFrontRead) isEvent()       {}
+func (TypeCodeB) isEvent()           {}
 func (FaceResult) isEvent()          {}
 func (FaceUnavailable) isEvent()     {}
 func (PINTries) isEvent()            {}

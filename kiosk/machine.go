@@ -20,6 +20,9 @@ type Config struct {
 	// CodeBReserve: when the card reports this many 照合番号B tries or fewer,
 	// the face path is closed and the tries are left for the 市区町村.
 	CodeBReserve int
+	// CardFront: a camera reads 照合番号B from the card front (the
+	// Runner's Ports.CardFront); without it the patient types it.
+	CardFront bool
 	// Timeouts per state; missing states use DefaultTimeouts.
 	Timeouts Timeouts
 }
@@ -80,20 +83,26 @@ type session struct {
 	codeBLeft   int // -1: unknown
 	codeBWrong  int
 	codeBErr    error
-	faceFails   int
-	faceGaveUp  bool
-	pinLeft     int  // -1: unknown
-	pinWrong    bool // the last PIN was rejected
-	consent     Consent
-	form        *ParsedForm
-	formErrs    []FieldError
-	elderly     ElderlyNotice
-	query       *EligibilityQuery
-	result      *EligibilityResult
-	pending     bool
-	ticket      *Ticket
-	print       PrintStatus
-	handover    Handover
+	// codeBSource is how the 照合番号B being tried was got: "camera" or
+	// "typed" (audited, never the digits).
+	codeBSource  string
+	codeBPrefill CodeBParts // what the camera read, for the typing screens
+	frontTried   bool       // the camera had its go at the card front
+	frontWrong   bool       // the card refused what the camera read
+	faceFails    int
+	faceGaveUp   bool
+	pinLeft      int  // -1: unknown
+	pinWrong     bool // the last PIN was rejected
+	consent      Consent
+	form         *ParsedForm
+	formErrs     []FieldError
+	elderly      ElderlyNotice
+	query        *EligibilityQuery
+	result       *EligibilityResult
+	pending      bool
+	ticket       *Ticket
+	print        PrintStatus
+	handover     Handover
 }
 
 // NewMachine returns a machine in StateWelcome.
@@ -275,10 +284,46 @@ func stepChoosingMethod(m *Machine, ev Event) {
 	if ev, ok := ev.(MethodChosen); ok {
 		m.audit("patient", "method.chosen", map[Method]string{MethodFace: "face", MethodPIN: "pin"}[ev.Method])
 		if ev.Method == MethodFace {
-			m.become(StateEnteringCodeB)
+			m.startFace()
 			return
 		}
 		m.startPIN()
+	}
+}
+
+// startFace begins the face path with 照合番号B: read from the card front
+// by the camera once per session when there is one, else typed.
+func (m *Machine) startFace() {
+	if m.cfg.CardFront && !m.s.frontTried {
+		m.request(StateReadingCardFront, func(r Request) Effect { return ReadCardFront{r} })
+		return
+	}
+	m.become(StateEnteringCodeB)
+}
+
+func stepReadingCardFront(m *Machine, ev Event) {
+	switch ev := ev.(type) {
+	case CardFrontRead:
+		m.s.frontTried = true
+		if ev.Parts.Complete() {
+			if code, err := ev.Parts.Code(); err == nil {
+				m.audit("patient", "code-b.read", "camera")
+				m.s.codeBSource = "camera"
+				m.request(StateReadingPhoto, func(r Request) Effect { return ReadFacePhoto{r, code} })
+				return
+			}
+		}
+		m.s.codeBPrefill = ev.Parts
+		m.audit("patient", "code-b.read", "partial")
+		m.become(StateEnteringCodeB)
+	case TypeCodeB:
+		m.wait = 0 // the camera's answer no longer matters
+		m.s.frontTried = true
+		m.audit("patient", "code-b.read", "skipped")
+		m.become(StateEnteringCodeB)
+	case UsePINInstead:
+		m.wait = 0
+		m.giveUpFace()
 	}
 }
 
@@ -292,6 +337,7 @@ func stepEnteringCodeB(m *Machine, ev Event) {
 			return
 		}
 		m.s.codeBErr = nil
+		m.s.codeBSource = "typed"
 		m.request(StateReadingPhoto, func(r Request) Effect { return ReadFacePhoto{r, code} })
 	case UsePINInstead:
 		m.giveUpFace()
@@ -317,12 +363,16 @@ func codeBFrom(ev CodeBEntered) (CodeB, error) {
 func stepReadingPhoto(m *Machine, ev Event) {
 	switch ev := ev.(type) {
 	case PhotoRead:
-		m.audit("patient", "code-b", "ok")
+		m.audit("patient", "code-b", "ok:"+m.s.codeBSource)
 		m.request(StateMatchingFace, func(r Request) Effect { return MatchFace{r} })
 	case CodeBRejected:
 		m.s.codeBWrong++
 		m.s.codeBLeft = ev.Remaining
-		m.audit("patient", "code-b", fmt.Sprintf("rejected:%d-left", ev.Remaining))
+		m.audit("patient", "code-b", fmt.Sprintf("rejected:%d-left:%s", ev.Remaining, m.s.codeBSource))
+		if m.s.codeBSource == "camera" {
+			// Never tried again as read: the patient types it.
+			m.s.frontWrong, m.s.codeBPrefill = true, CodeBParts{}
+		}
 		if m.s.codeBWrong >= m.cfg.CodeBMaxWrong || (ev.Remaining >= 0 && ev.Remaining <= m.cfg.CodeBReserve) {
 			m.giveUpFace()
 			return

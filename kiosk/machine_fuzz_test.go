@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/uketsuke/uketsuke/kiosk/wareki"
 )
 
 // FuzzMachine feeds random event sequences — patients, staff, devices,
@@ -13,17 +15,22 @@ import (
 //   - back at the welcome screen, the session holds nothing;
 //   - no VERIFY is sent when the card last reported fewer than 2 tries;
 //   - no 照合番号B is sent once the face path is closed for this card;
-//   - a visit on the card path is never registered unauthenticated.
+//   - a visit on the card path is never registered unauthenticated;
+//   - the camera reads the card front at most once a session.
 func FuzzMachine(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15})
 	f.Add([]byte{0, 16, 2, 18, 19, 18, 19, 18, 19, 20})
 	f.Add([]byte{0, 16, 3, 21, 22, 23, 22, 23, 22, 23, 24, 25})
 	f.Add([]byte{26, 27, 28, 29, 30, 31, 32, 33})
+	f.Add([]byte{1, 0, 1, 3, 33, 22, 21, 22, 3, 34, 33})
 	f.Fuzz(func(t *testing.T, script []byte) {
 		if len(script) > 400 {
 			return
 		}
-		m := NewMachine(DefaultConfig())
+		cfg := DefaultConfig()
+		cfg.CardFront = len(script) > 0 && script[0]&1 == 1
+		m := NewMachine(cfg)
+		fronts := 0 // ReadCardFront effects this session
 		now := t0
 		var seq uint64
 		pinReported := -1 // tries the card last reported in this session
@@ -104,6 +111,14 @@ func FuzzMachine(f *testing.F) {
 				ev = RegisterFailed{r}
 			case 32:
 				ev = UsePINInstead{}
+			case 33:
+				parts := CodeBParts{Birth: t0Date, ExpiryYear: 2035}
+				if b&0x40 != 0 {
+					parts.SecurityCode = "2285"
+				}
+				ev = CardFrontRead{r, parts}
+			case 34:
+				ev = TypeCodeB{}
 			default:
 				ev = Tick{}
 			}
@@ -140,8 +155,12 @@ func FuzzMachine(f *testing.F) {
 					if e.Visit.Path == PathMynaCard && e.Visit.Auth == AuthNone {
 						t.Fatalf("card-path visit registered without authentication: %+v", e.Visit)
 					}
+				case ReadCardFront:
+					if fronts++; fronts > 1 {
+						t.Fatal("the card front was read twice in a session")
+					}
 				case EndSession, ReadCard: // a new session, or a new card
-					pinReported, codeBWrong, codeBLeft = -1, 0, -1
+					pinReported, codeBWrong, codeBLeft, fronts = -1, 0, -1, 0
 				}
 			}
 			if m.State() == StateWelcome && !reflect.DeepEqual(m.s, freshSession()) {
@@ -150,3 +169,5 @@ func FuzzMachine(f *testing.F) {
 		}
 	})
 }
+
+var t0Date = wareki.MustDate(1980, 2, 17)

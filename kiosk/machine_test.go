@@ -565,6 +565,10 @@ func reach(t *testing.T, s State) *harness {
 		h.reply(func(r Reply) Event { return CardFailed{r, CardErrNotMyNumber} })
 	case StateChoosingMethod:
 		card()
+	case StateReadingCardFront:
+		h.m = NewMachine(withCardFront(DefaultConfig()))
+		card()
+		h.step(MethodChosen{MethodFace})
 	case StateEnteringCodeB, StateReadingPhoto, StateMatchingFace:
 		card()
 		h.step(MethodChosen{MethodFace})
@@ -841,4 +845,129 @@ func TestPhoneCertificatesHaveNoGrace(t *testing.T) {
 	if TokenCertificateStatus(TokenCard, notAfter, in) != CertGrace || TokenCertificateStatus(TokenAndroid, notAfter, in) != CertExpired {
 		t.Fatal("grace for cards only")
 	}
+}
+
+func withCardFront(c Config) Config {
+	c.CardFront = true
+	return c
+}
+
+// TestCardFrontReadGoesStraightToThePhoto: with a card camera the face
+// path reads 照合番号B from the card front; all three parts read → the
+// photo is unlocked with no typing, and the audit says "camera".
+func TestCardFrontReadGoesStraightToThePhoto(t *testing.T) {
+	h := newHarness(t)
+	h.m = NewMachine(withCardFront(DefaultConfig()))
+	h.cardRead()
+	h.step(MethodChosen{MethodFace})
+	h.want(StateReadingCardFront)
+	h.wantEffect("ReadCardFront")
+	parts := CodeBParts{Birth: wareki.MustDate(1980, 2, 17), ExpiryYear: 2035, SecurityCode: "2285"}
+	h.reply(func(r Reply) Event { return CardFrontRead{r, parts} })
+	h.want(StateReadingPhoto)
+	rf := h.wantEffect("ReadFacePhoto").(ReadFacePhoto)
+	if string(rf.Code.Bytes()) != "55021720352285" {
+		t.Fatalf("code B sent %q", rf.Code.Bytes())
+	}
+	h.reply(func(r Reply) Event { return PhotoRead{r} })
+	h.want(StateMatchingFace)
+	if got := auditOutcomes(h.all, "code-b.read", "code-b"); !slices.Equal(got, []string{"camera", "ok:camera"}) {
+		t.Fatalf("audit %v", got)
+	}
+}
+
+// TestCardFrontPartialPrefillsTyping: what was read fills the typing
+// screens; the rest is typed, and the audit says "typed".
+func TestCardFrontPartialPrefillsTyping(t *testing.T) {
+	h := newHarness(t)
+	h.m = NewMachine(withCardFront(DefaultConfig()))
+	h.cardRead()
+	h.step(MethodChosen{MethodFace})
+	parts := CodeBParts{Birth: wareki.MustDate(1980, 2, 17), ExpiryYear: 2035}
+	h.reply(func(r Reply) Event { return CardFrontRead{r, parts} })
+	h.want(StateEnteringCodeB)
+	if v := h.m.View(); v.CodeBPrefill != parts || v.CodeBFrontWrong {
+		t.Fatalf("prefill %v wrong %v", v.CodeBPrefill, v.CodeBFrontWrong)
+	}
+	h.step(CodeBEntered{Birth: "昭和55年2月17日", ExpiryYear: 2035, SecurityCode: "2285"})
+	h.want(StateReadingPhoto)
+	h.reply(func(r Reply) Event { return PhotoRead{r} })
+	if got := auditOutcomes(h.all, "code-b.read", "code-b"); !slices.Equal(got, []string{"partial", "ok:typed"}) {
+		t.Fatalf("audit %v", got)
+	}
+}
+
+// TestCardFrontRejectedIsTypedNeverRetried: a reading the card refuses
+// costs one try and sends the patient to typing with nothing filled in;
+// the camera is not asked again in the session.
+func TestCardFrontRejectedIsTypedNeverRetried(t *testing.T) {
+	h := newHarness(t)
+	h.m = NewMachine(withCardFront(DefaultConfig()))
+	h.cardRead()
+	h.step(MethodChosen{MethodFace})
+	parts := CodeBParts{Birth: wareki.MustDate(1980, 2, 17), ExpiryYear: 2035, SecurityCode: "2258"}
+	h.reply(func(r Reply) Event { return CardFrontRead{r, parts} })
+	h.want(StateReadingPhoto)
+	h.reply(func(r Reply) Event { return CodeBRejected{r, 9} })
+	h.want(StateEnteringCodeB)
+	v := h.m.View()
+	if !v.CodeBFrontWrong || v.CodeBPrefill != (CodeBParts{}) || v.CodeBWrong != 1 {
+		t.Fatalf("after a refused reading: %+v", v)
+	}
+	if n := countEffects(h.all, "ReadCardFront"); n != 1 {
+		t.Fatalf("the camera was asked %d times", n)
+	}
+	if got := auditOutcomes(h.all, "code-b"); !slices.Equal(got, []string{"rejected:9-left:camera"}) {
+		t.Fatalf("audit %v", got)
+	}
+}
+
+// TestCardFrontCanBeSkipped: 番号を入力する on the reading screen goes to
+// typing at once; the camera's late answer is ignored.
+func TestCardFrontCanBeSkipped(t *testing.T) {
+	h := newHarness(t)
+	h.m = NewMachine(withCardFront(DefaultConfig()))
+	h.cardRead()
+	h.step(MethodChosen{MethodFace})
+	seq := h.seq
+	h.step(TypeCodeB{})
+	h.want(StateEnteringCodeB)
+	h.step(CardFrontRead{Reply{seq}, CodeBParts{Birth: wareki.MustDate(1980, 2, 17), ExpiryYear: 2035, SecurityCode: "2285"}})
+	h.want(StateEnteringCodeB)
+	if len(h.last) != 0 {
+		t.Fatalf("a late reading acted: %v", effectNames(h.last))
+	}
+}
+
+// TestCodeBPartsFormatMasked: the parts never print their values.
+func TestCodeBPartsFormatMasked(t *testing.T) {
+	p := CodeBParts{Birth: wareki.MustDate(1980, 2, 17), ExpiryYear: 2035, SecurityCode: "2285"}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%d"} {
+		out := fmt.Sprintf(verb, p) + fmt.Sprintf(verb, View{CodeBPrefill: p})
+		for _, secret := range []string{"2285", "2035", "1980", "550217"} {
+			if strings.Contains(out, secret) {
+				t.Fatalf("%s prints %s: %s", verb, secret, out)
+			}
+		}
+	}
+}
+
+func auditOutcomes(effs []Effect, actions ...string) []string {
+	var out []string
+	for _, e := range effs {
+		if a, ok := e.(Audit); ok && slices.Contains(actions, a.Entry.Action) {
+			out = append(out, a.Entry.Outcome)
+		}
+	}
+	return out
+}
+
+func countEffects(effs []Effect, name string) int {
+	n := 0
+	for _, e := range effs {
+		if effectName(e) == name {
+			n++
+		}
+	}
+	return n
 }

@@ -50,6 +50,15 @@ type FaceMatch struct {
 	Score   float64
 }
 
+// CardFrontReader reads 照合番号B's parts from the card front with a
+// camera, so that the face path needs no typing. It watches until every
+// part was read the same in several frames or ctx ends, and returns what
+// it has: parts it could not read with confidence are left unset, never
+// guessed. Frames stay in memory.
+type CardFrontReader interface {
+	ReadCardFront(ctx context.Context) (CodeBParts, error)
+}
+
 // EligibilityChecker answers オンライン資格確認 queries. Errors wrapping
 // ErrEligibilityUnavailable mean "try again later" (the visit may be
 // registered as pending); ErrNeedsNumbers means a card identity alone

@@ -13,6 +13,7 @@ import (
 type Ports struct {
 	Card        CardReader
 	Face        FaceVerifier
+	CardFront   CardFrontReader // nil: 照合番号B is typed
 	Eligibility EligibilityChecker
 	Store       VisitStore
 	Audit       AuditLog
@@ -257,6 +258,15 @@ func (r *Runner) Exec(ctx context.Context, eff Effect) Event {
 			return FaceUnavailable{Reply{e.Seq}}
 		}
 		return PhotoRead{Reply{e.Seq}}
+	case ReadCardFront:
+		if r.p.CardFront == nil {
+			return CardFrontRead{Reply: Reply{e.Seq}}
+		}
+		parts, err := r.p.CardFront.ReadCardFront(ctx)
+		if err != nil {
+			r.log.Error("card front not read", "err", err)
+		}
+		return CardFrontRead{Reply{e.Seq}, parts}
 	case MatchFace:
 		m, err := r.p.Face.Verify(ctx)
 		if err != nil {

@@ -75,3 +75,31 @@ func (c CodeB) IsZero() bool { return c.digits == "" }
 
 // Format masks the code for every verb.
 func (c CodeB) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte("CodeB(**************)")) }
+
+// CodeBParts are the parts of 照合番号B as read from the card front by a
+// camera: each one is set only when it was read with confidence. Like
+// CodeB it formats masked, and it lives for one session.
+type CodeBParts struct {
+	Birth        wareki.Date // zero: not read
+	ExpiryYear   int         // 0: not read
+	SecurityCode string      // "": not read
+}
+
+// Complete reports whether all three parts were read.
+func (p CodeBParts) Complete() bool {
+	return !p.Birth.IsZero() && p.ExpiryYear != 0 && p.SecurityCode != ""
+}
+
+// Code builds the 照合番号B from complete parts.
+func (p CodeBParts) Code() (CodeB, error) { return NewCodeB(p.Birth, p.ExpiryYear, p.SecurityCode) }
+
+// Format masks the parts for every verb: it tells only which were read.
+func (p CodeBParts) Format(f fmt.State, _ rune) {
+	mark := func(ok bool) byte {
+		if ok {
+			return '*'
+		}
+		return '-'
+	}
+	fmt.Fprintf(f, "CodeBParts(birth:%c expiry:%c code:%c)", mark(!p.Birth.IsZero()), mark(p.ExpiryYear != 0), mark(p.SecurityCode != ""))
+}

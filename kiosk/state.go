@@ -15,6 +15,7 @@ const (
 	StateReadingCard                      // reading the certificate (ReadCard)
 	StateChoosingDocument                 // the card failed: pick a document, or staff
 	StateChoosingMethod                   // 顔認証 or 暗証番号
+	StateReadingCardFront                 // the camera reads 照合番号B from the card front (ReadCardFront)
 	StateEnteringCodeB                    // typing the parts of 照合番号B for the face path
 	StateReadingPhoto                     // unlocking the card face (ReadFacePhoto)
 	StateMatchingFace                     // camera vs chip photo (MatchFace)
@@ -95,6 +96,7 @@ func init() {
 		StateReadingCard:         {name: "reading-card", timeout: 30 * time.Second, step: stepReadingCard, needsCard: true, device: true, phase: PhaseStart},
 		StateChoosingDocument:    {name: "choosing-document", timeout: 90 * time.Second, step: stepChoosingDocument, staffConfirm: true, phase: PhaseStart},
 		StateChoosingMethod:      {name: "choosing-method", timeout: 90 * time.Second, step: stepChoosingMethod, needsCard: true, staffConfirm: true, phase: PhaseStart},
+		StateReadingCardFront:    {name: "reading-card-front", timeout: 60 * time.Second, step: stepReadingCardFront, needsCard: true, device: true, staffConfirm: true, phase: PhaseIdentity},
 		StateEnteringCodeB:       {name: "entering-code-b", timeout: 180 * time.Second, step: stepEnteringCodeB, needsCard: true, staffConfirm: true, phase: PhaseIdentity},
 		StateReadingPhoto:        {name: "reading-photo", timeout: 30 * time.Second, step: stepReadingPhoto, needsCard: true, device: true, staffConfirm: true, phase: PhaseIdentity},
 		StateMatchingFace:        {name: "matching-face", timeout: 60 * time.Second, step: stepMatchingFace, needsCard: true, device: true, staffConfirm: true, phase: PhaseIdentity},

@@ -21,21 +21,26 @@ type View struct {
 
 	CodeBLeft     int   // 照合番号B tries the card reported; -1 unknown
 	CodeBInputErr error // the typed parts were not a valid 照合番号B (no try used)
-	FaceFailures  int
-	FaceAttempts  int
-	FaceGaveUp    bool // the face path ended; the PIN is offered instead
-	PINLeft       int  // tries the card reported; -1 unknown
-	PINWrong      bool // the last PIN was wrong
-	CodeBWrong    int  // 照合番号B entries the card refused this session
-	ConsentItems  ConsentItems
-	Acceptance    Acceptance
-	FormErrors    []FieldError
-	Elderly       ElderlyNotice
-	Result        *EligibilityResult
-	Pending       bool // registered while eligibility could not be checked
-	Ticket        *Ticket
-	Print         PrintStatus // how printing the ticket went
-	Authenticated AuthMethod
+	// CodeBPrefill: what the camera read of the card front, to fill in
+	// the typing screens for the patient to confirm. Masked in every format.
+	CodeBPrefill CodeBParts
+	// CodeBFrontWrong: the card refused the 照合番号B the camera read.
+	CodeBFrontWrong bool
+	FaceFailures    int
+	FaceAttempts    int
+	FaceGaveUp      bool // the face path ended; the PIN is offered instead
+	PINLeft         int  // tries the card reported; -1 unknown
+	PINWrong        bool // the last PIN was wrong
+	CodeBWrong      int  // 照合番号B entries the card refused this session
+	ConsentItems    ConsentItems
+	Acceptance      Acceptance
+	FormErrors      []FieldError
+	Elderly         ElderlyNotice
+	Result          *EligibilityResult
+	Pending         bool // registered while eligibility could not be checked
+	Ticket          *Ticket
+	Print           PrintStatus // how printing the ticket went
+	Authenticated   AuthMethod
 	// ResetRoutes: how to reset the PIN, shown when the card is locked.
 	ResetRoutes []ResetRoute
 	// Ended: on the welcome screen, why the last session ended (0: none
@@ -49,6 +54,7 @@ func (m *Machine) View() View {
 		State: m.state, Deadline: m.deadline, Document: m.s.doc, Path: m.s.path,
 		Handover: m.s.handover, StaffCalled: m.s.staffCalled, CardProblem: m.s.cardProblem,
 		Cert: m.s.cert, CodeBLeft: m.s.codeBLeft, CodeBInputErr: m.s.codeBErr,
+		CodeBPrefill: m.s.codeBPrefill, CodeBFrontWrong: m.s.frontWrong,
 		FaceFailures: m.s.faceFails, FaceAttempts: m.cfg.FaceAttempts, FaceGaveUp: m.s.faceGaveUp,
 		PINLeft: m.s.pinLeft, PINWrong: m.s.pinWrong, CodeBWrong: m.s.codeBWrong, ConsentItems: m.consentItems(), Acceptance: m.s.acceptance,
 		FormErrors: slices.Clone(m.s.formErrs), Elderly: m.s.elderly, Pending: m.s.pending,
