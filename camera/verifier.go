@@ -97,7 +97,7 @@ func (v *Verifier) Verify(ctx context.Context) (kiosk.FaceMatch, error) {
 		}
 		d, face, problem, err := v.frame(frame, &lv, cardWidth)
 		if v.OnFrame != nil && time.Since(lastPreview) >= v.PreviewInterval {
-			if img, box, perr := preview(frame, face.Box); perr == nil {
+			if img, box, perr := Preview(frame, face.Box); perr == nil {
 				lastPreview = time.Now()
 				v.OnFrame(img, box)
 			}
@@ -147,9 +147,9 @@ func (v *Verifier) frame(img gocv.Mat, lv *Liveness, cardWidth int) (Descriptor,
 // PreviewWidth is the width of the preview frames given to OnFrame.
 const PreviewWidth = 480
 
-// preview scales a frame down to PreviewWidth as an image.Image and the
+// Preview scales a frame down to PreviewWidth as an image.Image and the
 // face box with it.
-func preview(frame gocv.Mat, box image.Rectangle) (image.Image, image.Rectangle, error) {
+func Preview(frame gocv.Mat, box image.Rectangle) (image.Image, image.Rectangle, error) {
 	k := 1.0
 	small := frame
 	if frame.Cols() > PreviewWidth {

@@ -189,3 +189,12 @@ func rectify(frame gocv.Mat, q quad) gocv.Mat {
 	gocv.WarpPerspective(frame, &out, m, image.Pt(rectW, rectH))
 	return out
 }
+
+// bounds is the quadrilateral's bounding box.
+func (q quad) bounds() image.Rectangle {
+	r := image.Rect(int(q[0].X), int(q[0].Y), int(q[0].X), int(q[0].Y))
+	for _, p := range q[1:] {
+		r = r.Union(image.Rect(int(p.X), int(p.Y), int(p.X)+1, int(p.Y)+1))
+	}
+	return r
+}

@@ -59,6 +59,8 @@ type Reading struct {
 	Kind Kind
 	// Width is the card's long edge in frame pixels (0 without a card).
 	Width float64
+	// Box bounds the card in the frame (empty without a card).
+	Box image.Rectangle
 
 	birth      wareki.Date
 	expiryYear int
@@ -193,7 +195,7 @@ func (r *Reader) Read(frame gocv.Mat) (Reading, error) {
 	if !ok {
 		return Reading{Kind: NoCard}, nil
 	}
-	out := Reading{Kind: TooSmall, Width: f.width}
+	out := Reading{Kind: TooSmall, Width: f.width, Box: f.corners.bounds()}
 	if f.width < MinWidth {
 		return out, nil
 	}
@@ -214,7 +216,7 @@ func (r *Reader) Read(frame gocv.Mat) (Reading, error) {
 		fields, front := r.fields(gray, w.face, today)
 		gray.Close()
 		if front {
-			fields.Kind, fields.Width = Front, f.width
+			fields.Kind, fields.Width, fields.Box = Front, f.width, out.Box
 			return fields, nil
 		}
 	}

@@ -96,6 +96,12 @@ func commands() []*command {
 			run:     runCardsim,
 		},
 		{
+			name:    "cardfront",
+			args:    "read [--json] IMAGE | eval [--n N] [--seed S] [--json]",
+			summary: "read 照合番号B's parts from a photo of a card front; measure the reading on generated photos",
+			run:     runCardfront,
+		},
+		{
 			name:    "face",
 			args:    "eval --dataset DIR [--json] [--models DIR]",
 			summary: "measure face verification accuracy and speed on a labelled image folder",
