@@ -7,12 +7,15 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/uketsuke/uketsuke/catalog"
 	"github.com/uketsuke/uketsuke/kiosk"
+	"github.com/uketsuke/uketsuke/kiosk/kiosktest"
+	"github.com/uketsuke/uketsuke/kiosk/wareki"
 )
 
 func (h *harness) pinPath() {
@@ -546,4 +549,90 @@ func TestStaffQueueActionReloadsAfterTheChange(t *testing.T) {
 		t.Fatalf("desk calls %q, want the change, then the reload", got)
 	}
 	h.wantText("操作できませんでした: database is locked")
+}
+
+// withCardFront makes the harness kiosk read 照合番号B from the card front
+// with a camera that reads parts.
+func withCardFront(h *harness, parts kiosk.CodeBParts) *kiosktest.CardFront {
+	cam := &kiosktest.CardFront{Parts: parts}
+	h.m = kiosk.NewMachine(kiosk.Config{FaceAttempts: 2, CodeBMaxWrong: 2, CodeBReserve: 3, CardFront: true})
+	h.r = kiosk.NewRunner(h.m, kiosk.Ports{Card: h.card, Face: h.face, CardFront: cam, Eligibility: h.elig, Store: h.store, Audit: h.store, Clock: h}, nil)
+	return cam
+}
+
+// The harness card's 照合番号B parts (kiosktest.NewCard in newHarness).
+var harnessParts = kiosk.CodeBParts{Birth: wareki.MustDate(1980, 5, 5), ExpiryYear: 2034, SecurityCode: "5678"}
+
+func TestFacePathReadsTheCardFrontWithoutTyping(t *testing.T) {
+	h := newHarness(t)
+	cam := withCardFront(h, harnessParts)
+	h.post(kiosk.CardInserted{})
+	h.tap("顔認証")
+	h.want(kiosk.StateConsent) // no typing screen on the way
+	if slices.ContainsFunc(h.shots, func(s string) bool { return strings.HasPrefix(s, "entering-code-b") }) {
+		t.Fatalf("a typing screen was shown: %v", h.shots)
+	}
+	h.consentAllToTicket()
+	if cam.Reads.Load() != 1 {
+		t.Fatalf("card front read %d times", cam.Reads.Load())
+	}
+	if !audited(h.store, "code-b", "ok:camera") {
+		t.Fatal("the audit does not say the code was read by camera")
+	}
+}
+
+func TestCardFrontPartialReadingIsConfirmedOnTheTypingScreens(t *testing.T) {
+	h := newHarness(t)
+	withCardFront(h, kiosk.CodeBParts{Birth: harnessParts.Birth, ExpiryYear: harnessParts.ExpiryYear})
+	h.post(kiosk.CardInserted{})
+	h.tap("顔認証")
+	h.want(kiosk.StateEnteringCodeB)
+	h.wantText("カメラで読み取りました")
+	h.wantText("55 年") // the birth year as read, in its part
+	h.shot("code-b-prefilled")
+	h.tap("つぎへ")
+	h.wantText("2034")
+	h.tap("つぎへ")
+	h.typeDigits("5678") // the part the camera could not read
+	h.tap("つぎへ")
+	h.consentAllToTicket()
+	if !audited(h.store, "code-b", "ok:typed") {
+		t.Fatal("the audit does not say the code was typed")
+	}
+}
+
+func TestCardFrontMisreadIsTypedFromScratch(t *testing.T) {
+	h := newHarness(t)
+	misread := harnessParts
+	misread.SecurityCode = "5670"
+	withCardFront(h, misread)
+	h.post(kiosk.CardInserted{})
+	h.tap("顔認証")
+	h.want(kiosk.StateEnteringCodeB)
+	h.wantText("カメラで読み取った番号がカードと合いませんでした")
+	if h.has("カメラで読み取りました") || h.has("55 年") {
+		t.Fatal("the refused reading is still filled in")
+	}
+	h.codeB("5678")
+	h.consentAllToTicket()
+}
+
+func TestCardFrontScreenGuidesAndOffersTyping(t *testing.T) {
+	h := newHarness(t)
+	withCardFront(h, harnessParts)
+	h.post(kiosk.CardInserted{})
+	// Step into the reading without running the camera, as while it looks.
+	h.m.Step(kiosk.MethodChosen{Method: kiosk.MethodFace}, h.now)
+	h.ui.Show(h.m.View())
+	h.want(kiosk.StateReadingCardFront)
+	h.wantText("カードの表面を読み取っています")
+	h.ui.ShowFace(FaceFrame{Image: testImage(320, 200), Hint: "cardfront.turn"})
+	h.wantText("表面（顔写真のある面）を向けてください")
+	h.shot("card-front")
+	h.tap("番号を入力する")
+	h.want(kiosk.StateEnteringCodeB)
+}
+
+func audited(s *kiosktest.Store, action, outcome string) bool {
+	return slices.ContainsFunc(s.Audit(), func(e kiosk.AuditEntry) bool { return e.Action == action && e.Outcome == outcome })
 }

@@ -2,9 +2,11 @@ package app
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/uketsuke/uketsuke/kiosk"
+	"github.com/uketsuke/uketsuke/kiosk/wareki"
 )
 
 // local is what a screen is in the middle of: digits typed, the step of a
@@ -25,6 +27,30 @@ type codeBEntry struct {
 	birth    dateEntry
 	expiry   string
 	security string
+	// prefilled marks the steps whose value the camera read.
+	prefilled [3]bool
+}
+
+// prefilled starts the typing screens with what the camera read.
+func prefilled(p kiosk.CodeBParts) codeBEntry {
+	var c codeBEntry
+	if !p.Birth.IsZero() {
+		if era, y, ok := wareki.EraOf(p.Birth); ok {
+			for key, kanji := range eraKanji {
+				if kanji == era.String() {
+					c.birth = dateEntry{era: key, parts: [3]string{strconv.Itoa(y), strconv.Itoa(int(p.Birth.Month)), strconv.Itoa(p.Birth.Day)}}
+					c.prefilled[0] = true
+				}
+			}
+		}
+	}
+	if p.ExpiryYear != 0 {
+		c.expiry, c.prefilled[1] = strconv.Itoa(p.ExpiryYear), true
+	}
+	if p.SecurityCode != "" {
+		c.security, c.prefilled[2] = p.SecurityCode, true
+	}
+	return c
 }
 
 // again is the local state when the same state is shown again, e.g. with

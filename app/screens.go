@@ -39,6 +39,8 @@ func (u *UI) patientScreen() (fyne.CanvasObject, string) {
 		return u.chooseDocument(), name
 	case kiosk.StateChoosingMethod:
 		return u.chooseMethod(), name
+	case kiosk.StateReadingCardFront:
+		return u.cardFrontScreen(), name
 	case kiosk.StateEnteringCodeB:
 		return u.codeBScreen(), fmt.Sprintf("%s-%d", name, u.loc.codeB.step+1)
 	case kiosk.StateMatchingFace:
@@ -171,10 +173,15 @@ func (u *UI) codeBScreen() fyne.CanvasObject {
 	// A refused or mistyped code replaces the heading: one message at a time.
 	var top fyne.CanvasObject = heading(u.t("codeb.title"))
 	errKey := map[error]string{kiosk.ErrCodeBBirth: "codeb.err.birth", kiosk.ErrCodeBExpiryYear: "codeb.err.expiry", kiosk.ErrCodeBSecurityCode: "codeb.err.security"}
-	if k, ok := errKey[u.v.CodeBInputErr]; ok {
+	switch k, ok := errKey[u.v.CodeBInputErr]; {
+	case ok:
 		top = alert(u.t(k))
-	} else if u.v.CodeBWrong > 0 {
+	case u.v.CodeBFrontWrong && u.v.CodeBWrong == 1:
+		top = alert(u.t("codeb.front_wrong"))
+	case u.v.CodeBWrong > 0:
 		top = alert(u.t("codeb.rejected"))
+	case c.prefilled[c.step]:
+		top = heading(u.t("codeb.prefilled"))
 	}
 	notes := container.NewVBox()
 	if u.v.CodeBLeft >= 0 {
@@ -285,6 +292,26 @@ func GuideKey(p int) string {
 		return ""
 	}
 	return guideKeys[p]
+}
+
+// cardFrontScreen: the camera reads 照合番号B from the card front, with a
+// live view and guidance; the patient may type it instead.
+func (u *UI) cardFrontScreen() fyne.CanvasObject {
+	sub := "cardfront.held"
+	if u.d.CardCamera {
+		sub = "cardfront.tray"
+	}
+	top := container.NewVBox(heading(u.t("cardfront.title")), para(u.t(sub)))
+	u.facePic = canvas.NewImageFromImage(nil)
+	u.facePic.FillMode = canvas.ImageFillContain
+	u.facePic.SetMinSize(fyne.NewSize(440, 250))
+	frame := canvas.NewRectangle(color.Black)
+	u.faceHint = para(u.t("cardfront.show"))
+	u.faceHint.SizeName = theme.SizeNameSubHeadingText
+	u.faceHint.TextStyle.Bold = true
+	typeIt := newTile(u.t("btn.type_code"), "", fyne.NewSize(320, 80), func() { u.post(kiosk.TypeCodeB{}) }).quiet()
+	usePIN := newTile(u.t("btn.use_pin"), "", fyne.NewSize(320, 80), func() { u.post(kiosk.UsePINInstead{}) }).quiet()
+	return screen(top, container.NewVBox(container.NewCenter(container.NewStack(frame, u.facePic)), u.faceHint), row(typeIt, usePIN))
 }
 
 func (u *UI) faceScreen() fyne.CanvasObject {

@@ -30,6 +30,9 @@ type Deps struct {
 	// Printer prints the guidance slips (the kiosk core prints tickets
 	// through the same port); nil: no printer.
 	Printer kiosk.Printer
+	// CardCamera: a document camera over the card tray reads the card
+	// front (else the patient holds the card up to the face camera).
+	CardCamera bool
 	// ClinicName is printed on the slips.
 	ClinicName string
 	// MinutesPerPatient estimates the wait (0: no estimate shown).
@@ -97,6 +100,9 @@ const WelcomeIdle = 60 * time.Second
 func (u *UI) Show(v kiosk.View) {
 	if v.State != u.v.State {
 		u.loc, u.guide = local{}, nil // a new screen starts clean
+		if v.State == kiosk.StateEnteringCodeB {
+			u.loc.codeB = prefilled(v.CodeBPrefill)
+		}
 		if v.State == kiosk.StateWelcome {
 			u.lang = catalog.Ja // a session ended: the next patient starts in Japanese
 		}
@@ -107,9 +113,11 @@ func (u *UI) Show(v kiosk.View) {
 	u.refresh()
 }
 
-// ShowFace updates the face preview. Call it on the UI goroutine.
+// ShowFace updates the camera preview of the face screen, and of the
+// card-front screen (the card in Box, guidance in Hint). Call it on the
+// UI goroutine.
 func (u *UI) ShowFace(f FaceFrame) {
-	if u.facePic == nil || u.v.State != kiosk.StateMatchingFace {
+	if u.facePic == nil || (u.v.State != kiosk.StateMatchingFace && u.v.State != kiosk.StateReadingCardFront) {
 		return
 	}
 	if f.Image != nil {

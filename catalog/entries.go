@@ -61,6 +61,16 @@ var entries = map[string][2]string{
 	"method.pin.sub":  {"数字4けたを入力します", "Type your 4-digit PIN"},
 
 	// 照合番号B
+	"cardfront.title":      {"カードの表面を読み取っています", "Reading the front of your card"},
+	"cardfront.tray":       {"カードを表にして、トレイに置いたままにしてください", "Keep the card face up on the tray"},
+	"cardfront.held":       {"カードの表面をカメラに向けて、そのまま持っていてください", "Hold the front of your card up to the camera"},
+	"cardfront.show":       {"カードの表面をカメラに向けてください", "Show the front of your card to the camera"},
+	"cardfront.closer":     {"カードをもう少しカメラに近づけてください", "Bring the card a little closer"},
+	"cardfront.turn":       {"カードを裏返して、表面（顔写真のある面）を向けてください", "Turn the card over: the side with your photo"},
+	"cardfront.hold":       {"そのまま動かさないでください", "Hold still"},
+	"btn.type_code":        {"番号を入力する", "Type the numbers instead"},
+	"codeb.prefilled":      {"カメラで読み取りました。合っていれば「つぎへ」", "Read by the camera. If it is right, press Next"},
+	"codeb.front_wrong":    {"カメラで読み取った番号がカードと合いませんでした。カードを見て入力してください。", "The numbers the camera read do not match the card. Please type them from the card."},
 	"codeb.title":          {"カードの表面を見て入力してください", "Type what is printed on the front of your card"},
 	"codeb.birth":          {"生年月日", "Date of birth"},
 	"codeb.birth.where":    {"カードの表面、氏名の下にあります", "On the front, under your name"},

@@ -191,6 +191,21 @@ func (f *Face) Forget() {
 	f.enrolled, f.attempts = false, 0
 }
 
+// CardFront is a card-front camera that reads Parts every time.
+type CardFront struct {
+	Parts kiosk.CodeBParts
+	// Reads counts the calls.
+	Reads atomic.Int32
+}
+
+var _ kiosk.CardFrontReader = (*CardFront)(nil)
+
+// ReadCardFront implements kiosk.CardFrontReader.
+func (c *CardFront) ReadCardFront(ctx context.Context) (kiosk.CodeBParts, error) {
+	c.Reads.Add(1)
+	return c.Parts, ctx.Err()
+}
+
 // Eligibility is an オンライン資格確認 backend that answers every query
 // with Result, records the queries, and can be down.
 type Eligibility struct {
