@@ -297,16 +297,16 @@ func GuideKey(p int) string {
 // cardFrontScreen: the camera reads 照合番号B from the card front, with a
 // live view and guidance; the patient may type it instead.
 func (u *UI) cardFrontScreen() fyne.CanvasObject {
-	sub := "cardfront.held"
+	sub, hint := "cardfront.held", "cardfront.show"
 	if u.d.CardCamera {
-		sub = "cardfront.tray"
+		sub, hint = "cardfront.tray", "cardfront.hold"
 	}
 	top := container.NewVBox(heading(u.t("cardfront.title")), para(u.t(sub)))
 	u.facePic = canvas.NewImageFromImage(nil)
 	u.facePic.FillMode = canvas.ImageFillContain
 	u.facePic.SetMinSize(fyne.NewSize(440, 250))
 	frame := canvas.NewRectangle(color.Black)
-	u.faceHint = para(u.t("cardfront.show"))
+	u.faceHint = para(u.t(hint))
 	u.faceHint.SizeName = theme.SizeNameSubHeadingText
 	u.faceHint.TextStyle.Bold = true
 	typeIt := newTile(u.t("btn.type_code"), "", fyne.NewSize(320, 80), func() { u.post(kiosk.TypeCodeB{}) }).quiet()

@@ -119,6 +119,34 @@ func (f *FolderSource) Read() (gocv.Mat, error) {
 // Close does nothing; it satisfies Source.
 func (f *FolderSource) Close() error { return nil }
 
+// StillSource shows one image over and over, at most FPS frames a second
+// (the demo's card camera looking at a card on the tray). The image stays
+// in memory.
+type StillSource struct {
+	img  gocv.Mat
+	fps  float64
+	last time.Time
+}
+
+// NewStillSource shows a copy of frame (BGR).
+func NewStillSource(frame gocv.Mat, fps float64) *StillSource {
+	return &StillSource{img: frame.Clone(), fps: fps}
+}
+
+// Read returns a copy of the image.
+func (s *StillSource) Read() (gocv.Mat, error) {
+	if s.fps > 0 {
+		if wait := time.Duration(float64(time.Second)/s.fps) - time.Since(s.last); wait > 0 {
+			time.Sleep(wait)
+		}
+		s.last = time.Now()
+	}
+	return s.img.Clone(), nil
+}
+
+// Close releases the image.
+func (s *StillSource) Close() error { return s.img.Close() }
+
 // Feed reads a Source on its own goroutine into a small buffer that drops
 // the oldest frame when full: a slow consumer never stalls capture, and
 // capture never stalls the consumer.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"image"
+	"log/slog"
 	"time"
 
 	"github.com/uketsuke/uketsuke/camera"
@@ -30,13 +31,15 @@ type Scanner struct {
 	// Agree is how many frames must give a part the same value; 0: 2.
 	Agree int
 	// Window is how long the scanner looks before it returns what it has;
-	// 0: 6 s.
+	// 0: 4 s.
 	Window time.Duration
 	// OnFrame, if set, gets a small preview of each frame read, with the
 	// card's outline box, for the live view.
 	OnFrame func(preview image.Image, card image.Rectangle)
 	// OnHint, if set, gets the guidance key when it changes.
 	OnHint func(key string)
+	// Log gets one line per reading: which parts, how long; never values.
+	Log *slog.Logger
 }
 
 var _ kiosk.CardFrontReader = (*Scanner)(nil)
@@ -45,13 +48,24 @@ var _ kiosk.CardFrontReader = (*Scanner)(nil)
 func (s *Scanner) ReadCardFront(ctx context.Context) (kiosk.CodeBParts, error) {
 	window := s.Window
 	if window <= 0 {
-		window = 6 * time.Second
+		window = 4 * time.Second
 	}
 	ctx, cancel := context.WithTimeout(ctx, window)
 	defer cancel()
 	t := NewTracker(s.Agree)
+	defer t.Release()
+	start, frames := time.Now(), 0
+	defer func() {
+		if s.Log != nil {
+			p := t.Result()
+			s.Log.Info("card front read", "frames", frames, "ms", time.Since(start).Milliseconds(),
+				"birth", !p.Birth.IsZero(), "expiry", p.ExpiryYear != 0, "code", p.SecurityCode != "")
+		}
+	}()
 	hint := ""
-	for !t.Result().Complete() {
+	// A feed with frames waiting hands one over whatever ctx says: the
+	// window is checked here.
+	for !t.Result().Complete() && ctx.Err() == nil {
 		frame, err := s.Feed.Next(ctx)
 		if err != nil {
 			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
@@ -59,6 +73,7 @@ func (s *Scanner) ReadCardFront(ctx context.Context) (kiosk.CodeBParts, error) {
 			}
 			return t.Result(), err
 		}
+		frames++
 		r, err := s.Reader.Read(frame)
 		if s.OnFrame != nil {
 			if img, box, perr := camera.Preview(frame, r.Box); perr == nil {
@@ -70,6 +85,9 @@ func (s *Scanner) ReadCardFront(ctx context.Context) (kiosk.CodeBParts, error) {
 			return t.Result(), err
 		}
 		t.Add(r)
+		if s.Log != nil {
+			s.Log.Debug("card front frame", "kind", r.Kind.String(), "reading", r.String())
+		}
 		if h := hintOf(r); h != hint && s.OnHint != nil {
 			hint = h
 			s.OnHint(h)

@@ -114,10 +114,16 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 		if err := st.AddStaff(ctx, demoStaffID, "デモ職員", demoStaffPIN, "demo"); err != nil && !errors.Is(err, storage.ErrStaffExists) {
 			return fmt.Errorf("demo staff account: %w", err)
 		}
+		// The demo's card camera looks at the persona's card front on the
+		// tray, drawn from the persona's data.
+		cardCam := &camera.Switch{}
+		so.cardSource = cardCam
 		if demo, err = newDemoCards(g.cfg.Demo.Personas, g.cfg.Demo.VPCD, sim, cam, g.log); err != nil {
 			return err
 		}
 		defer demo.Remove()
+		demo.cardCam = cardCam
+		demo.pointCardCamera(demo.current)
 	}
 
 	a := fyneapp.NewWithID("jp.uketsuke.kiosk")
@@ -183,8 +189,17 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 	if o.autopilot {
 		deps.OnScreen = p.drew
 	}
+	deps.CardCamera = s.cardCamera
 	ui = app.New(w, deps)
 	p.ui = ui
+	if s.front != nil {
+		s.front.OnFrame = func(img image.Image, box image.Rectangle) {
+			fyne.Do(func() { ui.ShowFace(app.FaceFrame{Image: img, Box: box}) })
+		}
+		s.front.OnHint = func(key string) {
+			fyne.Do(func() { ui.ShowFace(app.FaceFrame{Hint: key}) })
+		}
+	}
 	if s.verifier != nil {
 		// At most 20 previews a second: the screen needs no more, and the
 		// frames in between are never converted.

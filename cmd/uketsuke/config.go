@@ -100,6 +100,10 @@ type CameraConfig struct {
 	Device string `toml:"device"`
 	// Models is the folder with the face models (set-up puts them in .build/models).
 	Models string `toml:"models"`
+	// CardDevice is the document camera over the card tray that reads
+	// 照合番号B from the card front, e.g. "/dev/video2"; "" reads it with
+	// Device, the patient holding the card up; "none" has it typed.
+	CardDevice string `toml:"card_device"`
 }
 
 // EligibilityConfig selects who answers オンライン資格確認.

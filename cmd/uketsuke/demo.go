@@ -13,7 +13,10 @@ import (
 
 	"github.com/uketsuke/uketsuke/app"
 	"github.com/uketsuke/uketsuke/camera"
+	"github.com/uketsuke/uketsuke/camera/cardfront/artwork"
+	"github.com/uketsuke/uketsuke/camera/cardfront/photoset"
 	"github.com/uketsuke/uketsuke/eligibility"
+	"github.com/uketsuke/uketsuke/kiosk/wareki"
 	"github.com/uketsuke/uketsuke/reader/cardsim"
 )
 
@@ -28,6 +31,8 @@ type demoCards struct {
 	names    []string
 	sim      *eligibility.Sim // bound to the cards' certificates; may be nil
 	cam      *camera.Switch
+	cardCam  *camera.Switch                 // the card camera over the tray; nil: none
+	fronts   map[string]*camera.StillSource // drawn card fronts, by persona id
 
 	mu      sync.Mutex
 	cards   map[string]*cardsim.Card
@@ -115,6 +120,7 @@ func (d *demoCards) Insert(name string) error {
 	}
 	d.current = name
 	d.pointCamera(name)
+	d.pointCardCamera(name)
 	ctx, cancel := context.WithCancel(context.Background())
 	d.slot, d.stop, d.done = cardsim.NewSlot(d.addr, card, d.log), cancel, make(chan struct{})
 	slot, done := d.slot, d.done
@@ -181,4 +187,64 @@ func (d *demoCards) pointCamera(name string) {
 		return
 	}
 	d.cam.Set(src)
+}
+
+// pointCardCamera shows the card camera persona name's card front on the
+// tray, drawn from the persona's data (with a lamp's glare for a persona
+// that has it: its 照合番号B is then typed).
+func (d *demoCards) pointCardCamera(name string) {
+	if d.cardCam == nil {
+		return
+	}
+	src, err := d.cardFront(d.personas[name])
+	if err != nil {
+		d.log.Warn("demo card front not drawn", "persona", name, "err", err)
+		d.cardCam.Set(nil)
+		return
+	}
+	d.cardCam.Set(src)
+}
+
+// cardFront draws a persona's card front as the tray's camera sees it.
+func (d *demoCards) cardFront(p *cardsim.Persona) (camera.Source, error) {
+	if p == nil {
+		return nil, errors.New("no persona")
+	}
+	if src, ok := d.fronts[p.ID]; ok {
+		return src, nil
+	}
+	birth, err := wareki.Parse(p.Birth)
+	if err != nil {
+		return nil, err
+	}
+	expiry, err := wareki.Parse(p.CardExpiry)
+	if err != nil {
+		return nil, err
+	}
+	h := artwork.Holder{Name: p.Name, Address: p.Address, Birth: birth, Expiry: expiry,
+		Sex: map[string]string{"1": "男", "2": "女"}[p.Sex], SecurityCode: p.SecurityCode, Issuer: "千代田区長"}
+	if photo := p.PhotoPath(); photo != "" {
+		if data, err := os.ReadFile(photo); err == nil {
+			h.Photo, _ = camera.DecodeImage(data)
+		}
+	}
+	style := artwork.Style{PxPerMM: 12}
+	if p.CardFrontGlare {
+		style.Glare = 0.97
+	}
+	card, err := artwork.Front(h, style)
+	if err != nil {
+		return nil, err
+	}
+	frame, err := photoset.OnTray(card)
+	if err != nil {
+		return nil, err
+	}
+	defer frame.Close()
+	src := camera.NewStillSource(frame, 10)
+	if d.fronts == nil {
+		d.fronts = map[string]*camera.StillSource{}
+	}
+	d.fronts[p.ID] = src
+	return src, nil
 }

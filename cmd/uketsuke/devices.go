@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/uketsuke/uketsuke/camera"
+	"github.com/uketsuke/uketsuke/camera/cardfront"
 	"github.com/uketsuke/uketsuke/eligibility"
 	"github.com/uketsuke/uketsuke/kiosk"
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
@@ -45,6 +46,38 @@ func (s *station) openCamera(g *globals, src camera.Source) (*camera.Verifier, e
 	feed := camera.StartFeed(src, 4)
 	s.cleanup = append(s.cleanup, func() { feed.Close(); src.Close(); engine.Close() })
 	return &camera.Verifier{Engine: engine, Feed: feed, Log: g.log}, nil
+}
+
+// openCardFront opens the card-front reader: on the document camera
+// (src, or [camera] card_device), else on the face camera's feed. It
+// returns nil, nil when card_device is "none".
+func (s *station) openCardFront(g *globals, src camera.Source, faceFeed *camera.Feed) (*cardfront.Scanner, error) {
+	dev := g.cfg.Camera.CardDevice
+	if dev == "none" && src == nil {
+		return nil, nil
+	}
+	feed := faceFeed
+	if src == nil && dev != "" {
+		d, err := camera.OpenDevice(dev)
+		if err != nil {
+			return nil, fmt.Errorf("card camera: %w", err)
+		}
+		src = d
+	}
+	if src != nil {
+		feed = camera.StartFeed(src, 2)
+		s.cardCamera = true
+		s.cleanup = append(s.cleanup, func() { feed.Close(); src.Close() })
+	}
+	if feed == nil {
+		return nil, errors.New("no camera to read the card front with")
+	}
+	r, err := cardfront.New(cardfront.Options{Detector: camera.YuNet.In(g.cfg.Camera.Models)})
+	if err != nil {
+		return nil, err
+	}
+	s.cleanup = append(s.cleanup, func() { r.Close() })
+	return &cardfront.Scanner{Reader: r, Feed: feed, Log: g.log}, nil
 }
 
 // eligibilityBackend builds the configured オンライン資格確認 backend.

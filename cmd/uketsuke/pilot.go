@@ -109,7 +109,12 @@ type demoPatient struct {
 // 資格確認書 typed in, an 無効 answer, and a card that is not a My Number card.
 func demoPatients() []demoPatient {
 	finish := join([]step{wait("consent")}, tap("すべて提供する"), []step{wait("ticket")}, tap("終わる"), []step{{remove: true}, wait("welcome")})
-	codeB := join([]step{wait("entering-code-b-1")}, tap("昭和"), digits("550217"), tap("つぎへ"), digits("2035"), tap("つぎへ"), digits("2285"), tap("つぎへ"))
+	// The card camera reads taro's 照合番号B from his card front: no typing.
+	// hanako's card front shines under the lamp: what the camera read is
+	// filled in, the rest typed.
+	readFront := []step{wait("reading-card-front|consent|entering-pin")}
+	codeBGlare := join([]step{wait("entering-code-b-1")}, tap("つぎへ"), []step{wait("entering-code-b-2")}, tap("つぎへ"),
+		[]step{wait("entering-code-b-3")}, digits("7301"), tap("つぎへ"))
 	staffLogin := join(tap("職員用"), []step{wait("staff-login")}, digits(demoStaffID), tap("決定"), digits(demoStaffPIN), tap("決定"), []step{wait("staff-menu")})
 	certificate := func(insurer, number, branch, birthEra, birth string) []step {
 		branchSteps := tap("なし")
@@ -122,11 +127,14 @@ func demoPatients() []demoPatient {
 	}
 	return []demoPatient{
 		{"taro: マイナ保険証, 顔認証 (or the PIN when the face does not match)", join(
-			[]step{{insert: "taro"}, wait("choosing-method")}, tap("顔認証"), codeB,
+			[]step{{insert: "taro"}, wait("choosing-method")}, tap("顔認証"), readFront,
 			[]step{wait("consent|entering-pin")}, ifThere(tap("1", "2", "3", "4", "決定")), finish)},
 		{"taro's card, someone else at the camera: the face does not match, the PIN does", join(
-			[]step{{insert: "taro"}, {face: "kiyoshi"}, wait("choosing-method")}, tap("顔認証"), codeB,
+			[]step{{insert: "taro"}, {face: "kiyoshi"}, wait("choosing-method")}, tap("顔認証"), readFront,
 			[]step{wait("entering-pin")}, tap("1", "2", "3", "4", "決定"), finish)},
+		{"hanako: 顔認証, her card front in the lamp's glare: what the camera read is filled in, the code typed", join(
+			[]step{{insert: "hanako"}, wait("choosing-method")}, tap("顔認証"), codeBGlare,
+			finish)},
 		{"kiyoshi: マイナ保険証, 暗証番号, お知らせ numbers typed (card not yet known), certificate expiring", join(
 			[]step{{insert: "kiyoshi"}, wait("choosing-method")}, tap("暗証番号"), []step{wait("entering-pin")},
 			digits("1944"), tap("決定"), []step{wait("consent")}, tap("すべて提供する"), []step{wait("manual-entry-insurer")},
@@ -260,6 +268,12 @@ func (p *pilot) photo() {
 	}
 	p.seen = name
 	time.Sleep(150 * time.Millisecond) // let the new screen be painted
+	if strings.HasPrefix(name, "reading-card-front") {
+		// The live view: its frames come a moment after the screen.
+		if time.Sleep(600 * time.Millisecond); p.screen() != name {
+			return
+		}
+	}
 	p.shots++
 	path := filepath.Join(p.dir, fmt.Sprintf("%02d-%s.png", p.shots, name))
 	if err := p.grab(path); err != nil {

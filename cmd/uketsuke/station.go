@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/uketsuke/uketsuke/camera"
+	"github.com/uketsuke/uketsuke/camera/cardfront"
 	"github.com/uketsuke/uketsuke/eligibility"
 	"github.com/uketsuke/uketsuke/internal/retention"
 	"github.com/uketsuke/uketsuke/kiosk"
@@ -29,7 +30,9 @@ type station struct {
 	machine    *kiosk.Machine
 	runner     *kiosk.Runner
 	port       *reader.Port
-	verifier   *camera.Verifier // nil: no camera, the face path falls back to the PIN
+	verifier   *camera.Verifier   // nil: no camera, the face path falls back to the PIN
+	front      *cardfront.Scanner // nil: 照合番号B is typed
+	cardCamera bool               // front reads a document camera over the tray
 	elig       kiosk.EligibilityChecker
 	health     *health
 	cleanup    []func()
@@ -39,6 +42,7 @@ type station struct {
 type stationOptions struct {
 	readerMatch string                   // overrides [card] reader
 	source      camera.Source            // overrides [camera] device (the demo's image folder)
+	cardSource  camera.Source            // overrides [camera] card_device (the demo's card camera)
 	elig        kiosk.EligibilityChecker // overrides [eligibility]
 	watch       func(kiosk.View)         // the screen
 	demo        bool                     // trust the virtual card's test hierarchy
@@ -76,7 +80,6 @@ func newStation(g *globals, st *storage.Store, o stationOptions) (*station, erro
 	if err != nil {
 		return nil, err
 	}
-	s.machine = kiosk.NewMachine(kc)
 	anchors, err := g.anchors(o.demo)
 	if err != nil {
 		return nil, err
@@ -98,6 +101,21 @@ func newStation(g *globals, st *storage.Store, o stationOptions) (*station, erro
 	} else {
 		s.health.set("camera", false, "turned off in the configuration")
 	}
+	if s.verifier != nil || o.cardSource != nil {
+		var feed *camera.Feed
+		if s.verifier != nil {
+			feed = s.verifier.Feed
+		}
+		if sc, err := s.openCardFront(g, o.cardSource, feed); err != nil {
+			s.health.set("card-front", false, err.Error())
+			g.log.Warn("照合番号B is typed: the card front cannot be read", "err", err)
+		} else if sc != nil {
+			s.front = sc
+			s.health.set("card-front", true, "")
+		}
+	}
+	kc.CardFront = s.front != nil
+	s.machine = kiosk.NewMachine(kc)
 
 	s.elig = o.elig
 	if s.elig == nil {
@@ -112,8 +130,12 @@ func newStation(g *globals, st *storage.Store, o stationOptions) (*station, erro
 		s.health.register("printer")
 		s.printer = &watchedPrinter{next: o.printer, h: s.health}
 	}
+	var front kiosk.CardFrontReader
+	if s.front != nil {
+		front = s.front
+	}
 	s.runner = kiosk.NewRunner(s.machine, kiosk.Ports{
-		Card: s.port, Face: face, Eligibility: s.elig, Store: st, Audit: st,
+		Card: s.port, Face: face, CardFront: front, Eligibility: s.elig, Store: st, Audit: st,
 		Pager: logPager{g.log}, Printer: s.printer, Log: g.log,
 	}, o.watch)
 	return s, nil

@@ -43,6 +43,9 @@ type Persona struct {
 	// date (YYYY-MM-DD) or a offset from now such as "-2y", "+3m", "+40d".
 	CertNotBefore string `toml:"cert_not_before"`
 	CertNotAfter  string `toml:"cert_not_after"`
+	// CardFrontGlare: the demo's card camera sees a lamp's reflection over
+	// the printed card front, so that 照合番号B is typed (not read by camera).
+	CardFrontGlare bool `toml:"card_front_glare"`
 	// NotMyNumber makes the card another kind of card (no JPKI application).
 	NotMyNumber bool `toml:"not_my_number"`
 	// Token makes it a smartphone マイナ保険証: "android" (the certificate

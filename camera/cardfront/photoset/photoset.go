@@ -239,6 +239,13 @@ func (g *Generator) Next(c Condition) (Photo, error) {
 	return Photo{Condition: c, Truth: truth, Frame: frame, CardWidth: p.width}, nil
 }
 
+// OnTray photographs card as a document camera over the card tray does:
+// about 900 px wide in the frame, square to the camera, on dark felt.
+func OnTray(card *image.RGBA) (gocv.Mat, error) {
+	s := scene{rng: rand.New(rand.NewPCG(1, 2)), width: 900, quality: 92, felt: true}
+	return s.compose(card)
+}
+
 // scene places a card in a frame.
 type scene struct {
 	rng         *rand.Rand
@@ -248,6 +255,7 @@ type scene struct {
 	blur, noise float64 // Gaussian sigma, noise sigma
 	quality     int     // JPEG
 	turn, busy  bool    // upside down; a cluttered background
+	felt        bool    // the tray\'s dark felt
 	dim         float64 // brightness factor (0: 1)
 }
 
@@ -322,8 +330,11 @@ func (s scene) background() gocv.Mat {
 	r := s.rng
 	bg := gocv.NewMatWithSize(FrameH, FrameW, gocv.MatTypeCV8UC3)
 	kind := r.IntN(3)
-	if s.busy {
+	switch {
+	case s.busy:
 		kind = 3
+	case s.felt:
+		kind = 0
 	}
 	switch kind {
 	case 0: // felt
