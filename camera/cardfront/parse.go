@@ -19,22 +19,30 @@ type line struct {
 	conf []float32
 }
 
-// lineOf joins Tesseract's symbols, folding full-width digits and
-// dropping spaces.
+// edgeJunk is what the remains of a ruled frame read as at a line's ends.
+const edgeJunk = "_|｜-—―.,。、'`\"‘’:;・"
+
+// lineOf joins Tesseract's symbols, folding full-width digits, dropping
+// spaces and the remains of frames at the ends.
 func lineOf(syms []tess.Symbol) line {
-	var l line
-	var b strings.Builder
+	var rs []rune
+	var conf []float32
 	for _, s := range syms {
 		for _, r := range width.Fold.String(s.Text) {
 			if r == ' ' || r == '\u3000' {
 				continue
 			}
-			b.WriteRune(r)
-			l.conf = append(l.conf, s.Conf)
+			rs = append(rs, r)
+			conf = append(conf, s.Conf)
 		}
 	}
-	l.text = b.String()
-	return l
+	for len(rs) > 0 && strings.ContainsRune(edgeJunk, rs[0]) {
+		rs, conf = rs[1:], conf[1:]
+	}
+	for len(rs) > 0 && strings.ContainsRune(edgeJunk, rs[len(rs)-1]) {
+		rs, conf = rs[:len(rs)-1], conf[:len(conf)-1]
+	}
+	return line{text: string(rs), conf: conf}
 }
 
 // minConf is the lowest confidence of the runes [from, to) of the text.
@@ -52,15 +60,49 @@ func (l line) runeSpan(from, to int) (int, int) {
 }
 
 var (
-	titleRe   = regexp.MustCompile(`^(個人番号カード|マイナンバーカード)$`)
-	birthRe   = regexp.MustCompile(`^(?:生年月日)?(明治|大正|昭和|平成|令和)(元|[0-9]{1,2})年([0-9]{1,2})月([0-9]{1,2})日生`)
+	birthRe   = regexp.MustCompile(`^(?:生年月日)?(\p{Han}\p{Han})(元|[0-9]{1,2})年([0-9]{1,2})月([0-9]{1,2})日生`)
 	seirekiRe = regexp.MustCompile(`^(?:生年月日)?[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日生`)
 	expiryRe  = regexp.MustCompile(`^([0-9]{4})年([0-9]{1,2})月([0-9]{1,2})日まで有効$`)
 	codeRe    = regexp.MustCompile(`^[0-9]{4}$`)
 )
 
-// isTitle reports whether l is the card's name printed on its front.
-func isTitle(l line) bool { return titleRe.MatchString(l.text) }
+// titles are the names a card front prints: today's and the planned
+// design's.
+var titles = []string{"個人番号カード", "マイナンバーカード"}
+
+// isTitle reports whether l is the card's name printed on its front, to
+// within two misread, missing or extra characters: the name only tells a
+// front from other cards (a licence's first line is far from either), it
+// is no part of 照合番号B.
+func isTitle(l line) bool {
+	for _, t := range titles {
+		if editDistance([]rune(l.text), []rune(t)) <= 2 {
+			return true
+		}
+	}
+	return false
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b []rune) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
 
 // birthOf reads the birth date from its line ("昭和55年2月17日生"),
 // checked to be a real date of its era, not after today and not more
@@ -72,7 +114,6 @@ func birthOf(l line, today wareki.Date) (d wareki.Date, conf float32, seireki, o
 	if m == nil {
 		return wareki.Date{}, 0, seirekiRe.MatchString(l.text), false
 	}
-	era := eraNamed(l.text[m[2]:m[3]])
 	ys := l.text[m[4]:m[5]]
 	y := 1
 	if ys != "元" {
@@ -83,11 +124,12 @@ func birthOf(l line, today wareki.Date) (d wareki.Date, conf float32, seireki, o
 	}
 	mo, _ := strconv.Atoi(l.text[m[6]:m[7]])
 	da, _ := strconv.Atoi(l.text[m[8]:m[9]])
-	d, err := wareki.FromEra(era, y, time.Month(mo), da)
-	if err != nil || d.After(today) || d.Before(wareki.MustDate(today.Year-130, 1, 1)) {
+	if d, ok = eraDate(l.text[m[2]:m[3]], y, time.Month(mo), da, today); !ok {
 		return wareki.Date{}, 0, false, false
 	}
-	from, to := l.runeSpan(m[0], m[1])
+	// The era's own characters do not count towards the confidence: the
+	// date's validity decides the era (eraDate), the digits the code.
+	from, to := l.runeSpan(m[3], m[1])
 	return d, l.minConf(from, to), false, true
 }
 
@@ -117,11 +159,34 @@ func codeOf(l line) (code string, conf float32, ok bool) {
 	return l.text, l.minConf(0, len(l.conf)), true
 }
 
-func eraNamed(s string) wareki.Era {
-	for _, e := range wareki.Eras() {
-		if e.String() == s {
-			return e
-		}
+// eraDate is the date of an era's year, month and day: the era named by
+// name, or, when one of its two characters was misread ("申和"), the one
+// era that has the other character in its place and in which the date
+// exists and is past ("申和59年" is 昭和: 令和59年 is to come). Two such
+// eras ("?和5年": 昭和 or 令和) give none.
+func eraDate(name string, y int, mo time.Month, day int, today wareki.Date) (wareki.Date, bool) {
+	rs := []rune(name)
+	if len(rs) != 2 {
+		return wareki.Date{}, false
 	}
-	return wareki.Reiwa
+	named := false
+	for _, e := range wareki.Eras() {
+		named = named || name == e.String()
+	}
+	var found []wareki.Date
+	for _, e := range wareki.Eras() {
+		er := []rune(e.String())
+		if named && name != e.String() || !named && rs[0] != er[0] && rs[1] != er[1] {
+			continue
+		}
+		d, err := wareki.FromEra(e, y, mo, day)
+		if err != nil || d.After(today) || d.Before(wareki.MustDate(today.Year-130, 1, 1)) {
+			continue
+		}
+		found = append(found, d)
+	}
+	if len(found) != 1 {
+		return wareki.Date{}, false
+	}
+	return found[0], true
 }

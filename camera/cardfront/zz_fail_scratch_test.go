@@ -2,10 +2,7 @@ package cardfront
 
 import (
 	"fmt"
-	"image"
-	_ "image/jpeg"
 	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -20,17 +17,8 @@ func TestScratchFailures(t *testing.T) {
 	if n == 0 {
 		t.Skip()
 	}
-	files, _ := filepath.Glob("/work/shared/testdata/faces/*/*/*.jpg")
-	var faces []image.Image
-	for _, f := range files[:40] {
-		fh, _ := os.Open(f)
-		im, _, err := image.Decode(fh)
-		fh.Close()
-		if err == nil {
-			faces = append(faces, im)
-		}
-	}
-	g, _ := photoset.New(1, faces)
+	faces := testFaces(t)
+	g, _ := photoset.New(11, faces)
 	r, _ := New(Options{Detector: camera.YuNet.In("../../.build/models")})
 	var log []string
 	traceHook = func(j job, cl cardLine, l line) {
