@@ -358,7 +358,9 @@ func (l *cardLine) agreed(v string) bool {
 func (r *Reader) fields(gray gocv.Mat, face image.Rectangle, today wareki.Date) (Reading, bool) {
 	fw, fh := face.Dx(), face.Dy()
 	fcx := (face.Min.X + face.Max.X) / 2
-	nearFace := image.Rect(face.Min.X-fw*35/100, face.Min.Y-fh*35/100, face.Max.X+fw*35/100, face.Max.Y+fh*35/100)
+	// Around the face is the photo, no text; the code is printed just
+	// under the photo, which a large face reaches.
+	nearFace := image.Rect(face.Min.X-fw*35/100, face.Min.Y-fh*35/100, face.Max.X+fw*35/100, face.Max.Y)
 	q := &queue{today: today}
 	var rest, codes []int
 	var column []image.Rectangle
@@ -416,9 +418,6 @@ func (r *Reader) fields(gray gocv.Mat, face image.Rectangle, today wareki.Date) 
 				if err != nil {
 					syms = nil
 				}
-				if traceHook != nil {
-					traceHook(j, l, lineOf(syms))
-				}
 				q.take(j, lineOf(syms))
 			}
 		}()
@@ -426,8 +425,6 @@ func (r *Reader) fields(gray gocv.Mat, face image.Rectangle, today wareki.Date) 
 	wg.Wait()
 	return q.result()
 }
-
-var traceHook func(job, cardLine, line)
 
 // queue hands out the readings of one card's lines to the workers and
 // collects what they read.
@@ -458,7 +455,7 @@ func (q *queue) pop() (job, cardLine, bool) {
 		l := q.lines[j.line]
 		// A date line or the title once found is not sought further;
 		// every line under the photo is read (two codes there are none).
-		if j.attempt == 0 && (l.kind == lineDate && q.found('B') && q.found('E') || l.kind == lineTitle && q.found('T')) {
+		if j.attempt == 0 && l.kind == lineDate && q.found('B') && q.found('E') || l.kind == lineTitle && q.found('T') {
 			continue
 		}
 		q.running++

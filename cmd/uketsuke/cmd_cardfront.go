@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -104,9 +105,10 @@ func cardfrontRead(g *globals, o cardfrontOptions, path string) error {
 	return nil
 }
 
-// readImageFile reads a regular file of at most maxCardImage bytes.
+// readImageFile reads a regular file of at most maxCardImage bytes. It
+// opens without blocking, so that a FIFO or a device is refused at once.
 func readImageFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
