@@ -181,6 +181,20 @@ func (r *Reader) Close() error {
 // ErrClosed is returned by Read after Close.
 var ErrClosed = errors.New("cardfront: reader closed")
 
+// ErrNotImage is returned by ReadImage for data that is no JPEG or PNG.
+var ErrNotImage = errors.New("cardfront: not a JPEG or PNG image")
+
+// ReadImage reads one encoded photo (JPEG or PNG) of a card, in memory.
+func (r *Reader) ReadImage(data []byte) (Reading, error) {
+	frame, err := gocv.IMDecode(data, gocv.IMReadColor)
+	if err != nil || frame.Empty() {
+		frame.Close()
+		return Reading{}, ErrNotImage
+	}
+	defer frame.Close()
+	return r.Read(frame)
+}
+
 // Read reads one BGR frame.
 func (r *Reader) Read(frame gocv.Mat) (Reading, error) {
 	r.mu.Lock()

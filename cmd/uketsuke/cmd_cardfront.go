@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"image"
@@ -12,8 +13,6 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
-
-	"gocv.io/x/gocv"
 
 	"github.com/uketsuke/uketsuke/camera"
 	"github.com/uketsuke/uketsuke/camera/cardfront"
@@ -63,19 +62,16 @@ func cardfrontRead(g *globals, o cardfrontOptions, path string) error {
 	if err != nil {
 		return usageError{err.Error()}
 	}
-	frame, err := gocv.IMDecode(data, gocv.IMReadColor)
-	clear(data)
-	if err != nil || frame.Empty() {
-		frame.Close()
-		return usageError{fmt.Sprintf("%s: not a JPEG or PNG image", path)}
-	}
-	defer frame.Close()
+	defer clear(data)
 	r, err := cardfront.New(cardfront.Options{Detector: camera.YuNet.In(o.models), Workers: 2})
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	rd, err := r.Read(frame)
+	rd, err := r.ReadImage(data)
+	if errors.Is(err, cardfront.ErrNotImage) {
+		return usageError{fmt.Sprintf("%s: not a JPEG or PNG image", path)}
+	}
 	if err != nil {
 		return err
 	}
@@ -183,14 +179,7 @@ func sharedFaces() ([]image.Image, error) {
 		if err != nil {
 			return nil, err
 		}
-		m, err := gocv.IMDecode(data, gocv.IMReadColor)
-		if err != nil || m.Empty() {
-			m.Close()
-			continue
-		}
-		img, err := m.ToImage()
-		m.Close()
-		if err == nil {
+		if img, err := camera.DecodeImage(data); err == nil {
 			faces = append(faces, img)
 		}
 	}
