@@ -2,6 +2,7 @@ package camera
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"image"
 	"image/color"
@@ -254,4 +255,43 @@ func TestFeedDropsOldFramesForASlowConsumer(t *testing.T) {
 		t.Fatalf("next: %v", err)
 	}
 	m.Close()
+}
+
+// stampSource hands out frames stamped with the time they were taken,
+// the first four at once, then one per tick of gate.
+type stampSource struct {
+	n    int
+	gate chan struct{}
+}
+
+func (s *stampSource) Read() (gocv.Mat, error) {
+	if s.n++; s.n > 4 {
+		<-s.gate
+	}
+	m := gocv.NewMatWithSize(1, 8, gocv.MatTypeCV8UC1)
+	b, _ := m.DataPtrUint8()
+	binary.LittleEndian.PutUint64(b, uint64(time.Now().UnixNano()))
+	return m, nil
+}
+func (s *stampSource) Close() error { return nil }
+
+// TestFlushedFeedGivesFramesFromNow: after Flush, the next frame was
+// taken after it; what another reader left waiting is gone.
+func TestFlushedFeedGivesFramesFromNow(t *testing.T) {
+	src := &stampSource{gate: make(chan struct{})}
+	feed := StartFeed(src, 4)
+	defer func() { close(src.gate); feed.Close() }()
+	time.Sleep(50 * time.Millisecond) // four old frames wait in the buffer
+	flushed := time.Now()
+	feed.Flush()
+	src.gate <- struct{}{}
+	m, err := feed.Next(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	b, _ := m.DataPtrUint8()
+	if taken := time.Unix(0, int64(binary.LittleEndian.Uint64(b))); taken.Before(flushed) {
+		t.Fatalf("a frame from %s before the flush", flushed.Sub(taken))
+	}
 }

@@ -221,6 +221,18 @@ func (f *Feed) Next(ctx context.Context) (gocv.Mat, error) {
 	}
 }
 
+// Flush drops the frames waiting in the buffer: a reader that starts now
+// (the card-front reader, then the face capture, on one camera) gets
+// frames from now, not what the other one left.
+func (f *Feed) Flush() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, m := range f.frames {
+		m.Close()
+	}
+	f.frames = f.frames[:0]
+}
+
 // Dropped is how many frames were dropped because nobody took them.
 func (f *Feed) Dropped() int {
 	f.mu.Lock()

@@ -86,6 +86,7 @@ func (v *Verifier) Verify(ctx context.Context) (kiosk.FaceMatch, error) {
 	if threshold == 0 {
 		threshold = CardThreshold
 	}
+	v.Feed.Flush()
 	var live []Descriptor
 	var lv Liveness
 	var lastPreview time.Time

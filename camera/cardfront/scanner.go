@@ -52,6 +52,7 @@ func (s *Scanner) ReadCardFront(ctx context.Context) (kiosk.CodeBParts, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, window)
 	defer cancel()
+	s.Feed.Flush()
 	t := NewTracker(s.Agree)
 	defer t.Release()
 	start, frames := time.Now(), 0
