@@ -15,6 +15,7 @@ import (
 	"github.com/uketsuke/uketsuke/camera"
 	"github.com/uketsuke/uketsuke/camera/cardfront/artwork"
 	"github.com/uketsuke/uketsuke/camera/cardfront/photoset"
+	"github.com/uketsuke/uketsuke/kiosk"
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
 )
 
@@ -244,5 +245,34 @@ func TestScannerReadsAStillCardAndStopsAtItsWindow(t *testing.T) {
 		if len(hints) == 0 || hints[0] != HintHold {
 			t.Fatalf("hints %v", hints)
 		}
+	}
+}
+
+// TestScannerAsksToTurnTheBackOver: the back of the card on the tray
+// gives nothing and the guidance to turn it over.
+func TestScannerAsksToTurnTheBackOver(t *testing.T) {
+	r := newReader(t)
+	h := artwork.Holder{Name: "受付\u3000太郎", Birth: wareki.MustDate(1944, 5, 5), Number: "123456789012"}
+	card, err := artwork.Back(h, artwork.Style{PxPerMM: 12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame, err := photoset.OnTray(card)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := camera.NewStillSource(frame, 20)
+	frame.Close()
+	defer src.Close()
+	feed := camera.StartFeed(src, 2)
+	defer feed.Close()
+	var hints []string
+	s := &Scanner{Reader: r, Feed: feed, Window: time.Second, OnHint: func(k string) { hints = append(hints, k) }}
+	p, err := s.ReadCardFront(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p != (kiosk.CodeBParts{}) || len(hints) != 1 || hints[0] != HintTurn {
+		t.Fatalf("back of the card: parts %v, hints %v", p, hints)
 	}
 }
