@@ -127,7 +127,7 @@ type Reader struct {
 
 // worker is one goroutine's OCR engines.
 type worker struct {
-	jpn, digits *tess.Engine
+	jpn, digits, jpnDigits *tess.Engine
 }
 
 // New loads the detector and the OCR engines.
@@ -147,7 +147,9 @@ func New(o Options) (*Reader, error) {
 	for range n {
 		w := &worker{}
 		if w.jpn, err = tess.New("jpn", ""); err == nil {
-			w.digits, err = tess.New("eng", "0123456789")
+			if w.digits, err = tess.New("eng", "0123456789"); err == nil {
+				w.jpnDigits, err = tess.New("jpn", "0123456789")
+			}
 		}
 		r.workers = append(r.workers, w)
 		if err != nil {
@@ -168,6 +170,9 @@ func (r *Reader) Close() error {
 		}
 		if w.digits != nil {
 			w.digits.Close()
+		}
+		if w.jpnDigits != nil {
+			w.jpnDigits.Close()
 		}
 	}
 	r.workers = nil
@@ -316,24 +321,38 @@ const (
 	lineCode                  // under the photo: the security code
 )
 
-// variant is one way of reading a line: an engine and a scale.
+// variant is one way of reading a line: an engine, a scale, and a
+// widening (a witness reading, see stretched).
 type variant struct {
-	digits bool // the digits-only English engine, not the Japanese one
-	scale  float64
+	engine  engineKind
+	scale   float64
+	stretch float64 // 0: none
 }
 
+// engineKind names a worker's engines.
+type engineKind int
+
+const (
+	japanese    engineKind = iota // jpn, any character
+	digitsEng                     // eng, digits only
+	digitsJapan                   // jpn, digits only
+)
+
 // Each kind of line is read in these ways, in turn. Tesseract misreads a
-// line now and then in one way and not another (most often a doubled
-// digit, "11", as one), so a date counts only when two readings of its
-// line at different scales agree, and a code only when the digit engine
-// and the Japanese engine agree on it; further readings settle a
-// disagreement. One reading of the card's name is enough: a misreading
-// does not make another card's text into it.
+// line now and then in one way and not another, so a date counts only
+// when two readings at different scales agree and no reading gave
+// another date, and a code only when the digit engines of both models
+// agree on it; further readings settle a disagreement. One reading of the
+// card's name is enough: a misreading does not make another card's text
+// into it. The last date variant is the witness (see collapsible).
 var variants = [...][]variant{
-	lineTitle: {{false, 1}, {false, 0.8}, {false, 1.3}},
-	lineDate:  {{false, 1.5}, {false, 2.5}, {false, 2}},
-	lineCode:  {{true, 1}, {false, 1}, {true, 1.5}, {false, 1.5}},
+	lineTitle: {{japanese, 1, 0}, {japanese, 0.8, 0}, {japanese, 1.3, 0}},
+	lineDate:  {{japanese, 1.5, 0}, {japanese, 2.5, 0}, {japanese, 2, 0}, {japanese, 1.5, 1.5}},
+	lineCode:  {{digitsEng, 1, 0}, {digitsJapan, 1, 0}, {digitsEng, 1.5, 0}, {digitsJapan, 1.5, 0}},
 }
+
+// witness is the index of the date variant that reads the line widened.
+const witness = 3
 
 // job is one reading of one line.
 type job struct {
@@ -357,14 +376,25 @@ func (l *cardLine) agreed(v string) bool {
 	case lineTitle:
 		return len(by) >= 1
 	case lineCode:
-		digits, jpn := false, false
+		eng, jpn := false, false
 		for _, r := range by {
-			digits = digits || r.digits
-			jpn = jpn || !r.digits
+			eng = eng || r.engine == digitsEng
+			jpn = jpn || r.engine == digitsJapan
 		}
-		return digits && jpn
+		return eng && jpn
 	}
-	return len(by) >= 2
+	// A date: two readings at different scales, no other date read on
+	// the line, and, for a date Tesseract may have read short, the
+	// widened reading too.
+	normal, witnessed := 0, false
+	for _, r := range by {
+		if r.stretch > 0 {
+			witnessed = true
+		} else {
+			normal++
+		}
+	}
+	return normal >= 2 && len(l.seen) == 1 && (witnessed || v[0] != 'B' || !collapsible(v))
 }
 
 // fields finds and reads the title and the three fields on the upright
@@ -424,11 +454,12 @@ func (r *Reader) fields(gray gocv.Mat, face image.Rectangle, today wareki.Date) 
 					return
 				}
 				v := variants[l.kind][j.attempt]
-				eng := w.jpn
-				if v.digits {
-					eng = w.digits
+				eng := [...]*tess.Engine{japanese: w.jpn, digitsEng: w.digits, digitsJapan: w.jpnDigits}[v.engine]
+				img := crop(gray, l.box, v.scale)
+				if v.stretch > 0 {
+					img = widen(img, v.stretch)
 				}
-				syms, err := eng.Line(crop(gray, l.box, v.scale))
+				syms, err := eng.Line(img)
 				if err != nil {
 					syms = nil
 				}
@@ -500,15 +531,20 @@ func (q *queue) take(j job, text line) {
 	v, promising := q.parse(l.kind, text)
 	if v != "" {
 		l.seen[v] = append(l.seen[v], variants[l.kind][j.attempt])
-		if l.agreed(v) {
-			l.value = v
-			// A birth date is read a third time: without the expiry's
-			// month and day to check it against, it needs all three.
-			if v[0] != 'B' || j.attempt+1 == len(variants[l.kind]) {
-				l.done = true
-				return
-			}
+	}
+	l.value = ""
+	for sv := range l.seen {
+		if l.agreed(sv) {
+			l.value = sv
 		}
+	}
+	// A birth date is read a third time (without the expiry's month and
+	// day to check it against, it needs all three); anything else agreed
+	// is done.
+	if l.value != "" && (l.kind != lineDate || l.value[0] != 'B' || j.attempt+1 == len(variants[l.kind]) ||
+		j.attempt >= 2 && !collapsible(l.value)) {
+		l.done = true
+		return
 	}
 	next := j.attempt + 1
 	// A line goes on to another reading when this one gave a value, or
@@ -578,7 +614,7 @@ func (q *queue) result() (Reading, bool) {
 	for _, l := range q.lines {
 		if l.value != "" && l.value[0] != 'T' {
 			values[l.value[0]][l.value[2:]] = true
-			if l.value[0] == 'B' && len(l.seen[l.value]) < 3 {
+			if l.value[0] == 'B' && normalReadings(l.seen[l.value]) < 3 {
 				birthThrice = false
 			}
 		}
@@ -620,4 +656,49 @@ func parseISO(s string) (wareki.Date, bool) {
 	}
 	d, err := wareki.NewDate(t.Year(), t.Month(), t.Day())
 	return d, err == nil
+}
+
+// normalReadings counts the readings that are not the witness.
+func normalReadings(by []variant) int {
+	n := 0
+	for _, r := range by {
+		if r.stretch == 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// collapsible reports whether a birth date ("B:YYYY-MM-DD") has a
+// one-digit month, day or era year that Tesseract could have made of a
+// doubled digit ("11" read as "1") at every scale alike — and the
+// expiry's month and day with it, so that their agreement proves nothing:
+// only the widened witness reading tells them apart.
+func collapsible(v string) bool {
+	d, ok := parseISO(v[2:])
+	if !ok {
+		return false
+	}
+	if d.Month < 10 && time.Month(int(d.Month)*11) <= 12 || d.Day < 10 && (d.Day*11 <= 31) {
+		return true
+	}
+	if v[0] == 'B' {
+		if _, y, ok := wareki.EraOf(d); ok && y > 1 && y < 10 {
+			return true
+		}
+	}
+	return false
+}
+
+// widen stretches a line image widthwise by k: more of Tesseract's
+// columns fall between two equal digits.
+func widen(img *image.Gray, k float64) *image.Gray {
+	b := img.Bounds()
+	out := image.NewGray(image.Rect(0, 0, int(float64(b.Dx())*k+0.5), b.Dy()))
+	for y := 0; y < b.Dy(); y++ {
+		for x := 0; x < out.Rect.Dx(); x++ {
+			out.Pix[y*out.Stride+x] = img.Pix[y*img.Stride+int(float64(x)/k)]
+		}
+	}
+	return out
 }
