@@ -216,20 +216,12 @@ func TestScannerReadsAStillCardAndStopsAtItsWindow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		frame, err := photoset.OnTray(card)
-		if err != nil {
-			t.Fatal(err)
-		}
-		src := camera.NewStillSource(frame, 20)
-		frame.Close()
-		feed := camera.StartFeed(src, 2)
+		feed := trayFeed(t, card)
 		var hints []string
 		s := &Scanner{Reader: r, Feed: feed, Window: 2 * time.Second, OnHint: func(k string) { hints = append(hints, k) }}
 		start := time.Now()
 		p, err := s.ReadCardFront(t.Context())
 		took := time.Since(start)
-		feed.Close()
-		src.Close()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -257,15 +249,7 @@ func TestScannerAsksToTurnTheBackOver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	frame, err := photoset.OnTray(card)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := camera.NewStillSource(frame, 20)
-	frame.Close()
-	defer src.Close()
-	feed := camera.StartFeed(src, 2)
-	defer feed.Close()
+	feed := trayFeed(t, card)
 	var hints []string
 	s := &Scanner{Reader: r, Feed: feed, Window: time.Second, OnHint: func(k string) { hints = append(hints, k) }}
 	p, err := s.ReadCardFront(t.Context())
@@ -275,4 +259,19 @@ func TestScannerAsksToTurnTheBackOver(t *testing.T) {
 	if p != (kiosk.CodeBParts{}) || len(hints) != 1 || hints[0] != HintTurn {
 		t.Fatalf("back of the card: parts %v, hints %v", p, hints)
 	}
+}
+
+// trayFeed is a camera feed that shows card lying on the tray, closed
+// when the test ends.
+func trayFeed(t *testing.T, card *image.RGBA) *camera.Feed {
+	t.Helper()
+	frame, err := photoset.OnTray(card)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := camera.NewStillSource(frame, 20)
+	frame.Close()
+	feed := camera.StartFeed(src, 2)
+	t.Cleanup(func() { feed.Close(); src.Close() })
+	return feed
 }

@@ -65,6 +65,13 @@ func (s Style) px() float64 {
 	return s.PxPerMM
 }
 
+func (s Style) paperOr(def color.RGBA) color.RGBA {
+	if s.Paper == (color.RGBA{}) {
+		return def
+	}
+	return s.Paper
+}
+
 func (s Style) scale() float64 {
 	if s.Scale == 0 {
 		return 1
@@ -272,116 +279,106 @@ func ExpiryText(h Holder) string {
 
 // Front draws the マイナンバーカード front.
 func Front(h Holder, s Style) (*image.RGBA, error) {
-	c, err := newCanvas(s)
-	if err != nil {
-		return nil, err
-	}
-	defer c.close()
-	paper := s.Paper
-	if paper == (color.RGBA{}) {
-		paper = pink
-	}
-	c.paper(paper)
-	title := s.Title
-	if title == "" {
-		title = "個人番号カード"
-	}
-	c.text(title, 4, 7.2, 3.6, true, color.RGBA{150, 30, 60, 255})
-	c.text("氏名", 4, 14.5, 2.0, false, label)
-	c.text(strings.ReplaceAll(h.Name, "\u3000", " "), 10, 14.8, 3.8, false, ink)
-	c.text("住所", 4, 21.5, 2.0, false, label)
-	for i, line := range wrap(h.Address, 18) {
-		c.text(line, 10, 21.6+float64(i)*4.2, 3.0, false, ink)
-	}
-	c.text(BirthText(h), 4, 33.5, 3.1, false, ink)
-	if !s.NoSex && h.Sex != "" {
-		c.text("性別 "+h.Sex, 40, 33.5, 3.1, false, ink)
-	}
-	// The 有効期限 in its frame, with the 追記欄 beside it.
-	c.frame(3, 36.2, 46, 6.2, 0.25, label)
-	c.text(ExpiryText(h), 4.2, 40.7, 3.1, false, ink)
-	c.frame(3, 43.6, 46, 6.2, 0.2, color.RGBA{190, 190, 200, 255})
-	c.text("電子証明書の有効期限の記載欄", 4.2, 45.8, 1.4, false, label)
-	if h.Issuer != "" {
-		c.text(h.Issuer, 38, 51.2, 2.0, false, ink)
-	}
-	px, py := 59.6+s.PhotoMM[0], 6.0+s.PhotoMM[1]
-	c.photo(h.Photo, px, py, 22.0, 27.5)
-	c.text(h.SecurityCode, px+6.0, py+27.5+4.6, 3.0, false, ink)
-	if s.Glare > 0 {
-		c.glare(px+11, py+30, 16, 9, s.Glare)
-	}
-	return c.img, nil
+	return drawCard(s, func(c *canvas) {
+		c.paper(s.paperOr(pink))
+		title := s.Title
+		if title == "" {
+			title = "個人番号カード"
+		}
+		c.text(title, 4, 7.2, 3.6, true, color.RGBA{150, 30, 60, 255})
+		c.text("氏名", 4, 14.5, 2.0, false, label)
+		c.text(h.spacedName(), 10, 14.8, 3.8, false, ink)
+		c.text("住所", 4, 21.5, 2.0, false, label)
+		for i, line := range wrap(h.Address, 18) {
+			c.text(line, 10, 21.6+float64(i)*4.2, 3.0, false, ink)
+		}
+		c.text(BirthText(h), 4, 33.5, 3.1, false, ink)
+		if !s.NoSex && h.Sex != "" {
+			c.text("性別 "+h.Sex, 40, 33.5, 3.1, false, ink)
+		}
+		// The 有効期限 in its frame, with the 追記欄 beside it.
+		c.frame(3, 36.2, 46, 6.2, 0.25, label)
+		c.text(ExpiryText(h), 4.2, 40.7, 3.1, false, ink)
+		c.frame(3, 43.6, 46, 6.2, 0.2, color.RGBA{190, 190, 200, 255})
+		c.text("電子証明書の有効期限の記載欄", 4.2, 45.8, 1.4, false, label)
+		if h.Issuer != "" {
+			c.text(h.Issuer, 38, 51.2, 2.0, false, ink)
+		}
+		px, py := 59.6+s.PhotoMM[0], 6.0+s.PhotoMM[1]
+		c.photo(h.Photo, px, py, 22.0, 27.5)
+		c.text(h.SecurityCode, px+6.0, py+27.5+4.6, 3.0, false, ink)
+		if s.Glare > 0 {
+			c.glare(px+11, py+30, 16, 9, s.Glare)
+		}
+	})
 }
 
 // Back draws the マイナンバーカード back: the 個人番号 the kiosk must never read.
 func Back(h Holder, s Style) (*image.RGBA, error) {
-	c, err := newCanvas(s)
-	if err != nil {
-		return nil, err
-	}
-	defer c.close()
-	paper := s.Paper
-	if paper == (color.RGBA{}) {
-		paper = pink
-	}
-	c.paper(paper)
-	c.text("個人番号", 4, 8, 2.4, false, label)
-	c.text(spaced(h.Number, 4), 4, 15, 5.2, true, ink)
-	c.text("氏名", 4, 22, 2.0, false, label)
-	c.text(strings.ReplaceAll(h.Name, "\u3000", " "), 10, 22.3, 3.2, false, ink)
-	c.text("生年月日", 4, 28, 2.0, false, label)
-	c.text(fmt.Sprintf("%d年%d月%d日", h.Birth.Year, h.Birth.Month, h.Birth.Day), 14, 28.2, 3.0, false, ink)
-	// the contact chip and a two-dimensional code block
-	c.rect(62, 20, 12, 10, color.RGBA{205, 170, 80, 255})
-	c.frame(62, 20, 12, 10, 0.4, color.RGBA{150, 120, 50, 255})
-	code(c, 8, 34, 16, s.Pattern)
-	c.text("臓器提供意思", 40, 40, 2.0, false, label)
-	c.text("1. 2. 3. いずれかに○", 40, 44, 2.0, false, label)
-	return c.img, nil
+	return drawCard(s, func(c *canvas) {
+		c.paper(s.paperOr(pink))
+		c.text("個人番号", 4, 8, 2.4, false, label)
+		c.text(spaced(h.Number, 4), 4, 15, 5.2, true, ink)
+		c.text("氏名", 4, 22, 2.0, false, label)
+		c.text(h.spacedName(), 10, 22.3, 3.2, false, ink)
+		c.text("生年月日", 4, 28, 2.0, false, label)
+		c.text(fmt.Sprintf("%d年%d月%d日", h.Birth.Year, h.Birth.Month, h.Birth.Day), 14, 28.2, 3.0, false, ink)
+		// the contact chip and a two-dimensional code block
+		c.rect(62, 20, 12, 10, color.RGBA{205, 170, 80, 255})
+		c.frame(62, 20, 12, 10, 0.4, color.RGBA{150, 120, 50, 255})
+		code(c, 8, 34, 16, s.Pattern)
+		c.text("臓器提供意思", 40, 40, 2.0, false, label)
+		c.text("1. 2. 3. いずれかに○", 40, 44, 2.0, false, label)
+	})
 }
 
 // Licence draws a card laid out like a 運転免許証: a photo at the right,
 // a birth date and an expiry, and a 12-digit number.
 func Licence(h Holder, s Style) (*image.RGBA, error) {
-	c, err := newCanvas(s)
-	if err != nil {
-		return nil, err
-	}
-	defer c.close()
-	c.paper(color.RGBA{236, 246, 236, 255})
-	c.text("氏名 "+strings.ReplaceAll(h.Name, "\u3000", " "), 3, 6, 3.0, true, ink)
-	era, y, _ := wareki.EraOf(h.Birth)
-	c.text(fmt.Sprintf("%s%d年%d月%d日生", era, y, h.Birth.Month, h.Birth.Day), 46, 6, 2.6, false, ink)
-	c.text("住所 "+h.Address, 3, 12, 2.6, false, ink)
-	c.text("交付 令和05年03月12日 12345", 3, 18, 2.4, false, ink)
-	c.rect(3, 21, 52, 6, color.RGBA{120, 180, 120, 255})
-	c.text(fmt.Sprintf("%d年(令和%02d年)%02d月%02d日まで有効", h.Expiry.Year, h.Expiry.Year-2018, h.Expiry.Month, h.Expiry.Day), 4, 25.6, 2.8, true, ink)
-	c.text("免許の条件等 眼鏡等", 3, 32, 2.4, false, ink)
-	c.text("第 "+h.Number+" 号", 3, 44, 3.4, false, ink)
-	c.text("運転免許証", 22, 51, 3.4, true, ink)
-	c.photo(h.Photo, 60, 20, 22, 28)
-	c.text("東京都公安委員会", 57, 52, 2.2, false, ink)
-	return c.img, nil
+	return drawCard(s, func(c *canvas) {
+		c.paper(color.RGBA{236, 246, 236, 255})
+		c.text("氏名 "+h.spacedName(), 3, 6, 3.0, true, ink)
+		era, y, _ := wareki.EraOf(h.Birth)
+		c.text(fmt.Sprintf("%s%d年%d月%d日生", era, y, h.Birth.Month, h.Birth.Day), 46, 6, 2.6, false, ink)
+		c.text("住所 "+h.Address, 3, 12, 2.6, false, ink)
+		c.text("交付 令和05年03月12日 12345", 3, 18, 2.4, false, ink)
+		c.rect(3, 21, 52, 6, color.RGBA{120, 180, 120, 255})
+		c.text(fmt.Sprintf("%d年(令和%02d年)%02d月%02d日まで有効", h.Expiry.Year, h.Expiry.Year-2018, h.Expiry.Month, h.Expiry.Day), 4, 25.6, 2.8, true, ink)
+		c.text("免許の条件等 眼鏡等", 3, 32, 2.4, false, ink)
+		c.text("第 "+h.Number+" 号", 3, 44, 3.4, false, ink)
+		c.text("運転免許証", 22, 51, 3.4, true, ink)
+		c.photo(h.Photo, 60, 20, 22, 28)
+		c.text("東京都公安委員会", 57, 52, 2.2, false, ink)
+	})
 }
 
 // PatientCard draws a clinic's 診察券: a name, a patient number, no photo.
 func PatientCard(h Holder, s Style) (*image.RGBA, error) {
+	return drawCard(s, func(c *canvas) {
+		c.paper(color.RGBA{240, 246, 255, 255})
+		c.rect(0, 0, WidthMM, 10, color.RGBA{40, 90, 170, 255})
+		c.text("さくら内科クリニック 診察券", 4, 7, 3.4, true, color.RGBA{255, 255, 255, 255})
+		c.text("患者番号 "+h.Number[:8], 4, 20, 3.4, false, ink)
+		c.text("氏名 "+h.spacedName()+" 様", 4, 28, 3.4, false, ink)
+		c.text(fmt.Sprintf("生年月日 %d年%d月%d日", h.Birth.Year, h.Birth.Month, h.Birth.Day), 4, 36, 3.0, false, ink)
+		c.text("診療時間 9:00-12:00 15:00-18:00", 4, 46, 2.4, false, label)
+		c.text("TEL 03-1234-5678", 56, 46, 2.4, false, label)
+	})
+}
+
+// drawCard makes a canvas for s, draws on it, and returns the picture.
+func drawCard(s Style, body func(c *canvas)) (*image.RGBA, error) {
 	c, err := newCanvas(s)
 	if err != nil {
 		return nil, err
 	}
 	defer c.close()
-	c.paper(color.RGBA{240, 246, 255, 255})
-	c.rect(0, 0, WidthMM, 10, color.RGBA{40, 90, 170, 255})
-	c.text("さくら内科クリニック 診察券", 4, 7, 3.4, true, color.RGBA{255, 255, 255, 255})
-	c.text("患者番号 "+h.Number[:8], 4, 20, 3.4, false, ink)
-	c.text("氏名 "+strings.ReplaceAll(h.Name, "\u3000", " ")+" 様", 4, 28, 3.4, false, ink)
-	c.text(fmt.Sprintf("生年月日 %d年%d月%d日", h.Birth.Year, h.Birth.Month, h.Birth.Day), 4, 36, 3.0, false, ink)
-	c.text("診療時間 9:00-12:00 15:00-18:00", 4, 46, 2.4, false, label)
-	c.text("TEL 03-1234-5678", 56, 46, 2.4, false, label)
+	body(c)
 	return c.img, nil
 }
+
+// spacedName is the name as printed: family and given name apart.
+func (h Holder) spacedName() string { return strings.ReplaceAll(h.Name, "\u3000", " ") }
 
 // wrap splits s into lines of at most n runes.
 func wrap(s string, n int) []string {
