@@ -59,9 +59,13 @@ func testFaces(t testing.TB) []image.Image {
 	return faces
 }
 
+// newReader is a reader with one OCR worker: its lines are read in one
+// fixed order, so a test's figures repeat from run to run (with two, the
+// kiosk's default, which extra readings a card gets depends on how the
+// workers interleave).
 func newReader(t testing.TB) *Reader {
 	t.Helper()
-	r, err := New(Options{Detector: camera.YuNet.In(modelDir())})
+	r, err := New(Options{Detector: camera.YuNet.In(modelDir()), Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,11 +90,7 @@ func TestReadsTrayPhotosAndNeverMisreads(t *testing.T) {
 	if tray.Wrong != 0 || degraded.Wrong != 0 {
 		t.Fatalf("parts read wrong: tray %d, degraded %d", tray.Wrong, degraded.Wrong)
 	}
-	// Which readings a card gets depends a little on how the two OCR
-	// workers interleave, so the share read whole varies from run to run
-	// (about 57–73% here): this bound catches a collapse, the benchmark
-	// measures the figure. Wrong parts must be 0 in every run.
-	if tray.AllThree < 14 {
+	if tray.AllThree < 15 { // half; the benchmark measures the real figure
 		t.Fatalf("only %d of %d tray photos read whole", tray.AllThree, tray.Photos)
 	}
 }
