@@ -84,13 +84,20 @@ func Start(log io.Writer) (*Daemon, error) {
 }
 
 // Stop ends the running pcscd (this one, or one started in its place)
-// and waits until this one has exited.
+// and waits until this one has exited and none answers any more: a pcscd
+// shutting down still accepts connections it will not serve.
 func (d *Daemon) Stop() {
 	if pid, err := PID(); err == nil {
 		_ = syscall.Kill(pid, syscall.SIGTERM)
 	}
 	_ = d.proc.Signal(syscall.SIGTERM)
 	<-d.exited
+	for range 100 {
+		if !Running() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // PID reads the running pcscd's process id.

@@ -79,11 +79,22 @@ func Main(run func() int) int {
 // A pcscd that lists no virtual reader (started before vsmartcard-vpcd was
 // installed) is replaced by a new one.
 func serveVPCD(log io.Writer) (stop func(), err error) {
-	stop, err = pcscd.Ensure(log)
+	var readers []string
+	// A pcscd that another test binary is just stopping still answers on
+	// its socket for a moment, then serves nobody: wait for it to go.
+	for range 20 {
+		if stop, err = pcscd.Ensure(log); err != nil {
+			return nil, err
+		}
+		if readers, err = listReaders(); err == nil {
+			break
+		}
+		stop()
+		time.Sleep(250 * time.Millisecond)
+	}
 	if err != nil {
 		return nil, err
 	}
-	readers, err := listReaders()
 	if err == nil && !slices.Contains(readers, VPCDReader) {
 		stop()
 		_ = pcscd.Kill()
