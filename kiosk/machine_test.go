@@ -847,6 +847,17 @@ func TestPhoneCertificatesHaveNoGrace(t *testing.T) {
 	}
 }
 
+// frontHarness is a kiosk with a card-front camera, the card read and
+// 顔認証 chosen: the camera is asked to read the card front.
+func frontHarness(t *testing.T) *harness {
+	t.Helper()
+	h := newHarness(t)
+	h.m = NewMachine(withCardFront(DefaultConfig()))
+	h.cardRead()
+	h.step(MethodChosen{MethodFace})
+	return h
+}
+
 func withCardFront(c Config) Config {
 	c.CardFront = true
 	return c
@@ -856,10 +867,7 @@ func withCardFront(c Config) Config {
 // path reads 照合番号B from the card front; all three parts read → the
 // photo is unlocked with no typing, and the audit says "camera".
 func TestCardFrontReadGoesStraightToThePhoto(t *testing.T) {
-	h := newHarness(t)
-	h.m = NewMachine(withCardFront(DefaultConfig()))
-	h.cardRead()
-	h.step(MethodChosen{MethodFace})
+	h := frontHarness(t)
 	h.want(StateReadingCardFront)
 	h.wantEffect("ReadCardFront")
 	parts := CodeBParts{Birth: wareki.MustDate(1980, 2, 17), ExpiryYear: 2035, SecurityCode: "2285"}
@@ -879,10 +887,7 @@ func TestCardFrontReadGoesStraightToThePhoto(t *testing.T) {
 // TestCardFrontPartialPrefillsTyping: what was read fills the typing
 // screens; the rest is typed, and the audit says "typed".
 func TestCardFrontPartialPrefillsTyping(t *testing.T) {
-	h := newHarness(t)
-	h.m = NewMachine(withCardFront(DefaultConfig()))
-	h.cardRead()
-	h.step(MethodChosen{MethodFace})
+	h := frontHarness(t)
 	parts := CodeBParts{Birth: wareki.MustDate(1980, 2, 17), ExpiryYear: 2035}
 	h.reply(func(r Reply) Event { return CardFrontRead{r, parts} })
 	h.want(StateEnteringCodeB)
@@ -901,10 +906,7 @@ func TestCardFrontPartialPrefillsTyping(t *testing.T) {
 // costs one try and sends the patient to typing with nothing filled in;
 // the camera is not asked again in the session.
 func TestCardFrontRejectedIsTypedNeverRetried(t *testing.T) {
-	h := newHarness(t)
-	h.m = NewMachine(withCardFront(DefaultConfig()))
-	h.cardRead()
-	h.step(MethodChosen{MethodFace})
+	h := frontHarness(t)
 	parts := CodeBParts{Birth: wareki.MustDate(1980, 2, 17), ExpiryYear: 2035, SecurityCode: "2258"}
 	h.reply(func(r Reply) Event { return CardFrontRead{r, parts} })
 	h.want(StateReadingPhoto)
@@ -925,10 +927,7 @@ func TestCardFrontRejectedIsTypedNeverRetried(t *testing.T) {
 // TestCardFrontCanBeSkipped: 番号を入力する on the reading screen goes to
 // typing at once; the camera's late answer is ignored.
 func TestCardFrontCanBeSkipped(t *testing.T) {
-	h := newHarness(t)
-	h.m = NewMachine(withCardFront(DefaultConfig()))
-	h.cardRead()
-	h.step(MethodChosen{MethodFace})
+	h := frontHarness(t)
 	seq := h.seq
 	h.step(TypeCodeB{})
 	h.want(StateEnteringCodeB)
