@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -305,37 +308,73 @@ func writeUIMap(ctx context.Context, ui *app.UI, path string, g *globals) {
 // startXvfb starts a 1280×800 virtual screen on a free display number and
 // sets DISPLAY for this process.
 func startXvfb() (stop func(), display string, err error) {
-	stop, display, err = launchXvfb(90, 130)
+	stop, display, err = launchXvfb()
 	if err == nil {
 		os.Setenv("DISPLAY", display)
 	}
 	return stop, display, err
 }
 
-// launchXvfb starts Xvfb (1280×800, no TCP) on the first free display
-// number in [from, to) and waits for its socket.
-func launchXvfb(from, to int) (stop func(), display string, err error) {
+// launchXvfb starts Xvfb (1280×800, no TCP) and lets it pick a free display
+// number itself (-displayfd): it skips displays in use and clears a dead
+// server's lock file, which a scan of /tmp cannot do safely. Xvfb dies
+// with this process, even when it is killed.
+func launchXvfb() (stop func(), display string, err error) {
 	bin, err := exec.LookPath("Xvfb")
 	if err != nil {
 		return nil, "", errors.New("Xvfb is not installed (apt-get install xvfb)")
 	}
-	for n := from; n < to; n++ {
-		socket := fmt.Sprintf("/tmp/.X11-unix/X%d", n)
-		if fileExists(socket) || fileExists(fmt.Sprintf("/tmp/.X%d-lock", n)) {
-			continue
-		}
-		display = ":" + strconv.Itoa(n)
-		cmd := exec.Command(bin, display, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		if err := cmd.Start(); err != nil {
-			return nil, "", err
-		}
-		for i := 0; i < 100 && !fileExists(socket); i++ {
-			time.Sleep(50 * time.Millisecond)
-		}
-		return func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }, display, nil
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, "", fmt.Errorf("xvfb: %w", err)
 	}
-	return nil, "", errors.New("no free display number")
+	defer r.Close()
+	var logs bytes.Buffer
+	cmd := exec.Command(bin, "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	cmd.ExtraFiles = []*os.File{w}
+	cmd.Stderr = &logs
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	if err := cmd.Start(); err != nil {
+		w.Close()
+		return nil, "", fmt.Errorf("xvfb: %w", err)
+	}
+	w.Close()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	// Terminated, Xvfb removes its socket and lock file; killed, it
+	// would leave them behind.
+	stop = func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	}
+	// Xvfb writes the display number once it accepts connections.
+	number := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(r).ReadString('\n')
+		number <- strings.TrimSpace(line)
+	}()
+	select {
+	case n := <-number:
+		if _, err := strconv.Atoi(n); err != nil {
+			stop()
+			return nil, "", fmt.Errorf("xvfb gave no display number: %s", lastLine(logs.String()))
+		}
+		return stop, ":" + n, nil
+	case <-time.After(15 * time.Second):
+		stop()
+		return nil, "", fmt.Errorf("xvfb did not start in 15 s: %s", lastLine(logs.String()))
+	}
+}
+
+// lastLine is the last non-empty line of s, for error messages.
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
 }
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }

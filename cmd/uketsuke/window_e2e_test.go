@@ -238,7 +238,7 @@ func (d *xdriver) photo(screen string) {
 // testXvfb starts a 1280×800 Xvfb on a free display for the test.
 func testXvfb(t *testing.T) string {
 	t.Helper()
-	stop, display, err := launchXvfb(140, 180)
+	stop, display, err := launchXvfb()
 	if err != nil {
 		t.Fatal(err)
 	}
