@@ -5,6 +5,7 @@ import (
 	"image"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -74,24 +75,28 @@ func newReader(t testing.TB) *Reader {
 }
 
 // TestReadsTrayPhotosAndNeverMisreads: on generated document-camera
-// photos most fronts are read whole, and no part is ever given wrong.
+// photos most fronts are read whole, and no part is ever given wrong —
+// also when the birth date's digits are those OCR reads short, and on
+// degraded photos.
 func TestReadsTrayPhotosAndNeverMisreads(t *testing.T) {
 	r := newReader(t)
 	g, err := photoset.New(11, testFaces(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	reps, err := Evaluate(r, g, 30, []photoset.Condition{photoset.Tray, photoset.Degraded})
+	reps, err := Evaluate(r, g, 30, []photoset.Condition{photoset.Tray, photoset.Doubled, photoset.Degraded})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tray, degraded := reps[0], reps[1]
-	t.Logf("tray: %d/%d whole, parts %v; degraded: %d/%d whole, parts %v", tray.AllThree, tray.Photos, tray.Right, degraded.AllThree, degraded.Photos, degraded.Right)
-	if tray.Wrong != 0 || degraded.Wrong != 0 {
-		t.Fatalf("parts read wrong: tray %d, degraded %d", tray.Wrong, degraded.Wrong)
+	for _, rep := range reps {
+		t.Logf("%s: %d/%d whole, parts %v, wrong %d", rep.Condition, rep.AllThree, rep.Photos, rep.Right, rep.Wrong)
+		if rep.Wrong != 0 {
+			t.Errorf("%s: %d parts read wrong", rep.Condition, rep.Wrong)
+		}
 	}
-	if tray.AllThree < 15 { // half; the benchmark measures the real figure
-		t.Fatalf("only %d of %d tray photos read whole", tray.AllThree, tray.Photos)
+	// Four in five; the benchmark measures the real figure.
+	if tray := reps[0]; tray.AllThree < 24 {
+		t.Errorf("only %d of %d tray photos read whole", tray.AllThree, tray.Photos)
 	}
 }
 
@@ -278,4 +283,31 @@ func trayFeed(t *testing.T, card *image.RGBA) *camera.Feed {
 	feed := camera.StartFeed(src, 2)
 	t.Cleanup(func() { feed.Close(); src.Close() })
 	return feed
+}
+
+// TestPhotosAreTheSameForASeed: the benchmark's figures are reproducible
+// only if a seed gives the same photos, noise included, on every run and
+// thread.
+func TestPhotosAreTheSameForASeed(t *testing.T) {
+	var frames [2][][]byte
+	for i := range frames {
+		g, err := photoset.New(5, testFaces(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			p, err := g.Next(photoset.Degraded)
+			if err != nil {
+				t.Fatal(err)
+			}
+			frames[i] = append(frames[i], p.Frame.ToBytes())
+			p.Frame.Close()
+			runtime.Gosched()
+		}
+	}
+	for k := range frames[0] {
+		if string(frames[0][k]) != string(frames[1][k]) {
+			t.Fatalf("photo %d differs between two generators of one seed", k)
+		}
+	}
 }

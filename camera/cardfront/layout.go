@@ -92,8 +92,9 @@ func mergeRows(boxes []image.Rectangle) []image.Rectangle {
 }
 
 // crop cuts a line out of the greyscale card with a margin, scaled by
-// scale, as an image.Gray for Tesseract.
-func crop(gray gocv.Mat, r image.Rectangle, scale float64) *image.Gray {
+// scale, cleared of rules and made black on white, as an image.Gray for
+// Tesseract.
+func crop(gray gocv.Mat, r image.Rectangle, scale float64, binary bool) *image.Gray {
 	pad := max(4, r.Dy()/3)
 	r = image.Rect(r.Min.X-pad, r.Min.Y-pad, r.Max.X+pad, r.Max.Y+pad).Intersect(image.Rect(0, 0, gray.Cols(), gray.Rows()))
 	region := gray.Region(r)
@@ -105,10 +106,113 @@ func crop(gray gocv.Mat, r image.Rectangle, scale float64) *image.Gray {
 	} else {
 		region.CopyTo(&dense)
 	}
+	clearRules(&dense, float64(r.Dy()-2*pad)*scale)
+	// Tesseract's LSTM reads the grey levels it is given, and a printed
+	// background or a glare makes it drop and change digits ("3135" as
+	// "385" or "3185" at one scale and another): it is given black on
+	// white.
+	if binary {
+		gocv.Threshold(dense, &dense, 0, 255, gocv.ThresholdBinary|gocv.ThresholdOtsu)
+	}
 	img := image.NewGray(image.Rect(0, 0, dense.Cols(), dense.Rows()))
 	copy(img.Pix, dense.ToBytes())
 	return img
 }
 
+// clearRules paints out of a line image (to white) the thin, long blobs
+// of ink that are left of a frame's rules when the card is not quite
+// square after rectifying and textLines missed them; Tesseract reads a
+// line between two such rules as nothing. textH is the text's height.
+func clearRules(img *gocv.Mat, textH float64) {
+	ink := gocv.NewMat()
+	defer ink.Close()
+	gocv.Threshold(*img, &ink, 0, 255, gocv.ThresholdBinaryInv|gocv.ThresholdOtsu)
+	labels, stats, cents := gocv.NewMat(), gocv.NewMat(), gocv.NewMat()
+	defer labels.Close()
+	defer stats.Close()
+	defer cents.Close()
+	n := gocv.ConnectedComponentsWithStats(ink, &labels, &stats, &cents)
+	var rules []int32
+	for i := 1; i < n; i++ {
+		w, h := float64(stats.GetIntAt(i, 2)), float64(stats.GetIntAt(i, 3))
+		// Long, and thin on average even when slanted.
+		if area := float64(stats.GetIntAt(i, 4)); w >= 1.5*textH && h <= 0.6*textH && area <= 0.12*textH*w {
+			rules = append(rules, int32(i))
+		}
+	}
+	if len(rules) == 0 {
+		return
+	}
+	grow := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(3, 3))
+	defer grow.Close()
+	mask := gocv.NewMatWithSize(img.Rows(), img.Cols(), gocv.MatTypeCV8U)
+	defer mask.Close()
+	mask.SetTo(gocv.NewScalar(0, 0, 0, 0))
+	one := gocv.NewMat()
+	defer one.Close()
+	for _, i := range rules {
+		gocv.InRangeWithScalar(labels, gocv.NewScalar(float64(i), 0, 0, 0), gocv.NewScalar(float64(i), 0, 0, 0), &one)
+		gocv.BitwiseOr(mask, one, &mask)
+	}
+	gocv.Dilate(mask, &mask, grow)
+	gocv.Max(*img, mask, img)
+}
+
 // px is v millimetres of the rectified card in whole pixels.
 func px(v float64) int { return int(v*mm + 0.5) }
+
+// spread moves a line's glyphs apart: every gap between two columns of
+// ink in the text's band is widened to at least a third of the band's
+// height, the glyphs themselves untouched. Tesseract then cannot read two
+// equal digits as one ("11" as "1"), which it does at times at every
+// scale alike, as it does not when the digits stand apart.
+func spread(img *image.Gray) *image.Gray {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if w < 2 || h < 5 {
+		return img
+	}
+	m, err := gocv.ImageGrayToMatGray(img)
+	if err != nil {
+		return img
+	}
+	defer m.Close()
+	ink := gocv.NewMat()
+	defer ink.Close()
+	gocv.Threshold(m, &ink, 0, 255, gocv.ThresholdBinaryInv|gocv.ThresholdOtsu)
+	pix := ink.ToBytes()
+	// The text's band: crop pads a line by a third of its height.
+	top, bot := h/5, h-h/5
+	inked := make([]bool, w)
+	for x := range w {
+		for y := top; y < bot && !inked[x]; y++ {
+			inked[x] = pix[y*w+x] != 0
+		}
+	}
+	gap := max(2, (bot-top)/3)
+	var cols []int // source columns, in order, repeated to widen a gap
+	for x := 0; x < w; {
+		if inked[x] {
+			cols = append(cols, x)
+			x++
+			continue
+		}
+		run := x
+		for run < w && !inked[run] {
+			run++
+		}
+		for k := 0; k < max(run-x, gap); k++ {
+			cols = append(cols, x+k*(run-x)/max(run-x, gap))
+		}
+		x = run
+	}
+	out := image.NewGray(image.Rect(0, 0, len(cols), h))
+	for y := range h {
+		src := img.Pix[(y+b.Min.Y-img.Rect.Min.Y)*img.Stride+(b.Min.X-img.Rect.Min.X):]
+		row := out.Pix[y*out.Stride:]
+		for i, x := range cols {
+			row[i] = src[x]
+		}
+	}
+	return out
+}

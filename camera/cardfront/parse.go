@@ -64,6 +64,7 @@ var (
 	seirekiRe = regexp.MustCompile(`^(?:生年月日)?[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日生`)
 	expiryRe  = regexp.MustCompile(`^([0-9]{4})年([0-9]{1,2})月([0-9]{1,2})日まで有効$`)
 	codeRe    = regexp.MustCompile(`^[0-9]{4}$`)
+	digitsRe  = regexp.MustCompile(`(元|[0-9]{1,2})年([0-9]{1,2})月([0-9]{1,2})[^0-9]`)
 )
 
 // titles are the names a card front prints: today's and the planned
@@ -149,6 +150,24 @@ func expiryOf(l line, today wareki.Date) (d wareki.Date, conf float32, ok bool) 
 		return wareki.Date{}, 0, false
 	}
 	return d, l.minConf(0, len(l.conf)), true
+}
+
+// witnessOf gives the digits of a birth date's era year (元 for 1),
+// month and day ("55.2.17") from a reading of its line whose era and
+// other characters may be misread; "" when they do not show.
+func witnessOf(l line) string {
+	m := digitsRe.FindStringSubmatch(l.text)
+	if m == nil {
+		return ""
+	}
+	num := func(s string) string {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return s
+		}
+		return strconv.Itoa(n)
+	}
+	return num(m[1]) + "." + num(m[2]) + "." + num(m[3])
 }
 
 // codeOf reads the 4-digit セキュリティコード.

@@ -100,3 +100,24 @@ func FuzzLineParsers(f *testing.F) {
 		_ = isTitle(l)
 	})
 }
+
+// TestWitnessOf: the witness gives a birth date's digits whatever it
+// made of the era and the characters around them.
+func TestWitnessOf(t *testing.T) {
+	for text, want := range map[string]string{
+		"内和42年11月11日生性史女": "42.11.11",
+		"念衝2エ年5月1日生":      "2.5.1",
+		"令和元年5月1日生":       "元.5.1",
+		"昭和05年01月02曰生":    "5.1.2",
+		"昭和5年+月15日生":      "",
+		"昭和5年11月":         "",
+		"":                "",
+	} {
+		if got := witnessOf(textLine(text)); got != want {
+			t.Errorf("%q: %q, want %q", text, got, want)
+		}
+	}
+	if eraDigits("B:2019-05-01") != "元.5.1" || eraDigits("B:1980-02-17") != "55.2.17" {
+		t.Errorf("eraDigits: %q %q", eraDigits("B:2019-05-01"), eraDigits("B:1980-02-17"))
+	}
+}

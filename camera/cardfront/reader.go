@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -106,7 +107,7 @@ const MinWidth = 420
 // Confidence thresholds (Tesseract's 0..100) for a field to count.
 const (
 	minConfDate = 80
-	minConfCode = 85
+	minConfCode = 75
 )
 
 // Options configure a Reader.
@@ -321,12 +322,12 @@ const (
 	lineCode                  // under the photo: the security code
 )
 
-// variant is one way of reading a line: an engine, a scale, and a
-// widening (a witness reading, see stretched).
+// variant is one way of reading a line: an engine, a scale, and whether
+// the line's glyphs are spread apart first (the witness, see spread).
 type variant struct {
-	engine  engineKind
-	scale   float64
-	stretch float64 // 0: none
+	engine engineKind
+	scale  float64
+	spread bool
 }
 
 // engineKind names a worker's engines.
@@ -344,15 +345,13 @@ const (
 // another date, and a code only when the digit engines of both models
 // agree on it; further readings settle a disagreement. One reading of the
 // card's name is enough: a misreading does not make another card's text
-// into it. The last date variant is the witness (see collapsible).
+// into it. The spread date variant is the witness (see collapsible); the
+// one after it settles a birth date the others disagree on.
 var variants = [...][]variant{
-	lineTitle: {{japanese, 1, 0}, {japanese, 0.8, 0}, {japanese, 1.3, 0}},
-	lineDate:  {{japanese, 1.5, 0}, {japanese, 2.5, 0}, {japanese, 2, 0}, {japanese, 1.5, 1.5}},
-	lineCode:  {{digitsEng, 1, 0}, {digitsJapan, 1, 0}, {digitsEng, 1.5, 0}, {digitsJapan, 1.5, 0}},
+	lineTitle: {{japanese, 1, false}, {japanese, 0.8, false}, {japanese, 1.3, false}},
+	lineDate:  {{japanese, 1.5, false}, {japanese, 2.5, false}, {japanese, 2, false}, {japanese, 1.5, true}, {japanese, 3, false}},
+	lineCode:  {{digitsEng, 1, false}, {digitsJapan, 1, false}, {digitsEng, 1.5, false}, {digitsJapan, 1.5, false}},
 }
-
-// witness is the index of the date variant that reads the line widened.
-const witness = 3
 
 // job is one reading of one line.
 type job struct {
@@ -366,7 +365,10 @@ type cardLine struct {
 	box   image.Rectangle
 	seen  map[string][]variant // value → the readings that gave it
 	value string               // once agreed: "B:date", "E:date", "C:code", "T"
-	done  bool                 // no more readings
+	// witness is what the spread reading of a date line shows of a
+	// birth date's digits ("元.5.1", "55.2.17"), "" before it.
+	witness string
+	done    bool // no more readings
 }
 
 // agreed reports whether the readings that gave a value are enough.
@@ -383,18 +385,27 @@ func (l *cardLine) agreed(v string) bool {
 		}
 		return eng && jpn
 	}
-	// A date: two readings at different scales, no other date read on
-	// the line, and, for a date Tesseract may have read short, the
-	// widened reading too.
-	normal, witnessed := 0, false
-	for _, r := range by {
-		if r.stretch > 0 {
-			witnessed = true
-		} else {
-			normal++
+	// A date: two readings at different scales and no other date read
+	// on the line; for a birth date Tesseract may have read short, the
+	// same digits in the witness reading too. A birth date that another
+	// reading contradicts counts when more readings gave it and the
+	// witness agrees (result then needs the expiry to agree as well).
+	if len(by) < 2 {
+		return false
+	}
+	witnessed := l.witness != "" && l.witness == eraDigits(v)
+	if len(l.seen) == 1 {
+		return witnessed || v[0] != 'B' || !collapsible(v)
+	}
+	if v[0] != 'B' || !witnessed {
+		return false
+	}
+	for o, oby := range l.seen {
+		if o != v && len(oby) >= len(by) {
+			return false
 		}
 	}
-	return normal >= 2 && len(l.seen) == 1 && (witnessed || v[0] != 'B' || !collapsible(v))
+	return true
 }
 
 // fields finds and reads the title and the three fields on the upright
@@ -455,9 +466,9 @@ func (r *Reader) fields(gray gocv.Mat, face image.Rectangle, today wareki.Date) 
 				}
 				v := variants[l.kind][j.attempt]
 				eng := [...]*tess.Engine{japanese: w.jpn, digitsEng: w.digits, digitsJapan: w.jpnDigits}[v.engine]
-				img := crop(gray, l.box, v.scale)
-				if v.stretch > 0 {
-					img = widen(img, v.stretch)
+				img := crop(gray, l.box, v.scale, l.kind == lineCode)
+				if v.spread {
+					img = spread(img)
 				}
 				syms, err := eng.Line(img)
 				if err != nil {
@@ -528,8 +539,11 @@ func (q *queue) take(j job, text line) {
 	defer q.mu.Unlock()
 	q.running--
 	l := &q.lines[j.line]
-	v, promising := q.parse(l.kind, text)
-	if v != "" {
+	var v string
+	var promising bool
+	if variants[l.kind][j.attempt].spread {
+		l.witness = witnessOf(text)
+	} else if v, promising = q.parse(l.kind, text); v != "" {
 		l.seen[v] = append(l.seen[v], variants[l.kind][j.attempt])
 	}
 	l.value = ""
@@ -539,10 +553,9 @@ func (q *queue) take(j job, text line) {
 		}
 	}
 	// A birth date is read a third time (without the expiry's month and
-	// day to check it against, it needs all three); anything else agreed
-	// is done.
-	if l.value != "" && (l.kind != lineDate || l.value[0] != 'B' || j.attempt+1 == len(variants[l.kind]) ||
-		j.attempt >= 2 && !collapsible(l.value)) {
+	// day to check it against, it needs three readings and no other);
+	// anything else agreed is done.
+	if l.value != "" && (l.kind != lineDate || l.value[0] != 'B' || j.attempt >= 2) {
 		l.done = true
 		return
 	}
@@ -614,7 +627,7 @@ func (q *queue) result() (Reading, bool) {
 	for _, l := range q.lines {
 		if l.value != "" && l.value[0] != 'T' {
 			values[l.value[0]][l.value[2:]] = true
-			if l.value[0] == 'B' && normalReadings(l.seen[l.value]) < 3 {
+			if l.value[0] == 'B' && (len(l.seen[l.value]) < 3 || len(l.seen) > 1) {
 				birthThrice = false
 			}
 		}
@@ -658,47 +671,38 @@ func parseISO(s string) (wareki.Date, bool) {
 	return d, err == nil
 }
 
-// normalReadings counts the readings that are not the witness.
-func normalReadings(by []variant) int {
-	n := 0
-	for _, r := range by {
-		if r.stretch == 0 {
-			n++
-		}
-	}
-	return n
-}
-
 // collapsible reports whether a birth date ("B:YYYY-MM-DD") has a
-// one-digit month, day or era year that Tesseract could have made of a
-// doubled digit ("11" read as "1") at every scale alike — and the
-// expiry's month and day with it, so that their agreement proves nothing:
-// only the widened witness reading tells them apart.
+// one-digit month, day or era year that Tesseract could have made of two
+// digits by reading a doubled digit as one ("11" as "1") or dropping one
+// ("19" as "9") at every scale alike — and the expiry's month and day
+// with it, so that their agreement proves nothing: only the witness
+// reading tells them apart.
 func collapsible(v string) bool {
 	d, ok := parseISO(v[2:])
 	if !ok {
 		return false
 	}
-	if d.Month < 10 && time.Month(int(d.Month)*11) <= 12 || d.Day < 10 && (d.Day*11 <= 31) {
+	if d.Month <= 2 || d.Day < 10 {
 		return true
 	}
-	if v[0] == 'B' {
-		if _, y, ok := wareki.EraOf(d); ok && y > 1 && y < 10 {
-			return true
-		}
-	}
-	return false
+	_, y, ok := wareki.EraOf(d)
+	return ok && y > 1 && y < 10
 }
 
-// widen stretches a line image widthwise by k: more of Tesseract's
-// columns fall between two equal digits.
-func widen(img *image.Gray, k float64) *image.Gray {
-	b := img.Bounds()
-	out := image.NewGray(image.Rect(0, 0, int(float64(b.Dx())*k+0.5), b.Dy()))
-	for y := 0; y < b.Dy(); y++ {
-		for x := 0; x < out.Rect.Dx(); x++ {
-			out.Pix[y*out.Stride+x] = img.Pix[y*img.Stride+int(float64(x)/k)]
-		}
+// eraDigits is how a birth date ("B:YYYY-MM-DD") is printed, in digits:
+// era year (元 for 1), month and day, as witnessOf gives them.
+func eraDigits(v string) string {
+	d, ok := parseISO(v[2:])
+	if !ok {
+		return ""
 	}
-	return out
+	_, y, ok := wareki.EraOf(d)
+	if !ok {
+		return ""
+	}
+	ys := strconv.Itoa(y)
+	if y == 1 {
+		ys = "元"
+	}
+	return fmt.Sprintf("%s.%d.%d", ys, d.Month, d.Day)
 }

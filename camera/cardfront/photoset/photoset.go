@@ -13,7 +13,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"sync"
+	"time"
 
 	"gocv.io/x/gocv"
 	"golang.org/x/image/font/opentype"
@@ -29,6 +31,7 @@ type Condition string
 // The conditions of the benchmark.
 const (
 	Tray     Condition = "tray"     // a document camera over the card tray: card 500–1100 px wide, small tilt
+	Doubled  Condition = "doubled"  // the tray, birth dates of doubled and single digits (昭和55年11月1日)
 	Handheld Condition = "handheld" // held up to the face camera: smaller, tilted, turned, blurred
 	Degraded Condition = "degraded" // the tray with heavy blur, noise, glare and JPEG
 	Back     Condition = "back"     // the back of the card (its 個人番号)
@@ -36,7 +39,7 @@ const (
 )
 
 // Conditions lists them in report order.
-func Conditions() []Condition { return []Condition{Tray, Handheld, Degraded, Back, Other} }
+func Conditions() []Condition { return []Condition{Tray, Doubled, Handheld, Degraded, Back, Other} }
 
 // FrameW and FrameH are the frame's size.
 const (
@@ -145,13 +148,25 @@ var (
 	issuers  = []string{"千代田区長", "大阪市長", "札幌市長", "横浜市長", "福岡市長", "名古屋市長"}
 )
 
-// holder makes a random card holder with a birth date from 1925 to 2008.
-func (g *Generator) holder() artwork.Holder {
+// holder makes a random card holder with a birth date from 1925 to 2008
+// (for Doubled, one whose 和暦 digits are doubled or single).
+func (g *Generator) holder(c Condition) artwork.Holder {
 	r := g.rng
 	birth := wareki.MustDate(1925, 1, 1).AddDays(r.IntN(84 * 365))
 	// A few births on the first days of an era, which 元年 prints as 元.
 	if r.IntN(20) == 0 {
 		birth = []wareki.Date{wareki.MustDate(2019, 5, 1), wareki.MustDate(1989, 1, 8), wareki.MustDate(1926, 12, 25)}[r.IntN(3)]
+	}
+	for c == Doubled {
+		// The dates OCR reads short: "11" as "1", "19" as "9".
+		era := []wareki.Era{wareki.Showa, wareki.Heisei}[r.IntN(2)]
+		y := []int{2, 3, 4, 5, 6, 7, 8, 9, 11, 22, 33, 44, 55}[r.IntN(13)]
+		mo := []time.Month{1, 2, 11, 12}[r.IntN(4)]
+		d := []int{1, 2, 3, 11, 12, 21, 22}[r.IntN(7)]
+		if b, err := wareki.FromEra(era, y, mo, d); err == nil && b.Year <= 2008 {
+			birth = b
+			break
+		}
 	}
 	if birth.Month == 2 && birth.Day == 29 {
 		birth.Day = 28
@@ -194,7 +209,7 @@ func (g *Generator) style(pxPerMM float64) artwork.Style {
 // Next generates one photo of the condition.
 func (g *Generator) Next(c Condition) (Photo, error) {
 	r := g.rng
-	h := g.holder()
+	h := g.holder(c)
 	style := g.style(14)
 	var card *image.RGBA
 	var err error
@@ -309,7 +324,12 @@ func (s scene) compose(card *image.RGBA) (gocv.Mat, error) {
 	if s.noise > 0 {
 		noise := gocv.NewMatWithSize(FrameH, FrameW, gocv.MatTypeCV16SC3)
 		defer noise.Close()
+		// OpenCV's generator is per thread: seeded from ours on this
+		// thread, the noise is the same on every run.
+		runtime.LockOSThread()
+		gocv.SetRNGSeed(int(r.Int64()))
 		gocv.RandN(&noise, gocv.NewScalar(0, 0, 0, 0), gocv.NewScalar(s.noise, s.noise, s.noise, 0))
+		runtime.UnlockOSThread()
 		wide := gocv.NewMat()
 		defer wide.Close()
 		out.ConvertTo(&wide, gocv.MatTypeCV16SC3)

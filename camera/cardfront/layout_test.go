@@ -1,0 +1,103 @@
+package cardfront
+
+import (
+	"image"
+	"testing"
+
+	"gocv.io/x/gocv"
+)
+
+// blank is a white line image.
+func blank(w, h int) *image.Gray {
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	return img
+}
+
+func fill(img *image.Gray, r image.Rectangle, v uint8) {
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			img.Pix[y*img.Stride+x] = v
+		}
+	}
+}
+
+// inkRuns are the runs of columns with ink in a row band.
+func inkRuns(img *image.Gray, top, bot int) [][2]int {
+	var runs [][2]int
+	in := false
+	for x := 0; x < img.Rect.Dx(); x++ {
+		ink := false
+		for y := top; y < bot; y++ {
+			ink = ink || img.Pix[y*img.Stride+x] < 128
+		}
+		switch {
+		case ink && !in:
+			runs = append(runs, [2]int{x, x + 1})
+		case ink:
+			runs[len(runs)-1][1] = x + 1
+		}
+		in = ink
+	}
+	return runs
+}
+
+// TestSpreadMovesGlyphsApart: two digits a pixel apart (what Tesseract
+// reads as one) stand a third of the text's height apart after spread,
+// each as wide as before.
+func TestSpreadMovesGlyphsApart(t *testing.T) {
+	img := blank(100, 50) // text band: rows 10–40
+	fill(img, image.Rect(20, 12, 28, 38), 0)
+	fill(img, image.Rect(29, 12, 37, 38), 0)
+	fill(img, image.Rect(60, 12, 80, 38), 0)
+	out := spread(img)
+	runs := inkRuns(out, 10, 40)
+	if len(runs) != 3 {
+		t.Fatalf("runs %v, want 3 glyphs", runs)
+	}
+	for i, want := range []int{8, 8, 20} {
+		if w := runs[i][1] - runs[i][0]; w != want {
+			t.Errorf("glyph %d is %d px wide, want %d", i, w, want)
+		}
+	}
+	if gap := runs[1][0] - runs[0][1]; gap < 10 {
+		t.Errorf("the digits are %d px apart, want ≥ 10", gap)
+	}
+	if gap := runs[2][0] - runs[1][1]; gap != 60-37 {
+		t.Errorf("a wide gap changed to %d px", gap)
+	}
+	if out.Rect.Dy() != img.Rect.Dy() {
+		t.Errorf("height %d", out.Rect.Dy())
+	}
+	if tiny := spread(blank(1, 1)); tiny.Rect.Dx() != 1 {
+		t.Error("a 1×1 image is not left alone")
+	}
+}
+
+// TestClearRulesKeepsText: a frame's slanted rule above a line is painted
+// out; the glyphs and a long-vowel mark (ー, long and thin but short) stay.
+func TestClearRulesKeepsText(t *testing.T) {
+	img := blank(300, 60)
+	for x := 5; x < 295; x++ { // a rule rising 9 px over the line
+		fill(img, image.Rect(x, 12-x/33, x+1, 14-x/33), 0)
+	}
+	fill(img, image.Rect(40, 20, 60, 50), 0)   // a glyph
+	fill(img, image.Rect(80, 34, 110, 37), 0)  // ー
+	fill(img, image.Rect(130, 20, 150, 50), 0) // a glyph
+	m, err := gocv.ImageGrayToMatGray(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	clearRules(&m, 30)
+	out := image.NewGray(img.Rect)
+	copy(out.Pix, m.ToBytes())
+	if runs := inkRuns(out, 0, 16); len(runs) != 0 {
+		t.Errorf("the rule is left: %v", runs)
+	}
+	if runs := inkRuns(out, 16, 60); len(runs) != 3 {
+		t.Errorf("text columns %v, want the two glyphs and ー", runs)
+	}
+}
