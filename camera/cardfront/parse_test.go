@@ -106,7 +106,8 @@ func FuzzLineParsers(f *testing.F) {
 func TestWitnessOf(t *testing.T) {
 	for text, want := range map[string]string{
 		"内和42年11月11日生性史女": "42.11.11",
-		"念衝2エ年5月1日生":      "2.5.1",
+		"信和2年5月1日生":       "2.5.1",
+		"念衝2エ年5月1日生":      "",
 		"令和元年5月1日生":       "元.5.1",
 		"昭和05年01月02曰生":    "5.1.2",
 		"昭和5年+月15日生":      "",
