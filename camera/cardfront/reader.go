@@ -426,6 +426,11 @@ func (r *Reader) fields(gray gocv.Mat, face image.Rectangle, today wareki.Date) 
 			column = append(column, l)
 		case l.Min.Y > face.Max.Y && cx > fcx-fw*6/5 && cx < fcx+fw*6/5:
 			codes = append(codes, q.add(lineCode, l))
+		case l.Min.X < face.Min.X-fw*3/10-2*l.Dy():
+			// A line of the column joined to the photo's edge below the
+			// face: the column's part.
+			l.Max.X = face.Min.X - fw*3/10
+			column = append(column, l)
 		}
 	}
 	if len(column) == 0 {
@@ -466,7 +471,7 @@ func (r *Reader) fields(gray gocv.Mat, face image.Rectangle, today wareki.Date) 
 				}
 				v := variants[l.kind][j.attempt]
 				eng := [...]*tess.Engine{japanese: w.jpn, digitsEng: w.digits, digitsJapan: w.jpnDigits}[v.engine]
-				img := crop(gray, l.box, v.scale, l.kind == lineCode)
+				img := crop(gray, l.box, v.scale, l.kind != lineDate)
 				if v.spread {
 					img = spread(img)
 				}

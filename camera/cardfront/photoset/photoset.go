@@ -239,7 +239,7 @@ func (g *Generator) Next(c Condition) (Photo, error) {
 	case Handheld:
 		p.width, p.tilt, p.persp, p.blur, p.noise, p.quality = 430+270*r.Float64(), 25, 0.08, 0.6+1.2*r.Float64(), 3+5*r.Float64(), 70+r.IntN(25)
 		p.turn = r.IntN(4) == 0
-		p.busy = true
+		p.busy, p.held = true, true
 	case Degraded:
 		p.width, p.tilt, p.persp, p.blur, p.noise, p.quality = 500+600*r.Float64(), 8, 0.04, 1.0+1.2*r.Float64(), 6+8*r.Float64(), 45+r.IntN(30)
 		p.dim = 0.55 + 0.3*r.Float64()
@@ -270,6 +270,7 @@ type scene struct {
 	blur, noise float64 // Gaussian sigma, noise sigma
 	quality     int     // JPEG
 	turn, busy  bool    // upside down; a cluttered background
+	held        bool    // held up to the camera, maybe partly out of view
 	felt        bool    // the tray\'s dark felt
 	dim         float64 // brightness factor (0: 1)
 }
@@ -287,10 +288,10 @@ func (s scene) compose(card *image.RGBA) (gocv.Mat, error) {
 	w := s.width
 	h := w * ch / cw
 	angle := (r.Float64()*2 - 1) * s.tilt * math.Pi / 180
+	margin := 12.0
 	if s.turn {
 		angle += math.Pi
 	}
-	margin := 12.0
 	maxX := math.Max(0, FrameW-w*math.Abs(math.Cos(angle))-h*math.Abs(math.Sin(angle))-2*margin)
 	maxY := math.Max(0, FrameH-w*math.Abs(math.Sin(angle))-h*math.Abs(math.Cos(angle))-2*margin)
 	cx := FrameW/2 + (r.Float64()*2-1)*maxX/2
@@ -304,6 +305,9 @@ func (s scene) compose(card *image.RGBA) (gocv.Mat, error) {
 			X: float32(cx + x*math.Cos(angle) - y*math.Sin(angle)),
 			Y: float32(cy + x*math.Sin(angle) + y*math.Cos(angle)),
 		})
+	}
+	if !s.held {
+		fitFrame(dst, margin)
 	}
 	sv := gocv.NewPoint2fVectorFromPoints([]gocv.Point2f{{X: 0, Y: 0}, {X: float32(cw), Y: 0}, {X: float32(cw), Y: float32(ch)}, {X: 0, Y: float32(ch)}})
 	defer sv.Close()
@@ -343,6 +347,24 @@ func (s scene) compose(card *image.RGBA) (gocv.Mat, error) {
 	}
 	defer buf.Close()
 	return gocv.IMDecode(buf.GetBytes(), gocv.IMReadColor)
+}
+
+// fitFrame moves, and if need be shrinks, a card's corners into the
+// frame: the tray holds the card wholly in the camera's view.
+func fitFrame(pts []gocv.Point2f, margin float64) {
+	x0, y0, x1, y1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for _, p := range pts {
+		x0, x1 = math.Min(x0, float64(p.X)), math.Max(x1, float64(p.X))
+		y0, y1 = math.Min(y0, float64(p.Y)), math.Max(y1, float64(p.Y))
+	}
+	k := math.Min(1, math.Min((FrameW-2*margin)/(x1-x0), (FrameH-2*margin)/(y1-y0)))
+	cx, cy := (x0+x1)/2, (y0+y1)/2
+	// After shrinking about the centre, shift the box inside the frame.
+	dx := math.Max(margin-(cx-(cx-x0)*k), 0) - math.Max(cx+(x1-cx)*k-(FrameW-margin), 0)
+	dy := math.Max(margin-(cy-(cy-y0)*k), 0) - math.Max(cy+(y1-cy)*k-(FrameH-margin), 0)
+	for i, p := range pts {
+		pts[i] = gocv.Point2f{X: float32(cx + (float64(p.X)-cx)*k + dx), Y: float32(cy + (float64(p.Y)-cy)*k + dy)}
+	}
 }
 
 // background draws the tray (dark felt), a desk, or a busy room.
