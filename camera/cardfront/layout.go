@@ -162,8 +162,8 @@ func clearRules(img *gocv.Mat, textH float64) {
 func px(v float64) int { return int(v*mm + 0.5) }
 
 // spread moves a line's glyphs apart: every gap between two columns of
-// ink in the text's band is widened to at least a third of the band's
-// height, the glyphs themselves untouched. Tesseract then cannot read two
+// ink in the text's band after its first two ems is widened to at least
+// a third of the band's height, the glyphs themselves untouched. Tesseract then cannot read two
 // equal digits as one ("11" as "1"), which it does at times at every
 // scale alike, as it does not when the digits stand apart.
 func spread(img *image.Gray) *image.Gray {
@@ -190,9 +190,16 @@ func spread(img *image.Gray) *image.Gray {
 		}
 	}
 	gap := max(2, (bot-top)/3)
+	// The era's two kanji (the first two ems of ink) are left whole:
+	// spread apart, 和 is 禾 and 口, and 口 reads as a digit.
+	keep := 0
+	for keep < w && !inked[keep] {
+		keep++
+	}
+	keep += 19 * (bot - top) / 10
 	var cols []int // source columns, in order, repeated to widen a gap
 	for x := 0; x < w; {
-		if inked[x] {
+		if inked[x] || x < keep {
 			cols = append(cols, x)
 			x++
 			continue

@@ -46,26 +46,33 @@ func inkRuns(img *image.Gray, top, bot int) [][2]int {
 
 // TestSpreadMovesGlyphsApart: two digits a pixel apart (what Tesseract
 // reads as one) stand a third of the text's height apart after spread,
-// each as wide as before.
+// each as wide as before; the era's kanji, the first two ems, stay whole.
 func TestSpreadMovesGlyphsApart(t *testing.T) {
-	img := blank(100, 50) // text band: rows 10–40
-	fill(img, image.Rect(20, 12, 28, 38), 0)
-	fill(img, image.Rect(29, 12, 37, 38), 0)
-	fill(img, image.Rect(60, 12, 80, 38), 0)
+	img := blank(160, 50) // text band: rows 10–40, an em of 30 px
+	for _, r := range []image.Rectangle{
+		image.Rect(5, 12, 20, 38), image.Rect(22, 12, 30, 38), // 和: 禾 and 口
+		image.Rect(70, 12, 78, 38), image.Rect(79, 12, 87, 38), // 11
+		image.Rect(110, 12, 130, 38),
+	} {
+		fill(img, r, 0)
+	}
 	out := spread(img)
 	runs := inkRuns(out, 10, 40)
-	if len(runs) != 3 {
-		t.Fatalf("runs %v, want 3 glyphs", runs)
+	if len(runs) != 5 {
+		t.Fatalf("runs %v, want 5 glyphs", runs)
 	}
-	for i, want := range []int{8, 8, 20} {
+	for i, want := range []int{15, 8, 8, 8, 20} {
 		if w := runs[i][1] - runs[i][0]; w != want {
 			t.Errorf("glyph %d is %d px wide, want %d", i, w, want)
 		}
 	}
-	if gap := runs[1][0] - runs[0][1]; gap < 10 {
+	if gap := runs[1][0] - runs[0][1]; gap != 2 {
+		t.Errorf("the era's parts moved %d px apart", gap)
+	}
+	if gap := runs[3][0] - runs[2][1]; gap < 10 {
 		t.Errorf("the digits are %d px apart, want ≥ 10", gap)
 	}
-	if gap := runs[2][0] - runs[1][1]; gap != 60-37 {
+	if gap := runs[4][0] - runs[3][1]; gap != 110-87 {
 		t.Errorf("a wide gap changed to %d px", gap)
 	}
 	if out.Rect.Dy() != img.Rect.Dy() {

@@ -107,31 +107,49 @@ func editDistance(a, b []rune) int {
 
 // birthOf reads the birth date from its line ("昭和55年2月17日生"),
 // checked to be a real date of its era, not after today and not more
-// than 130 years ago. seireki is true for a birth date printed in 西暦
-// (a foreign resident's card): it is not read, since which calendar
-// 照合番号B then uses is not known and a guess costs a try.
-func birthOf(l line, today wareki.Date) (d wareki.Date, conf float32, seireki, ok bool) {
+// than 130 years ago: one date, or two when the era's name was misread so
+// that two eras fit ("?和5年": 昭和 or 令和; see possibleBirth). seireki
+// is true for a birth date printed in 西暦 (a foreign resident's card): it
+// is not read, since which calendar 照合番号B then uses is not known and a
+// guess costs a try.
+func birthOf(l line, today wareki.Date) (ds []wareki.Date, conf float32, seireki bool) {
 	m := birthRe.FindStringSubmatchIndex(l.text)
 	if m == nil {
-		return wareki.Date{}, 0, seirekiRe.MatchString(l.text), false
+		return nil, 0, seirekiRe.MatchString(l.text)
 	}
 	ys := l.text[m[4]:m[5]]
 	y := 1
 	if ys != "元" {
 		y, _ = strconv.Atoi(ys)
 		if y == 1 { // 元年 is printed as 元, never as 1
-			return wareki.Date{}, 0, false, false
+			return nil, 0, false
 		}
 	}
 	mo, _ := strconv.Atoi(l.text[m[6]:m[7]])
 	da, _ := strconv.Atoi(l.text[m[8]:m[9]])
-	if d, ok = eraDate(l.text[m[2]:m[3]], y, time.Month(mo), da, today); !ok {
-		return wareki.Date{}, 0, false, false
+	if ds = eraDates(l.text[m[2]:m[3]], y, time.Month(mo), da, today); len(ds) == 0 {
+		return nil, 0, false
 	}
 	// The era's own characters do not count towards the confidence: the
-	// date's validity decides the era (eraDate), the digits the code.
+	// date's validity decides the era (eraDates), the digits the code.
 	from, to := l.runeSpan(m[3], m[1])
-	return d, l.minConf(from, to), false, true
+	return ds, l.minConf(from, to), false
+}
+
+// possibleBirth reports whether someone born on b can hold a card that
+// expires in year expiry: a card is issued from 2016 to today, and lasts
+// to the tenth birthday after it for a holder of 18 and over, to the
+// fifth for a younger one (under 20 before 2022), give or take a year
+// for where the birthday falls. It tells 昭和 from 令和 when the era's first character is
+// misread: a child born in 令和 holds a five-year card.
+func possibleBirth(b wareki.Date, expiry int, today wareki.Date) bool {
+	for issued := 2016; issued <= today.Year; issued++ {
+		age, lasts := issued-b.Year, expiry-issued
+		if age >= 17 && lasts >= 9 && lasts <= 11 || age >= 0 && age <= 20 && lasts >= 4 && lasts <= 6 {
+			return true
+		}
+	}
+	return false
 }
 
 // expiryOf reads the 有効期限 from its line ("2035年2月17日まで有効"): a real
@@ -178,15 +196,14 @@ func codeOf(l line) (code string, conf float32, ok bool) {
 	return l.text, l.minConf(0, len(l.conf)), true
 }
 
-// eraDate is the date of an era's year, month and day: the era named by
-// name, or, when one of its two characters was misread ("申和"), the one
-// era that has the other character in its place and in which the date
-// exists and is past ("申和59年" is 昭和: 令和59年 is to come). Two such
-// eras ("?和5年": 昭和 or 令和) give none.
-func eraDate(name string, y int, mo time.Month, day int, today wareki.Date) (wareki.Date, bool) {
+// eraDates are the dates of an era's year, month and day: in the era
+// named by name, or, when one of its two characters was misread ("申和"),
+// in each era that has the other character in its place and in which the
+// date exists and is past ("申和59年" is 昭和: 令和59年 is to come).
+func eraDates(name string, y int, mo time.Month, day int, today wareki.Date) []wareki.Date {
 	rs := []rune(name)
 	if len(rs) != 2 {
-		return wareki.Date{}, false
+		return nil
 	}
 	named := false
 	for _, e := range wareki.Eras() {
@@ -204,8 +221,5 @@ func eraDate(name string, y int, mo time.Month, day int, today wareki.Date) (war
 		}
 		found = append(found, d)
 	}
-	if len(found) != 1 {
-		return wareki.Date{}, false
-	}
-	return found[0], true
+	return found
 }

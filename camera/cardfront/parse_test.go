@@ -27,10 +27,10 @@ func TestBirthLines(t *testing.T) {
 		{"昭和55年 2月17日生", "1980-02-17"},
 		{"昭和55年2月17日生 性別 女", "1980-02-17"},
 		{"令和元年5月1日生", "2019-05-01"},
-		{"令和1年5月1日生", ""},            // 元年 is printed 元
-		{"申和59年2月2日生", "1984-02-02"}, // 令和59年 is to come: 昭和
-		{"?和5年2月2日生", ""},            // 昭和5年 or 令和5年
-		{"平成31年5月1日生", ""},           // 平成 ended on 4月30日
+		{"令和1年5月1日生", ""},                      // 元年 is printed 元
+		{"申和59年2月2日生", "1984-02-02"},           // 令和59年 is to come: 昭和
+		{"内和5年2月2日生", "1930-02-02|2023-02-02"}, // 昭和5年 or 令和5年: the expiry decides
+		{"平成31年5月1日生", ""},                     // 平成 ended on 4月30日
 		{"昭和64年1月8日生", ""},
 		{"令和9年1月1日生", ""}, // after today
 		{"昭和55年2月30日生", ""},
@@ -38,12 +38,16 @@ func TestBirthLines(t *testing.T) {
 		{"2035年2月17日まで有効", ""},
 		{"_昭和55年2月17日生|", "1980-02-17"},
 	} {
-		d, _, _, ok := birthOf(textLine(c.text), today)
-		if got := map[bool]string{true: d.String()}[ok]; got != c.want {
+		ds, _, _ := birthOf(textLine(c.text), today)
+		got := ""
+		for i, d := range ds {
+			got += map[bool]string{true: "|"}[i > 0] + d.String()
+		}
+		if got != c.want {
 			t.Errorf("%q: %q, want %q", c.text, got, c.want)
 		}
 	}
-	if _, _, seireki, _ := birthOf(textLine("1980年2月17日生"), today); !seireki {
+	if _, _, seireki := birthOf(textLine("1980年2月17日生"), today); !seireki {
 		t.Error("a 西暦 birth date is not told apart")
 	}
 }
@@ -88,8 +92,10 @@ func FuzzLineParsers(f *testing.F) {
 			return
 		}
 		l := textLine(s)
-		if d, _, _, ok := birthOf(l, today); ok && (!d.Valid() || d.After(today)) {
-			t.Fatalf("%q: birth %v", s, d)
+		for _, d := range first(birthOf(l, today)) {
+			if !d.Valid() || d.After(today) {
+				t.Fatalf("%q: birth %v", s, d)
+			}
 		}
 		if d, _, ok := expiryOf(l, today); ok && (d.Year < 2016 || d.Year > today.Year+11 || !d.Valid()) {
 			t.Fatalf("%q: expiry %v", s, d)
@@ -120,5 +126,41 @@ func TestWitnessOf(t *testing.T) {
 	}
 	if eraDigits("B:2019-05-01") != "元.5.1" || eraDigits("B:1980-02-17") != "55.2.17" {
 		t.Errorf("eraDigits: %q %q", eraDigits("B:2019-05-01"), eraDigits("B:1980-02-17"))
+	}
+}
+
+func first(ds []wareki.Date, _ float32, _ bool) []wareki.Date { return ds }
+
+// TestExpiryTellsShowaFromReiwa: a child born in 令和 holds a five-year
+// card, so a card expiring in 2035 was not a 令和 child's; one expiring in
+// 2028 could be either's.
+func TestExpiryTellsShowaFromReiwa(t *testing.T) {
+	showa, reiwa := wareki.MustDate(1927, 5, 18), wareki.MustDate(2020, 5, 18)
+	for _, c := range []struct {
+		birth  wareki.Date
+		expiry int
+		want   bool
+	}{
+		{showa, 2035, true}, {reiwa, 2035, false}, {reiwa, 2028, true}, {showa, 2028, true},
+		{reiwa, 2023, false}, {wareki.MustDate(2008, 4, 1), 2036, true}, {wareki.MustDate(2012, 4, 1), 2036, false},
+	} {
+		if got := possibleBirth(c.birth, c.expiry, today); got != c.want {
+			t.Errorf("born %v, expiring %d: %v, want %v", c.birth, c.expiry, got, c.want)
+		}
+	}
+	l := cardLine{kind: lineDate, seen: map[string][]variant{
+		"A:1927-05-18|2020-05-18": {{japanese, 1.5, false}, {japanese, 2.5, false}},
+		"B:1927-05-18":            {{japanese, 2, false}},
+	}, witness: "2.5.18"}
+	if l.agreed("B:1927-05-18") {
+		t.Fatal("one reading of the era agreed before the expiry settled the others")
+	}
+	l.resolve(2035, today)
+	if l.value != "B:1927-05-18" || len(l.seen) != 1 {
+		t.Fatalf("after the expiry: %q %v", l.value, l.seen)
+	}
+	l.seen = map[string][]variant{"A:1927-05-18|2020-05-18": {{japanese, 1.5, false}, {japanese, 2.5, false}}}
+	if l.resolve(2028, today); l.value != "" {
+		t.Fatalf("an expiry either era fits settled on %q", l.value)
 	}
 }

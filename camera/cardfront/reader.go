@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -393,19 +394,75 @@ func (l *cardLine) agreed(v string) bool {
 	if len(by) < 2 {
 		return false
 	}
+	if v[0] == 'A' || len(by) < 2 {
+		return false
+	}
 	witnessed := l.witness != "" && l.witness == eraDigits(v)
-	if len(l.seen) == 1 {
+	if l.unanimous(v) {
 		return witnessed || v[0] != 'B' || !collapsible(v)
 	}
 	if v[0] != 'B' || !witnessed {
 		return false
 	}
 	for o, oby := range l.seen {
-		if o != v && len(oby) >= len(by) {
+		if !l.allows(o, v) && len(oby) >= len(by) {
 			return false
 		}
 	}
 	return true
+}
+
+// birthSeen reports whether a reading of the line gave a birth date.
+func (l *cardLine) birthSeen() bool {
+	for o := range l.seen {
+		if o[0] == 'B' || o[0] == 'A' {
+			return true
+		}
+	}
+	return false
+}
+
+// unanimous reports whether no reading of the line gave another value
+// than v.
+func (l *cardLine) unanimous(v string) bool {
+	for o := range l.seen {
+		if !l.allows(o, v) {
+			return false
+		}
+	}
+	return true
+}
+
+// allows reports whether a reading's value o is v, or a date of two
+// eras one of which is v's.
+func (l *cardLine) allows(o, v string) bool {
+	return o == v || o[0] == 'A' && v[0] == 'B' && slices.Contains(strings.Split(o[2:], "|"), v[2:])
+}
+
+// resolve settles the line's readings of two eras by the card's expiry
+// year (possibleBirth), and agrees the line's value anew.
+func (l *cardLine) resolve(expiry int, today wareki.Date) {
+	for o, by := range l.seen {
+		if o[0] != 'A' {
+			continue
+		}
+		var fit []string
+		for _, s := range strings.Split(o[2:], "|") {
+			if d, ok := parseISO(s); ok && possibleBirth(d, expiry, today) {
+				fit = append(fit, s)
+			}
+		}
+		if len(fit) == 1 {
+			delete(l.seen, o)
+			l.seen["B:"+fit[0]] = append(l.seen["B:"+fit[0]], by...)
+		}
+	}
+	l.value = ""
+	for sv := range l.seen {
+		if l.agreed(sv) {
+			l.value = sv
+		}
+	}
 }
 
 // fields finds and reads the title and the three fields on the upright
@@ -565,6 +622,10 @@ func (q *queue) take(j job, text line) {
 		return
 	}
 	next := j.attempt + 1
+	// The witness is for birth dates only.
+	if next < len(variants[l.kind]) && variants[l.kind][next].spread && !l.birthSeen() {
+		next++
+	}
 	// A line goes on to another reading when this one gave a value, or
 	// looked like its kind without parsing; other lines stop. The title
 	// is read every way until it is found.
@@ -598,8 +659,11 @@ func (q *queue) parse(k lineKind, l line) (value string, promising bool) {
 		}
 		return "", strings.Contains(l.text, "カード")
 	case lineDate:
-		if d, c, seireki, ok := birthOf(l, q.today); ok && c >= minConfDate {
-			return "B:" + d.String(), true
+		if ds, c, seireki := birthOf(l, q.today); len(ds) == 1 && c >= minConfDate {
+			return "B:" + ds[0].String(), true
+		} else if len(ds) == 2 && c >= minConfDate {
+			// Two eras fit: the expiry decides (resolve).
+			return "A:" + ds[0].String() + "|" + ds[1].String(), true
 		} else if seireki {
 			q.foreign = true
 		}
@@ -627,12 +691,30 @@ func (q *queue) result() (Reading, bool) {
 	if !q.found('T') {
 		return Reading{}, false
 	}
+	// A reading of two eras is settled by the expiry, when one was read.
+	expiries := map[string]bool{}
+	for _, l := range q.lines {
+		if l.value != "" && l.value[0] == 'E' {
+			expiries[l.value[2:]] = true
+		}
+	}
+	if len(expiries) == 1 {
+		for e := range expiries {
+			if d, ok := parseISO(e); ok {
+				for i := range q.lines {
+					if q.lines[i].kind == lineDate && q.lines[i].value == "" {
+						q.lines[i].resolve(d.Year, q.today)
+					}
+				}
+			}
+		}
+	}
 	values := map[byte]map[string]bool{'B': {}, 'E': {}, 'C': {}}
 	birthThrice := true
 	for _, l := range q.lines {
 		if l.value != "" && l.value[0] != 'T' {
 			values[l.value[0]][l.value[2:]] = true
-			if l.value[0] == 'B' && (len(l.seen[l.value]) < 3 || len(l.seen) > 1) {
+			if l.value[0] == 'B' && (len(l.seen[l.value]) < 3 || !l.unanimous(l.value)) {
 				birthThrice = false
 			}
 		}
