@@ -311,3 +311,32 @@ func TestPhotosAreTheSameForASeed(t *testing.T) {
 		}
 	}
 }
+
+// TestBlurredCardIsNotRead: a card out of focus or moving is found but
+// not read — its digits would be misread alike in every reading — and the
+// patient is asked to hold it still.
+func TestBlurredCardIsNotRead(t *testing.T) {
+	r := newReader(t)
+	h := artwork.Holder{Name: "受付\u3000花子", Address: "東京都千代田区霞が関一丁目2番3号", Birth: wareki.MustDate(1980, 2, 17),
+		Sex: "女", Expiry: wareki.MustDate(2035, 2, 17), SecurityCode: "2285", Photo: testFaces(t)[0], Issuer: "千代田区長"}
+	card, err := artwork.Front(h, artwork.Style{PxPerMM: 12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame, err := photoset.OnTray(card)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer frame.Close()
+	gocv.GaussianBlur(frame, &frame, image.Pt(0, 0), 4, 4, gocv.BorderDefault)
+	rd, err := r.Read(frame)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rd.Kind != Blurred || PartsOf(rd) != [3]string{} {
+		t.Fatalf("a blurred card: %v %v", rd.Kind, PartsOf(rd))
+	}
+	if h := hintOf(rd); h != HintHold {
+		t.Errorf("hint %q, want %q", h, HintHold)
+	}
+}

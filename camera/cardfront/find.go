@@ -54,8 +54,8 @@ func findCard(frame gocv.Mat) (found, bool) {
 
 	var best found
 	bestScore := 0.0
-	consider := func(bin gocv.Mat) {
-		contours := gocv.FindContours(bin, gocv.RetrievalExternal, gocv.ChainApproxSimple)
+	consider := func(bin gocv.Mat, mode gocv.RetrievalMode) {
+		contours := gocv.FindContours(bin, mode, gocv.ChainApproxSimple)
 		defer contours.Close()
 		for i := 0; i < contours.Size(); i++ {
 			c := contours.At(i)
@@ -99,14 +99,18 @@ func findCard(frame gocv.Mat) (found, bool) {
 	kernel := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(3, 3))
 	defer kernel.Close()
 	gocv.Dilate(edges, &edges, kernel)
-	consider(edges)
+	consider(edges, gocv.RetrievalExternal)
+	// The card's paper between its edges, a region of its own even where
+	// things behind the card touch its border (a busy room).
+	gocv.BitwiseNot(edges, &edges)
+	consider(edges, gocv.RetrievalList)
 	bin := gocv.NewMat()
 	defer bin.Close()
 	gocv.Threshold(blur, &bin, 0, 255, gocv.ThresholdBinary|gocv.ThresholdOtsu)
 	gocv.MorphologyEx(bin, &bin, gocv.MorphOpen, kernel)
-	consider(bin)
+	consider(bin, gocv.RetrievalExternal)
 	gocv.BitwiseNot(bin, &bin)
-	consider(bin)
+	consider(bin, gocv.RetrievalExternal)
 	return best, bestScore > 0
 }
 

@@ -169,34 +169,18 @@ func px(v float64) int { return int(v*mm + 0.5) }
 func spread(img *image.Gray) *image.Gray {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
-	if w < 2 || h < 5 {
+	inked, em := inkProfile(img)
+	if inked == nil {
 		return img
 	}
-	m, err := gocv.ImageGrayToMatGray(img)
-	if err != nil {
-		return img
-	}
-	defer m.Close()
-	ink := gocv.NewMat()
-	defer ink.Close()
-	gocv.Threshold(m, &ink, 0, 255, gocv.ThresholdBinaryInv|gocv.ThresholdOtsu)
-	pix := ink.ToBytes()
-	// The text's band: crop pads a line by a third of its height.
-	top, bot := h/5, h-h/5
-	inked := make([]bool, w)
-	for x := range w {
-		for y := top; y < bot && !inked[x]; y++ {
-			inked[x] = pix[y*w+x] != 0
-		}
-	}
-	gap := max(2, (bot-top)/3)
+	gap := max(2, em/3)
 	// The era's two kanji (the first two ems of ink) are left whole:
 	// spread apart, 和 is 禾 and 口, and 口 reads as a digit.
 	keep := 0
 	for keep < w && !inked[keep] {
 		keep++
 	}
-	keep += 19 * (bot - top) / 10
+	keep += 19 * em / 10
 	var cols []int // source columns, in order, repeated to widen a gap
 	for x := 0; x < w; {
 		if inked[x] || x < keep {
@@ -222,4 +206,50 @@ func spread(img *image.Gray) *image.Gray {
 		}
 	}
 	return out
+}
+
+// inkProfile tells which columns of a line image (as crop cuts it) have
+// ink (dark, by Otsu's threshold) in the text's band, and the band's
+// height: the text's em. nil for an image too small.
+func inkProfile(img *image.Gray) (inked []bool, em int) {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if w < 2 || h < 5 {
+		return nil, 0
+	}
+	m, err := gocv.ImageGrayToMatGray(img)
+	if err != nil {
+		return nil, 0
+	}
+	defer m.Close()
+	ink := gocv.NewMat()
+	defer ink.Close()
+	gocv.Threshold(m, &ink, 0, 255, gocv.ThresholdBinaryInv|gocv.ThresholdOtsu)
+	pix := ink.ToBytes()
+	// The text's band: crop pads a line by a third of its height.
+	top, bot := h/5, h-h/5
+	inked = make([]bool, w)
+	for x := range w {
+		for y := top; y < bot && !inked[x]; y++ {
+			inked[x] = pix[y*w+x] != 0
+		}
+	}
+	return inked, bot - top
+}
+
+// inkRuns are the runs of columns with ink in a line image ([from, to)
+// each, left to right), and the text's em (see inkProfile).
+func inkRuns(img *image.Gray) (runs [][2]int, em int) {
+	inked, em := inkProfile(img)
+	for x := 0; x < len(inked); x++ {
+		if !inked[x] {
+			continue
+		}
+		from := x
+		for x < len(inked) && inked[x] {
+			x++
+		}
+		runs = append(runs, [2]int{from, x})
+	}
+	return runs, em
 }

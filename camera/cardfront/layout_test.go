@@ -24,8 +24,8 @@ func fill(img *image.Gray, r image.Rectangle, v uint8) {
 	}
 }
 
-// inkRuns are the runs of columns with ink in a row band.
-func inkRuns(img *image.Gray, top, bot int) [][2]int {
+// bandRuns are the runs of columns with ink in a row band.
+func bandRuns(img *image.Gray, top, bot int) [][2]int {
 	var runs [][2]int
 	in := false
 	for x := 0; x < img.Rect.Dx(); x++ {
@@ -57,7 +57,7 @@ func TestSpreadMovesGlyphsApart(t *testing.T) {
 		fill(img, r, 0)
 	}
 	out := spread(img)
-	runs := inkRuns(out, 10, 40)
+	runs := bandRuns(out, 10, 40)
 	if len(runs) != 5 {
 		t.Fatalf("runs %v, want 5 glyphs", runs)
 	}
@@ -101,10 +101,10 @@ func TestClearRulesKeepsText(t *testing.T) {
 	clearRules(&m, 30)
 	out := image.NewGray(img.Rect)
 	copy(out.Pix, m.ToBytes())
-	if runs := inkRuns(out, 0, 16); len(runs) != 0 {
+	if runs := bandRuns(out, 0, 16); len(runs) != 0 {
 		t.Errorf("the rule is left: %v", runs)
 	}
-	if runs := inkRuns(out, 16, 60); len(runs) != 3 {
+	if runs := bandRuns(out, 16, 60); len(runs) != 3 {
 		t.Errorf("text columns %v, want the two glyphs and ー", runs)
 	}
 }

@@ -1,6 +1,7 @@
 package cardfront
 
 import (
+	"image"
 	"regexp"
 	"strconv"
 	"strings"
@@ -15,8 +16,13 @@ import (
 // line is one recognised line: its text without spaces and, per rune of
 // that text, the confidence Tesseract gave it.
 type line struct {
-	text string
-	conf []float32
+	text  string
+	conf  []float32
+	boxes []image.Rectangle // each rune's box in the image read
+	// runs are the image's runs of ink columns and em its text's height,
+	// for the witness (see witnessOf); nil for other readings.
+	runs [][2]int
+	em   int
 }
 
 // edgeJunk is what the remains of a ruled frame read as at a line's ends.
@@ -27,6 +33,7 @@ const edgeJunk = "_|｜-—―.,。、'`\"‘’:;・"
 func lineOf(syms []tess.Symbol) line {
 	var rs []rune
 	var conf []float32
+	var boxes []image.Rectangle
 	for _, s := range syms {
 		for _, r := range width.Fold.String(s.Text) {
 			if r == ' ' || r == '\u3000' {
@@ -34,15 +41,16 @@ func lineOf(syms []tess.Symbol) line {
 			}
 			rs = append(rs, r)
 			conf = append(conf, s.Conf)
+			boxes = append(boxes, s.Box)
 		}
 	}
 	for len(rs) > 0 && strings.ContainsRune(edgeJunk, rs[0]) {
-		rs, conf = rs[1:], conf[1:]
+		rs, conf, boxes = rs[1:], conf[1:], boxes[1:]
 	}
 	for len(rs) > 0 && strings.ContainsRune(edgeJunk, rs[len(rs)-1]) {
-		rs, conf = rs[:len(rs)-1], conf[:len(conf)-1]
+		rs, conf, boxes = rs[:len(rs)-1], conf[:len(conf)-1], boxes[:len(boxes)-1]
 	}
-	return line{text: string(rs), conf: conf}
+	return line{text: string(rs), conf: conf, boxes: boxes}
 }
 
 // minConf is the lowest confidence of the runes [from, to) of the text.
@@ -171,21 +179,54 @@ func expiryOf(l line, today wareki.Date) (d wareki.Date, conf float32, ok bool) 
 }
 
 // witnessOf gives the digits of a birth date's era year (元 for 1),
-// month and day ("55.2.17") from a reading of its line whose era and
-// other characters may be misread; "" when they do not show.
+// month and day ("55.2.17") from the witness: a reading of the line with
+// its glyphs spread apart (spread), whose era and other characters may be
+// misread. The ink must bear the reading out: from the era year to the
+// character after the day, each character is a run of ink of its own
+// (spread leaves none touching), a digit's no wider than a digit (a "1"
+// half an em at most, any other three quarters), a kanji's not narrower
+// than two fifths of an em. Blur that joins "44" into one blob, read "4"
+// at every scale, shows as a run too wide. "" when the digits do not show
+// so.
 func witnessOf(l line) string {
-	m := digitsRe.FindStringSubmatch(l.text)
-	if m == nil {
+	m := digitsRe.FindStringSubmatchIndex(l.text)
+	if m == nil || l.em <= 0 {
 		return ""
 	}
-	num := func(s string) string {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			return s
+	want := []rune(l.text[m[2]:m[1]])
+	fits := func(r [2]int, c rune) bool {
+		w := 20 * (r[1] - r[0]) // in twentieths of the em
+		switch {
+		case c == '1':
+			return w <= 9*l.em
+		case c >= '0' && c <= '9':
+			return w <= 15*l.em
 		}
-		return strconv.Itoa(n)
+		return w >= 8*l.em
 	}
-	return num(m[1]) + "." + num(m[2]) + "." + num(m[3])
+	shown := false
+	for s := 0; s+len(want) <= len(l.runs) && !shown; s++ {
+		shown = true
+		for t, c := range want {
+			if !fits(l.runs[s+t], c) {
+				shown = false
+				break
+			}
+		}
+	}
+	if !shown {
+		return ""
+	}
+	var out []string
+	for g := 1; g <= 3; g++ {
+		digits := l.text[m[2*g]:m[2*g+1]]
+		if digits != "元" {
+			n, _ := strconv.Atoi(digits)
+			digits = strconv.Itoa(n)
+		}
+		out = append(out, digits)
+	}
+	return strings.Join(out, ".")
 }
 
 // codeOf reads the 4-digit セキュリティコード.

@@ -104,11 +104,40 @@ func FuzzLineParsers(f *testing.F) {
 			t.Fatalf("%q: code %q", s, c)
 		}
 		_ = isTitle(l)
+		if w := witnessOf(witnessLine(s, len(s)%5)); w != "" && strings.Count(w, ".") != 2 {
+			t.Fatalf("%q: witness %q", s, w)
+		}
 	})
 }
 
+// witnessLine is a witness reading of text whose glyphs stand apart in
+// ink at an em of 20: a digit 8 px wide ("1" 5), a kanji 18, but for the
+// rune at wide, whose ink is 18 px (two digits blurred into one blob).
+func witnessLine(text string, wide int) line {
+	var syms []tess.Symbol
+	var runs [][2]int
+	x := 0
+	for i, r := range []rune(text) {
+		w := 18
+		switch {
+		case i == wide:
+		case r == '1':
+			w = 5
+		case r >= '0' && r <= '9':
+			w = 8
+		}
+		syms = append(syms, tess.Symbol{Text: string(r), Conf: 99})
+		runs = append(runs, [2]int{x, x + w})
+		x += w + 8
+	}
+	l := lineOf(syms)
+	l.runs, l.em = runs, 20
+	return l
+}
+
 // TestWitnessOf: the witness gives a birth date's digits whatever it
-// made of the era and the characters around them.
+// made of the era and the characters around them, and none when a digit
+// stands in ink too wide for one (blur joined two).
 func TestWitnessOf(t *testing.T) {
 	for text, want := range map[string]string{
 		"内和42年11月11日生性史女": "42.11.11",
@@ -120,9 +149,18 @@ func TestWitnessOf(t *testing.T) {
 		"昭和5年11月":         "",
 		"":                "",
 	} {
-		if got := witnessOf(textLine(text)); got != want {
+		if got := witnessOf(witnessLine(text, -1)); got != want {
 			t.Errorf("%q: %q, want %q", text, got, want)
 		}
+	}
+	if got := witnessOf(witnessLine("昭和4年6月27日生", 2)); got != "" {
+		t.Errorf("a digit in ink two digits wide: %q", got)
+	}
+	if got := witnessOf(witnessLine("昭和4年6月27日生", 0)); got != "4.6.27" {
+		t.Errorf("a wide era character: %q", got)
+	}
+	if got := witnessOf(textLine("昭和4年6月27日生")); got != "" {
+		t.Errorf("a reading without its ink: %q", got)
 	}
 	if eraDigits("B:2019-05-01") != "元.5.1" || eraDigits("B:1980-02-17") != "55.2.17" {
 		t.Errorf("eraDigits: %q %q", eraDigits("B:2019-05-01"), eraDigits("B:1980-02-17"))

@@ -37,6 +37,7 @@ type Kind int
 const (
 	NoCard   Kind = iota // no card found
 	TooSmall             // a card, too far away to read
+	Blurred              // a card, too blurred (moving, out of focus) to read
 	NotFront             // a card, but not a マイナンバーカード front (its back, another card)
 	Front                // a マイナンバーカード front
 )
@@ -47,6 +48,8 @@ func (k Kind) String() string {
 		return "no-card"
 	case TooSmall:
 		return "too-small"
+	case Blurred:
+		return "blurred"
 	case NotFront:
 		return "not-front"
 	case Front:
@@ -104,6 +107,13 @@ func (r Reading) Format(f fmt.State, _ rune) { fmt.Fprint(f, r.String()) }
 // MinWidth is the narrowest card (long edge, frame pixels) read: below it
 // the print is too small for a reading to be trusted.
 const MinWidth = 420
+
+// minSharpness is the least variance of the Laplacian of the rectified
+// greyscale card for it to be read. Below it (a card held up and moving,
+// out of focus, or small and enlarged) Tesseract misreads digits alike at
+// every scale and in both models ("48" as "43", "1567" as "1367"), which
+// agreement cannot catch; a document camera's photo is well above it.
+const minSharpness = 40
 
 // Confidence thresholds (Tesseract's 0..100) for a field to count.
 const (
@@ -220,7 +230,13 @@ func (r *Reader) Read(frame gocv.Mat) (Reading, error) {
 	if f.width < MinWidth {
 		return out, nil
 	}
-	ways, err := r.orientations(frame, f.corners)
+	card := rectify(frame, f.corners)
+	defer card.Close()
+	if sharpness(card) < minSharpness {
+		out.Kind = Blurred
+		return out, nil
+	}
+	ways, err := r.orientations(card)
 	if err != nil {
 		return Reading{}, err
 	}
@@ -253,14 +269,12 @@ type oriented struct {
 	face image.Rectangle
 }
 
-// orientations rectifies the card and returns it each way up that shows
+// orientations returns the rectified card each way up that shows
 // a face the size of a card photo's, the likelier first. YuNet finds
 // faces upside down too, but scores them lower: the way up with the
 // clearly better face comes first, and in a near tie the one with the
 // photo on the card's right. The caller closes the cards.
-func (r *Reader) orientations(frame gocv.Mat, q quad) ([]oriented, error) {
-	card := rectify(frame, q)
-	defer card.Close()
+func (r *Reader) orientations(card gocv.Mat) ([]oriented, error) {
 	small := gocv.NewMat()
 	defer small.Close()
 	gocv.Resize(card, &small, image.Pt(faceWidth, faceWidth*rectH/rectW), 0, 0, gocv.InterpolationArea)
@@ -314,6 +328,23 @@ func (r *Reader) orientations(frame gocv.Mat, q quad) ([]oriented, error) {
 	return out, nil
 }
 
+// sharpness is the variance of the Laplacian of a BGR card image's grey
+// levels: how much fine detail it shows.
+func sharpness(card gocv.Mat) float64 {
+	gray := gocv.NewMat()
+	defer gray.Close()
+	gocv.CvtColor(card, &gray, gocv.ColorBGRToGray)
+	lap := gocv.NewMat()
+	defer lap.Close()
+	gocv.Laplacian(gray, &lap, gocv.MatTypeCV64F, 1, 1, 0, gocv.BorderDefault)
+	mean, dev := gocv.NewMat(), gocv.NewMat()
+	defer mean.Close()
+	defer dev.Close()
+	gocv.MeanStdDev(lap, &mean, &dev)
+	d := dev.GetDoubleAt(0, 0)
+	return d * d
+}
+
 // lineKind is what a line is read for.
 type lineKind int
 
@@ -343,15 +374,15 @@ const (
 // Each kind of line is read in these ways, in turn. Tesseract misreads a
 // line now and then in one way and not another, so a date counts only
 // when two readings at different scales agree and no reading gave
-// another date, and a code only when the digit engines of both models
-// agree on it; further readings settle a disagreement. One reading of the
+// another date, and a code only when three readings, by the digit engines
+// of both models, agree on it and none gave another. One reading of the
 // card's name is enough: a misreading does not make another card's text
 // into it. The spread date variant is the witness (see collapsible); the
 // one after it settles a birth date the others disagree on.
 var variants = [...][]variant{
 	lineTitle: {{japanese, 1, false}, {japanese, 0.8, false}, {japanese, 1.3, false}},
 	lineDate:  {{japanese, 1.5, false}, {japanese, 2.5, false}, {japanese, 2, false}, {japanese, 1.5, true}, {japanese, 3, false}},
-	lineCode:  {{digitsEng, 1, false}, {digitsJapan, 1, false}, {digitsEng, 1.5, false}, {digitsJapan, 1.5, false}},
+	lineCode:  {{digitsJapan, 1, false}, {digitsEng, 0.8, false}, {digitsJapan, 1.25, false}, {digitsEng, 1, false}, {digitsJapan, 0.8, false}, {digitsJapan, 1.5, false}},
 }
 
 // job is one reading of one line.
@@ -379,12 +410,13 @@ func (l *cardLine) agreed(v string) bool {
 	case lineTitle:
 		return len(by) >= 1
 	case lineCode:
+		// Three readings, both models among them, and no other code.
 		eng, jpn := false, false
 		for _, r := range by {
 			eng = eng || r.engine == digitsEng
 			jpn = jpn || r.engine == digitsJapan
 		}
-		return eng && jpn
+		return eng && jpn && len(by) >= 3 && len(l.seen) == 1
 	}
 	// A date: two readings at different scales and no other date read
 	// on the line; for a birth date Tesseract may have read short, the
@@ -536,7 +568,11 @@ func (r *Reader) fields(gray gocv.Mat, face image.Rectangle, today wareki.Date) 
 				if err != nil {
 					syms = nil
 				}
-				q.take(j, lineOf(syms))
+				text := lineOf(syms)
+				if v.spread {
+					text.runs, text.em = inkRuns(img)
+				}
+				q.take(j, text)
 			}
 		}()
 	}
