@@ -116,9 +116,16 @@ func sharpness(grey gocv.Mat) float64 {
 	defer norm.Close()
 	h := max(grey.Rows()*96/max(grey.Cols(), 1), 1)
 	gocv.Resize(grey, &norm, image.Pt(96, h), 0, 0, gocv.InterpolationArea)
+	return LaplacianVariance(norm, 3)
+}
+
+// LaplacianVariance is the variance of a greyscale image's Laplacian
+// (aperture ksize: 1 or 3): how much fine detail it shows, low when the
+// image is blurred.
+func LaplacianVariance(grey gocv.Mat, ksize int) float64 {
 	lap := gocv.NewMat()
 	defer lap.Close()
-	gocv.Laplacian(norm, &lap, gocv.MatTypeCV64F, 3, 1, 0, gocv.BorderDefault)
+	gocv.Laplacian(grey, &lap, gocv.MatTypeCV64F, ksize, 1, 0, gocv.BorderDefault)
 	mean, std := gocv.NewMat(), gocv.NewMat()
 	defer mean.Close()
 	defer std.Close()

@@ -126,9 +126,10 @@ func TestBacksAndOtherCardsGiveNothing(t *testing.T) {
 	}
 }
 
-// TestUpsideDownCardIsRead: a card turned by 180° reads the same.
-func TestUpsideDownCardIsRead(t *testing.T) {
-	r := newReader(t)
+// hanakoOnTray is a photo of 受付 花子's card front (昭和55年2月17日, 2035,
+// 2285) on the tray.
+func hanakoOnTray(t *testing.T) gocv.Mat {
+	t.Helper()
 	h := artwork.Holder{Name: "受付\u3000花子", Address: "東京都千代田区霞が関一丁目2番3号", Birth: wareki.MustDate(1980, 2, 17),
 		Sex: "女", Expiry: wareki.MustDate(2035, 2, 17), SecurityCode: "2285", Photo: testFaces(t)[0], Issuer: "千代田区長"}
 	card, err := artwork.Front(h, artwork.Style{PxPerMM: 12})
@@ -139,6 +140,13 @@ func TestUpsideDownCardIsRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return frame
+}
+
+// TestUpsideDownCardIsRead: a card turned by 180° reads the same.
+func TestUpsideDownCardIsRead(t *testing.T) {
+	r := newReader(t)
+	frame := hanakoOnTray(t)
 	defer frame.Close()
 	for _, turn := range []bool{false, true} {
 		f := frame.Clone()
@@ -317,16 +325,7 @@ func TestPhotosAreTheSameForASeed(t *testing.T) {
 // patient is asked to hold it still.
 func TestBlurredCardIsNotRead(t *testing.T) {
 	r := newReader(t)
-	h := artwork.Holder{Name: "受付\u3000花子", Address: "東京都千代田区霞が関一丁目2番3号", Birth: wareki.MustDate(1980, 2, 17),
-		Sex: "女", Expiry: wareki.MustDate(2035, 2, 17), SecurityCode: "2285", Photo: testFaces(t)[0], Issuer: "千代田区長"}
-	card, err := artwork.Front(h, artwork.Style{PxPerMM: 12})
-	if err != nil {
-		t.Fatal(err)
-	}
-	frame, err := photoset.OnTray(card)
-	if err != nil {
-		t.Fatal(err)
-	}
+	frame := hanakoOnTray(t)
 	defer frame.Close()
 	gocv.GaussianBlur(frame, &frame, image.Pt(0, 0), 4, 4, gocv.BorderDefault)
 	rd, err := r.Read(frame)

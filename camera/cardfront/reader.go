@@ -334,15 +334,7 @@ func sharpness(card gocv.Mat) float64 {
 	gray := gocv.NewMat()
 	defer gray.Close()
 	gocv.CvtColor(card, &gray, gocv.ColorBGRToGray)
-	lap := gocv.NewMat()
-	defer lap.Close()
-	gocv.Laplacian(gray, &lap, gocv.MatTypeCV64F, 1, 1, 0, gocv.BorderDefault)
-	mean, dev := gocv.NewMat(), gocv.NewMat()
-	defer mean.Close()
-	defer dev.Close()
-	gocv.MeanStdDev(lap, &mean, &dev)
-	d := dev.GetDoubleAt(0, 0)
-	return d * d
+	return camera.LaplacianVariance(gray, 1)
 }
 
 // lineKind is what a line is read for.
