@@ -184,10 +184,10 @@ func expiryOf(l line, today wareki.Date) (d wareki.Date, conf float32, ok bool) 
 // misread. The ink must bear the reading out: from the era year to the
 // character after the day, each character is a run of ink of its own
 // (spread leaves none touching), a digit's no wider than a digit (a "1"
-// half an em at most, any other three quarters), a kanji's not narrower
-// than two fifths of an em. Blur that joins "44" into one blob, read "4"
-// at every scale, shows as a run too wide. "" when the digits do not show
-// so.
+// three fifths of an em at most, any other three quarters), a kanji's
+// not narrower than two fifths of an em. Blur that joins "44" into one
+// blob, read "4" at every scale, shows as a run too wide. "" when the
+// digits do not show so.
 func witnessOf(l line) string {
 	m := digitsRe.FindStringSubmatchIndex(l.text)
 	if m == nil || l.em <= 0 {
@@ -198,7 +198,7 @@ func witnessOf(l line) string {
 		w := 20 * (r[1] - r[0]) // in twentieths of the em
 		switch {
 		case c == '1':
-			return w <= 9*l.em
+			return w <= 12*l.em
 		case c >= '0' && c <= '9':
 			return w <= 15*l.em
 		}

@@ -118,7 +118,7 @@ const minSharpness = 40
 // Confidence thresholds (Tesseract's 0..100) for a field to count.
 const (
 	minConfDate = 80
-	minConfCode = 75
+	minConfCode = 70
 )
 
 // Options configure a Reader.
