@@ -163,15 +163,18 @@ func px(v float64) int { return int(v*mm + 0.5) }
 
 // spread moves a line's glyphs apart: every gap between two columns of
 // ink in the text's band after its first two ems is widened to at least
-// a third of the band's height, the glyphs themselves untouched. Tesseract then cannot read two
-// equal digits as one ("11" as "1"), which it does at times at every
-// scale alike, as it does not when the digits stand apart.
-func spread(img *image.Gray) *image.Gray {
+// a third of the band's height, the glyphs themselves untouched.
+// Tesseract then cannot read two equal digits as one ("11" as "1"),
+// which it does at times at every scale alike, as it does not when the
+// digits stand apart. It also gives the runs of ink columns of the
+// spread image ([from, to), left to right) and the text's em (see
+// inkProfile), for witnessOf.
+func spread(img *image.Gray) (out *image.Gray, runs [][2]int, em int) {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	inked, em := inkProfile(img)
 	if inked == nil {
-		return img
+		return img, nil, 0
 	}
 	gap := max(2, em/3)
 	// The era's two kanji (the first two ems of ink) are left whole:
@@ -184,6 +187,12 @@ func spread(img *image.Gray) *image.Gray {
 	var cols []int // source columns, in order, repeated to widen a gap
 	for x := 0; x < w; {
 		if inked[x] || x < keep {
+			if inked[x] && (len(runs) == 0 || runs[len(runs)-1][1] != len(cols)) {
+				runs = append(runs, [2]int{len(cols), len(cols)})
+			}
+			if inked[x] {
+				runs[len(runs)-1][1] = len(cols) + 1
+			}
 			cols = append(cols, x)
 			x++
 			continue
@@ -197,7 +206,7 @@ func spread(img *image.Gray) *image.Gray {
 		}
 		x = run
 	}
-	out := image.NewGray(image.Rect(0, 0, len(cols), h))
+	out = image.NewGray(image.Rect(0, 0, len(cols), h))
 	for y := range h {
 		src := img.Pix[(y+b.Min.Y-img.Rect.Min.Y)*img.Stride+(b.Min.X-img.Rect.Min.X):]
 		row := out.Pix[y*out.Stride:]
@@ -205,7 +214,7 @@ func spread(img *image.Gray) *image.Gray {
 			row[i] = src[x]
 		}
 	}
-	return out
+	return out, runs, em
 }
 
 // inkProfile tells which columns of a line image (as crop cuts it) have
@@ -235,21 +244,4 @@ func inkProfile(img *image.Gray) (inked []bool, em int) {
 		}
 	}
 	return inked, bot - top
-}
-
-// inkRuns are the runs of columns with ink in a line image ([from, to)
-// each, left to right), and the text's em (see inkProfile).
-func inkRuns(img *image.Gray) (runs [][2]int, em int) {
-	inked, em := inkProfile(img)
-	for x := 0; x < len(inked); x++ {
-		if !inked[x] {
-			continue
-		}
-		from := x
-		for x < len(inked) && inked[x] {
-			x++
-		}
-		runs = append(runs, [2]int{from, x})
-	}
-	return runs, em
 }

@@ -1,6 +1,7 @@
 package cardfront
 
 import (
+	"fmt"
 	"image"
 	"testing"
 
@@ -56,10 +57,13 @@ func TestSpreadMovesGlyphsApart(t *testing.T) {
 	} {
 		fill(img, r, 0)
 	}
-	out := spread(img)
+	out, given, em := spread(img)
 	runs := bandRuns(out, 10, 40)
 	if len(runs) != 5 {
 		t.Fatalf("runs %v, want 5 glyphs", runs)
+	}
+	if fmt.Sprint(given) != fmt.Sprint(runs) || em != 30 {
+		t.Errorf("spread gives runs %v at an em of %d, its image has %v at 30", given, em, runs)
 	}
 	for i, want := range []int{15, 8, 8, 8, 20} {
 		if w := runs[i][1] - runs[i][0]; w != want {
@@ -78,7 +82,7 @@ func TestSpreadMovesGlyphsApart(t *testing.T) {
 	if out.Rect.Dy() != img.Rect.Dy() {
 		t.Errorf("height %d", out.Rect.Dy())
 	}
-	if tiny := spread(blank(1, 1)); tiny.Rect.Dx() != 1 {
+	if tiny, _, _ := spread(blank(1, 1)); tiny.Rect.Dx() != 1 {
 		t.Error("a 1×1 image is not left alone")
 	}
 }

@@ -415,9 +415,6 @@ func (l *cardLine) agreed(v string) bool {
 	// same digits in the witness reading too. A birth date that another
 	// reading contradicts counts when more readings gave it and the
 	// witness agrees (result then needs the expiry to agree as well).
-	if len(by) < 2 {
-		return false
-	}
 	if v[0] == 'A' || len(by) < 2 {
 		return false
 	}
@@ -481,6 +478,11 @@ func (l *cardLine) resolve(expiry int, today wareki.Date) {
 			l.seen["B:"+fit[0]] = append(l.seen["B:"+fit[0]], by...)
 		}
 	}
+	l.settle()
+}
+
+// settle sets the line's value to the one its readings agree on, if any.
+func (l *cardLine) settle() {
 	l.value = ""
 	for sv := range l.seen {
 		if l.agreed(sv) {
@@ -553,17 +555,17 @@ func (r *Reader) fields(gray gocv.Mat, face image.Rectangle, today wareki.Date) 
 				v := variants[l.kind][j.attempt]
 				eng := [...]*tess.Engine{japanese: w.jpn, digitsEng: w.digits, digitsJapan: w.jpnDigits}[v.engine]
 				img := crop(gray, l.box, v.scale, l.kind != lineDate)
+				var runs [][2]int
+				em := 0
 				if v.spread {
-					img = spread(img)
+					img, runs, em = spread(img)
 				}
 				syms, err := eng.Line(img)
 				if err != nil {
 					syms = nil
 				}
 				text := lineOf(syms)
-				if v.spread {
-					text.runs, text.em = inkRuns(img)
-				}
+				text.runs, text.em = runs, em
 				q.take(j, text)
 			}
 		}()
@@ -636,12 +638,7 @@ func (q *queue) take(j job, text line) {
 	} else if v, promising = q.parse(l.kind, text); v != "" {
 		l.seen[v] = append(l.seen[v], variants[l.kind][j.attempt])
 	}
-	l.value = ""
-	for sv := range l.seen {
-		if l.agreed(sv) {
-			l.value = sv
-		}
-	}
+	l.settle()
 	// A birth date is read a third time (without the expiry's month and
 	// day to check it against, it needs three readings and no other);
 	// anything else agreed is done.
@@ -719,46 +716,23 @@ func (q *queue) result() (Reading, bool) {
 	if !q.found('T') {
 		return Reading{}, false
 	}
+	expiry, _ := parseISO(q.only('E'))
 	// A reading of two eras is settled by the expiry, when one was read.
-	expiries := map[string]bool{}
-	for _, l := range q.lines {
-		if l.value != "" && l.value[0] == 'E' {
-			expiries[l.value[2:]] = true
-		}
-	}
-	if len(expiries) == 1 {
-		for e := range expiries {
-			if d, ok := parseISO(e); ok {
-				for i := range q.lines {
-					if q.lines[i].kind == lineDate && q.lines[i].value == "" {
-						q.lines[i].resolve(d.Year, q.today)
-					}
-				}
+	if !expiry.IsZero() {
+		for i := range q.lines {
+			if q.lines[i].kind == lineDate && q.lines[i].value == "" {
+				q.lines[i].resolve(expiry.Year, q.today)
 			}
 		}
 	}
-	values := map[byte]map[string]bool{'B': {}, 'E': {}, 'C': {}}
 	birthThrice := true
 	for _, l := range q.lines {
-		if l.value != "" && l.value[0] != 'T' {
-			values[l.value[0]][l.value[2:]] = true
-			if l.value[0] == 'B' && (len(l.seen[l.value]) < 3 || !l.unanimous(l.value)) {
-				birthThrice = false
-			}
+		if l.value != "" && l.value[0] == 'B' && (len(l.seen[l.value]) < 3 || !l.unanimous(l.value)) {
+			birthThrice = false
 		}
-	}
-	one := func(kind byte) string {
-		if len(values[kind]) != 1 {
-			return ""
-		}
-		for v := range values[kind] {
-			return v
-		}
-		return ""
 	}
 	var out Reading
-	birth, _ := parseISO(one('B'))
-	expiry, _ := parseISO(one('E'))
+	birth, _ := parseISO(q.only('B'))
 	if q.foreign {
 		birth = wareki.Date{}
 	}
@@ -772,8 +746,24 @@ func (q *queue) result() (Reading, bool) {
 	if !expiry.IsZero() {
 		out.expiryYear = expiry.Year
 	}
-	out.code = one('C')
+	out.code = q.only('C')
 	return out, true
+}
+
+// only is the value of the kind ('B', 'E', 'C') that the lines agreed
+// on, when they agreed on one; "" for none or several.
+func (q *queue) only(kind byte) string {
+	v := ""
+	for _, l := range q.lines {
+		if l.value == "" || l.value[0] != kind {
+			continue
+		}
+		if v != "" && v != l.value[2:] {
+			return ""
+		}
+		v = l.value[2:]
+	}
+	return v
 }
 
 // parseISO reads a wareki.Date's String form (YYYY-MM-DD).
