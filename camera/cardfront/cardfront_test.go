@@ -94,8 +94,9 @@ func TestReadsTrayPhotosAndNeverMisreads(t *testing.T) {
 			t.Errorf("%s: %d parts read wrong", rep.Condition, rep.Wrong)
 		}
 	}
-	// Four in five; the benchmark measures the real figure.
-	if tray := reps[0]; tray.AllThree < 24 {
+	// Nine in ten (29 of 30 today, one worker); the evaluation of 200
+	// measures the real figure.
+	if tray := reps[0]; tray.AllThree < 27 {
 		t.Errorf("only %d of %d tray photos read whole", tray.AllThree, tray.Photos)
 	}
 }

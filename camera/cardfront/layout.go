@@ -2,6 +2,7 @@ package cardfront
 
 import (
 	"image"
+	"slices"
 	"sort"
 
 	"gocv.io/x/gocv"
@@ -95,7 +96,7 @@ func mergeRows(boxes []image.Rectangle) []image.Rectangle {
 // scale, cleared of rules and made black on white, as an image.Gray for
 // Tesseract.
 func crop(gray gocv.Mat, r image.Rectangle, scale float64, binary bool) *image.Gray {
-	pad := max(4, r.Dy()/3)
+	pad := cropPad(r)
 	r = image.Rect(r.Min.X-pad, r.Min.Y-pad, r.Max.X+pad, r.Max.Y+pad).Intersect(image.Rect(0, 0, gray.Cols(), gray.Rows()))
 	region := gray.Region(r)
 	defer region.Close()
@@ -117,6 +118,14 @@ func crop(gray gocv.Mat, r image.Rectangle, scale float64, binary bool) *image.G
 	img := image.NewGray(image.Rect(0, 0, dense.Cols(), dense.Rows()))
 	copy(img.Pix, dense.ToBytes())
 	return img
+}
+
+// cropPad is the margin crop leaves around a line.
+func cropPad(r image.Rectangle) int { return max(4, r.Dy()/3) }
+
+// cardX is the card's column of column x of crop(gray, r, scale, …).
+func cardX(r image.Rectangle, scale float64, x int) int {
+	return max(0, r.Min.X-cropPad(r)) + int(float64(x)/scale+0.5)
 }
 
 // clearRules paints out of a line image (to white) the thin, long blobs
@@ -218,8 +227,14 @@ func spread(img *image.Gray) (out *image.Gray, runs [][2]int, em int) {
 }
 
 // inkProfile tells which columns of a line image (as crop cuts it) have
-// ink (dark, by Otsu's threshold) in the text's band, and the band's
-// height: the text's em. nil for an image too small.
+// ink in the text's band, and the band's height: the text's em. A column
+// has ink when its darkest pixel is dark by Otsu's threshold; a gap
+// between such columns whose every column is still faintly dark (a
+// quarter of the way from the paper to the ink) has ink too, when the
+// two runs of ink it joins are no wider than an em together: there a
+// glyph's thin strokes were blurred light (a Mincho 日 or 年, whose
+// horizontals join its verticals), and the gap is inside a glyph, not
+// between two. nil for an image too small.
 func inkProfile(img *image.Gray) (inked []bool, em int) {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
@@ -233,15 +248,66 @@ func inkProfile(img *image.Gray) (inked []bool, em int) {
 	defer m.Close()
 	ink := gocv.NewMat()
 	defer ink.Close()
-	gocv.Threshold(m, &ink, 0, 255, gocv.ThresholdBinaryInv|gocv.ThresholdOtsu)
-	pix := ink.ToBytes()
+	t := int(gocv.Threshold(m, &ink, 0, 255, gocv.ThresholdBinaryInv|gocv.ThresholdOtsu))
+	pix := m.ToBytes()
 	// The text's band: crop pads a line by a third of its height.
 	top, bot := h/5, h-h/5
-	inked = make([]bool, w)
+	em = bot - top
+	darkest := make([]int, w)
 	for x := range w {
-		for y := top; y < bot && !inked[x]; y++ {
-			inked[x] = pix[y*w+x] != 0
+		darkest[x] = 255
+		for y := top; y < bot; y++ {
+			darkest[x] = min(darkest[x], int(pix[y*w+x]))
 		}
 	}
-	return inked, bot - top
+	inked = make([]bool, w)
+	var inks []int
+	for x := range w {
+		if inked[x] = darkest[x] <= t; inked[x] {
+			inks = append(inks, darkest[x])
+		}
+	}
+	if len(inks) == 0 {
+		return inked, em
+	}
+	// The paper is the lighter columns' level, the ink the inked ones':
+	// faint is a quarter of the way from the paper to the ink.
+	sorted := slices.Clone(darkest)
+	slices.Sort(sorted)
+	slices.Sort(inks)
+	paper, dark := sorted[len(sorted)*9/10], inks[len(inks)/2]
+	faint := paper - (paper-dark)/4
+	// Each gap between two runs of ink is joined when it is faint and
+	// the run it makes is no wider than an em, as no glyph is.
+	start := -1 // where the current run of ink (joined so far) starts
+	for x := 0; x < w; {
+		if inked[x] {
+			if start < 0 {
+				start = x
+			}
+			x++
+			continue
+		}
+		end, light := x, false
+		for end < w && !inked[end] {
+			light = light || darkest[end] >= faint
+			end++
+		}
+		if start >= 0 && end < w && !light {
+			next := end
+			for next < w && inked[next] {
+				next++
+			}
+			if next-start <= em {
+				for k := x; k < end; k++ {
+					inked[k] = true
+				}
+				x = end
+				continue
+			}
+		}
+		start = -1
+		x = end
+	}
+	return inked, em
 }

@@ -112,3 +112,37 @@ func TestClearRulesKeepsText(t *testing.T) {
 		t.Errorf("text columns %v, want the two glyphs and ー", runs)
 	}
 }
+
+// TestSpreadKeepsAGlyphOfFaintStrokesWhole: a 日 whose horizontals were
+// blurred light (two dark verticals joined by grey) stays one glyph, not
+// two spread apart; two digits with paper between them are still parted.
+func TestSpreadKeepsAGlyphOfFaintStrokesWhole(t *testing.T) {
+	img := blank(200, 50) // an em of 30 px, grey print on grey paper as photographed
+	fill(img, img.Rect, 230)
+	for _, r := range []image.Rectangle{
+		image.Rect(5, 12, 20, 38), image.Rect(22, 12, 30, 38), // the era
+		image.Rect(70, 12, 78, 38), image.Rect(81, 12, 89, 38), // 11
+		image.Rect(110, 12, 114, 38), image.Rect(126, 12, 130, 38), // 日's verticals
+	} {
+		fill(img, r, 30)
+	}
+	for _, y := range []int{12, 25, 37} { // 日's horizontals, blurred light
+		fill(img, image.Rect(114, y, 126, y+1), 150)
+	}
+	out, runs, em := spread(img)
+	if em != 30 {
+		t.Fatalf("em %d", em)
+	}
+	if len(runs) != 5 {
+		t.Fatalf("runs %v, want the era's two parts, two digits and 日", runs)
+	}
+	if w := runs[4][1] - runs[4][0]; w != 20 {
+		t.Errorf("日 is %d px wide, want 20 (whole)", w)
+	}
+	if gap := runs[3][0] - runs[2][1]; gap < 10 {
+		t.Errorf("the digits are %d px apart, want ≥ 10", gap)
+	}
+	if out.Rect.Dx() <= img.Rect.Dx() {
+		t.Errorf("nothing was spread: %d px wide", out.Rect.Dx())
+	}
+}

@@ -144,6 +144,20 @@ func birthOf(l line, today wareki.Date) (ds []wareki.Date, conf float32, seireki
 	return ds, l.minConf(from, to), false
 }
 
+// birthEnd is the right edge, in the image read, of a birth date's
+// text up to its 生 ("昭和55年2月17日生"), when the line has one.
+func birthEnd(l line) (int, bool) {
+	m := birthRe.FindStringIndex(l.text)
+	if m == nil {
+		return 0, false
+	}
+	_, to := l.runeSpan(m[0], m[1])
+	if to == 0 || to > len(l.boxes) || l.boxes[to-1].Empty() {
+		return 0, false
+	}
+	return l.boxes[to-1].Max.X, true
+}
+
 // possibleBirth reports whether someone born on b can hold a card that
 // expires in year expiry: a card is issued from 2016 to today, and lasts
 // to the tenth birthday after it for a holder of 18 and over, to the

@@ -104,6 +104,12 @@ func FuzzLineParsers(f *testing.F) {
 			t.Fatalf("%q: code %q", s, c)
 		}
 		_ = isTitle(l)
+		if x, ok := birthEnd(l); ok {
+			t.Fatalf("%q: a birth date ends at %d in a reading without boxes", s, x)
+		}
+		if x, ok := birthEnd(boxedLine(s)); ok && (x <= 0 || x > 30*utf8.RuneCountInString(s)) {
+			t.Fatalf("%q: a birth date ends at %d", s, x)
+		}
 		if w := witnessOf(witnessLine(s, len(s)%5)); w != "" && strings.Count(w, ".") != 2 {
 			t.Fatalf("%q: witness %q", s, w)
 		}

@@ -363,7 +363,8 @@ const (
 	digitsJapan                   // jpn, digits only
 )
 
-// Each kind of line is read in these ways, in turn. Tesseract misreads a
+// Each kind of line is read in these ways, in turn (a birth date's second
+// and third readings side by side, see take). Tesseract misreads a
 // line now and then in one way and not another, so a date counts only
 // when two readings at different scales agree and no reading gave
 // another date, and a code only when three readings, by the digit engines
@@ -392,6 +393,9 @@ type cardLine struct {
 	// witness is what the spread reading of a date line shows of a
 	// birth date's digits ("元.5.1", "55.2.17"), "" before it.
 	witness string
+	reads   int  // readings taken, the witness not counted
+	next    int  // the next reading (attempt) to queue
+	pending int  // readings queued or running
 	done    bool // no more readings
 }
 
@@ -590,7 +594,12 @@ func (q *queue) add(k lineKind, box image.Rectangle) int {
 	return len(q.lines) - 1
 }
 
-func (q *queue) push(j job) { q.jobs = append(q.jobs, j) }
+// push queues the first reading of a line, after those queued.
+func (q *queue) push(j job) {
+	q.jobs = append(q.jobs, j)
+	q.lines[j.line].next = j.attempt + 1
+	q.lines[j.line].pending++
+}
 
 // pop takes the next reading that still matters. It returns false when
 // none is left and none running could add one.
@@ -603,7 +612,8 @@ func (q *queue) pop() (job, cardLine, bool) {
 		l := q.lines[j.line]
 		// A date line or the title once found is not sought further;
 		// every line under the photo is read (two codes there are none).
-		if j.attempt == 0 && l.kind == lineDate && q.found('B') && q.found('E') || l.kind == lineTitle && q.found('T') {
+		if l.done || j.attempt == 0 && l.kind == lineDate && q.found('B') && q.found('E') || l.kind == lineTitle && q.found('T') {
+			q.lines[j.line].pending--
 			continue
 		}
 		q.running++
@@ -623,39 +633,72 @@ func (q *queue) found(kind byte) bool {
 }
 
 // take records reading j's text, and queues the line's next reading
-// (first, so that it decides soon) while its readings do not agree. When
-// every reading of every title line has failed, the card is no front
-// and the other lines are not read.
+// (first, so that it decides soon) while its readings do not agree; a
+// line that gave a birth date has its next two readings (three, with
+// the witness, when the date is collapsible) queued at once, so that
+// the workers take them side by side. While another reading of the line
+// is on its way, that one decides what comes next. When every reading
+// of every title line has failed, the card is no front and the other
+// lines are not read.
 func (q *queue) take(j job, text line) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.running--
 	l := &q.lines[j.line]
+	l.pending--
 	var v string
 	var promising bool
 	if variants[l.kind][j.attempt].spread {
 		l.witness = witnessOf(text)
-	} else if v, promising = q.parse(l.kind, text); v != "" {
-		l.seen[v] = append(l.seen[v], variants[l.kind][j.attempt])
+	} else {
+		l.reads++
+		if v, promising = q.parse(l.kind, text); v != "" {
+			l.seen[v] = append(l.seen[v], variants[l.kind][j.attempt])
+			// What follows a birth date on its line (性別) is not read again.
+			if end, ok := birthEnd(text); ok && (v[0] == 'B' || v[0] == 'A') {
+				x := cardX(l.box, variants[l.kind][j.attempt].scale, end) + l.box.Dy()/3
+				if x > l.box.Min.X+l.box.Dy() && x < l.box.Max.X {
+					l.box.Max.X = x
+				}
+			}
+		}
 	}
 	l.settle()
 	// A birth date is read a third time (without the expiry's month and
 	// day to check it against, it needs three readings and no other);
 	// anything else agreed is done.
-	if l.value != "" && (l.kind != lineDate || l.value[0] != 'B' || j.attempt >= 2) {
+	if l.value != "" && (l.kind != lineDate || l.value[0] != 'B' || l.reads >= 3) {
 		l.done = true
+	}
+	if l.done || l.pending > 0 {
 		return
 	}
-	next := j.attempt + 1
-	// The witness is for birth dates only.
-	if next < len(variants[l.kind]) && variants[l.kind][next].spread && !l.birthSeen() {
-		next++
+	want := 1
+	if l.kind == lineDate && l.birthSeen() && l.reads == 1 {
+		want = 2
+		if v != "" && v[0] == 'B' && collapsible(v) {
+			want = 3
+		}
 	}
 	// A line goes on to another reading when this one gave a value, or
 	// looked like its kind without parsing; other lines stop. The title
 	// is read every way until it is found.
-	if next < len(variants[l.kind]) && (v != "" || promising || len(l.seen) > 0 || l.kind == lineTitle) {
-		q.jobs = append([]job{{line: j.line, attempt: next}}, q.jobs...)
+	var more []job
+	for len(more) < want && (v != "" || promising || len(l.seen) > 0 || l.kind == lineTitle) {
+		next := l.next
+		// The witness is for birth dates only.
+		if next < len(variants[l.kind]) && variants[l.kind][next].spread && !l.birthSeen() {
+			next++
+		}
+		if next >= len(variants[l.kind]) {
+			break
+		}
+		more = append(more, job{line: j.line, attempt: next})
+		l.next = next + 1
+	}
+	if len(more) > 0 {
+		l.pending += len(more)
+		q.jobs = append(more, q.jobs...)
 		return
 	}
 	l.done = true
