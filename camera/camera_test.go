@@ -158,7 +158,7 @@ func TestDetectorFindsOneFaceWithLandmarks(t *testing.T) {
 	if err != nil || len(faces) == 0 {
 		t.Fatalf("faces %v, %v", faces, err)
 	}
-	f, _ := central(faces, imgSize(img))
+	f, _ := Central(faces, imgSize(img))
 	for i, p := range f.Marks {
 		if !(float64(p.X) > float64(f.Box.Min.X) && float64(p.X) < float64(f.Box.Max.X) && float64(p.Y) > float64(f.Box.Min.Y) && float64(p.Y) < float64(f.Box.Max.Y)) {
 			t.Errorf("landmark %d at %v outside the box %v", i, p, f.Box)

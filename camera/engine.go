@@ -40,9 +40,9 @@ func (e *Engine) Close() error {
 // Detect finds the faces of a BGR frame.
 func (e *Engine) Detect(img gocv.Mat) ([]Face, error) { return e.det.Detect(img) }
 
-// central picks the face nearest the image centre: the largest one is
+// Central picks the face nearest the image centre: the largest one is
 // often a blurred face in the background of a large photo (face.md).
-func central(faces []Face, size image.Point) (Face, bool) {
+func Central(faces []Face, size image.Point) (Face, bool) {
 	best, bestD := Face{}, math.Inf(1)
 	for _, f := range faces {
 		c := f.Box.Min.Add(f.Box.Max).Div(2)
@@ -109,7 +109,7 @@ func (e *Engine) Describe(img gocv.Mat) (Descriptor, Face, error) {
 	if err != nil {
 		return Descriptor{}, Face{}, err
 	}
-	f, ok := central(faces, image.Pt(img.Cols(), img.Rows()))
+	f, ok := Central(faces, image.Pt(img.Cols(), img.Rows()))
 	if !ok {
 		return Descriptor{}, Face{}, ErrNoFace
 	}
@@ -150,7 +150,7 @@ func (e *Engine) DescribeCard(photo []byte) (Descriptor, int, error) {
 	if err != nil {
 		return Descriptor{}, 0, err
 	}
-	f, ok := central(faces, image.Pt(img.Cols(), img.Rows()))
+	f, ok := Central(faces, image.Pt(img.Cols(), img.Rows()))
 	if !ok {
 		return Descriptor{}, 0, fmt.Errorf("card photo: %w", ErrNoFace)
 	}
@@ -161,7 +161,7 @@ func (e *Engine) DescribeCard(photo []byte) (Descriptor, int, error) {
 		defer big.Close()
 		gocv.Resize(img, &big, image.Pt(int(float64(img.Cols())*k), int(float64(img.Rows())*k)), 0, 0, gocv.InterpolationCubic)
 		if faces, err := e.det.Detect(big); err == nil {
-			if g, ok := central(faces, image.Pt(big.Cols(), big.Rows())); ok {
+			if g, ok := Central(faces, image.Pt(big.Cols(), big.Rows())); ok {
 				d, err := e.DescribeFace(big, g)
 				return d, stored, err
 			}

@@ -196,7 +196,7 @@ func (e *Engine) Evaluate(samples []Sample) (Report, error) {
 		t0 := time.Now()
 		faces, err := e.det.Detect(img)
 		t1 := time.Now()
-		f, ok := central(faces, image.Pt(img.Cols(), img.Rows()))
+		f, ok := Central(faces, image.Pt(img.Cols(), img.Rows()))
 		if err != nil || !ok {
 			img.Close()
 			continue

@@ -92,7 +92,7 @@ func faceIn(t testing.TB, e *Engine, rel string) (gocv.Mat, Face) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, ok := central(faces, imgSize(img))
+	f, ok := Central(faces, imgSize(img))
 	if !ok {
 		t.Fatalf("no face in %s", rel)
 	}
@@ -122,7 +122,7 @@ func TestLivenessRefusesAStill(t *testing.T) {
 		gocv.WarpAffine(img, &m, shift, image.Pt(img.Cols(), img.Rows()))
 		shift.Close()
 		fs, _ := e.Detect(m)
-		g, _ := central(fs, imgSize(m))
+		g, _ := Central(fs, imgSize(m))
 		moving.Observe(m, g)
 		m.Close()
 	}

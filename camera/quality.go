@@ -63,7 +63,7 @@ func DefaultGate() Gate {
 // wrong with it.
 func (g Gate) Assess(img gocv.Mat, faces []Face) (Face, Problem) {
 	size := imgSize(img)
-	f, ok := central(faces, size)
+	f, ok := Central(faces, size)
 	if !ok {
 		return Face{}, NoFace
 	}

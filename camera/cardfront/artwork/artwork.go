@@ -209,20 +209,27 @@ func (c *canvas) photo(img image.Image, x, y, w, h float64) {
 		c.rect(x, y, w, h, color.RGBA{200, 200, 205, 255})
 		return
 	}
-	sb := img.Bounds()
-	// Crop the source to the box's aspect around its centre.
-	want := float64(dst.Dx()) / float64(dst.Dy())
-	sw, sh := float64(sb.Dx()), float64(sb.Dy())
-	if sw/sh > want {
-		cw := sh * want
-		sb.Min.X += int((sw - cw) / 2)
-		sb.Max.X = sb.Min.X + int(cw)
-	} else {
-		ch := sw / want
-		sb.Min.Y += int((sh - ch) / 2)
-		sb.Max.Y = sb.Min.Y + int(ch)
-	}
+	sb := CoverCrop(img.Bounds(), float64(dst.Dx())/float64(dst.Dy()))
 	xdraw.CatmullRom.Scale(c.img, dst, img, sb, draw.Over, nil)
+}
+
+// PhotoAspect is the printed photo's width over its height (22 × 27.5 mm).
+const PhotoAspect = 22.0 / 27.5
+
+// CoverCrop is the part of b, about its centre, of the aspect (width over
+// height) given: what a photo box of that aspect shows of an image.
+func CoverCrop(b image.Rectangle, aspect float64) image.Rectangle {
+	sw, sh := float64(b.Dx()), float64(b.Dy())
+	if sw/sh > aspect {
+		cw := sh * aspect
+		b.Min.X += int((sw - cw) / 2)
+		b.Max.X = b.Min.X + int(cw)
+	} else {
+		ch := sw / aspect
+		b.Min.Y += int((sh - ch) / 2)
+		b.Max.Y = b.Min.Y + int(ch)
+	}
+	return b
 }
 
 // glare whitens an elliptic patch around (cx, cy) mm, as a lamp's
@@ -305,7 +312,7 @@ func Front(h Holder, s Style) (*image.RGBA, error) {
 			c.text(h.Issuer, 38, 51.2, 2.0, false, ink)
 		}
 		px, py := 59.6+s.PhotoMM[0], 6.0+s.PhotoMM[1]
-		c.photo(h.Photo, px, py, 22.0, 27.5)
+		c.photo(h.Photo, px, py, 22.0, 22.0/PhotoAspect)
 		c.text(h.SecurityCode, px+6.0, py+27.5+4.6, 3.0, false, ink)
 		if s.Glare > 0 {
 			c.glare(px+11, py+30, 16, 9, s.Glare)

@@ -207,9 +207,16 @@ func (g *Generator) style(pxPerMM float64) artwork.Style {
 }
 
 // Next generates one photo of the condition.
-func (g *Generator) Next(c Condition) (Photo, error) {
+func (g *Generator) Next(c Condition) (Photo, error) { return g.NextWith(c, nil) }
+
+// NextWith generates one photo of the condition whose card carries the
+// face photo given (nil: one of the generator's).
+func (g *Generator) NextWith(c Condition, face image.Image) (Photo, error) {
 	r := g.rng
 	h := g.holder(c)
+	if face != nil {
+		h.Photo = face
+	}
 	style := g.style(14)
 	var card *image.RGBA
 	var err error
