@@ -136,8 +136,11 @@ func (m *Matcher) Prepare(img gocv.Mat) (*Photo, error) {
 		gocv.CvtColor(img, &grey, gocv.ColorBGRToGray)
 	}
 	resize := func(k float64) {
-		gocv.Resize(grey, &grey, image.Pt(max(1, int(float64(grey.Cols())*k+0.5)), max(1, int(float64(grey.Rows())*k+0.5))), 0, 0,
-			map[bool]gocv.InterpolationFlags{true: gocv.InterpolationCubic, false: gocv.InterpolationArea}[k > 1])
+		interp := gocv.InterpolationArea
+		if k > 1 {
+			interp = gocv.InterpolationCubic
+		}
+		gocv.Resize(grey, &grey, image.Pt(max(1, int(float64(grey.Cols())*k+0.5)), max(1, int(float64(grey.Rows())*k+0.5))), 0, 0, interp)
 	}
 	if side := min(grey.Cols(), grey.Rows()); side < minSide {
 		resize(float64(minSide) / float64(side))

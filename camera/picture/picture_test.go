@@ -2,6 +2,7 @@ package picture
 
 import (
 	"image"
+	"image/draw"
 	"os"
 	"path/filepath"
 	"slices"
@@ -62,11 +63,7 @@ func chipOf(t testing.TB, det *camera.Detector, img image.Image) gocv.Mat {
 	t.Helper()
 	r := artwork.CoverCrop(img.Bounds(), artwork.PhotoAspect)
 	crop := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
-	for y := 0; y < r.Dy(); y++ {
-		for x := 0; x < r.Dx(); x++ {
-			crop.Set(x, y, img.At(r.Min.X+x, r.Min.Y+y))
-		}
-	}
+	draw.Draw(crop, crop.Rect, img, r.Min, draw.Src)
 	m, err := gocv.ImageToMatRGB(crop)
 	if err != nil {
 		t.Fatal(err)
