@@ -1,6 +1,9 @@
 package camera
 
-import "errors"
+import (
+	"errors"
+	"math"
+)
 
 // CardThreshold is the largest descriptor distance accepted between the
 // chip photo and the live face. Calibrated, not guessed: `uketsuke face
@@ -10,13 +13,81 @@ import "errors"
 // changes.
 const CardThreshold = 0.53
 
+// PrintThreshold is the largest descriptor distance accepted between the
+// printed photo (seen by the card camera, proven to be the chip's own
+// picture) and the live face. Calibrated at FAR 1e-3 on generated cases
+// (`uketsuke face eval --cases`, camera/facecase).
+const PrintThreshold = 0.56
+
+// Thresholds are a recogniser's calibrated cut-offs: a distance at most
+// the threshold is a match.
+type Thresholds struct {
+	Chip  float64 // live face vs chip photo
+	Print float64 // live face vs printed photo
+}
+
+// DlibThresholds are the dlib ResNet's.
+var DlibThresholds = Thresholds{Chip: CardThreshold, Print: PrintThreshold}
+
+// Evidence says which comparison decided a face match.
+type Evidence int
+
+// The kinds of evidence.
+const (
+	// EvidenceChip: the live face against the chip photo alone (no card
+	// front was seen, or its printed photo was not the chip's picture).
+	EvidenceChip Evidence = iota + 1
+	// EvidencePrint: the live face against the printed photo, which was
+	// proven to be the chip's own picture.
+	EvidencePrint
+	// EvidenceConflict: the printed photo shows someone other than the
+	// chip photo — a tampered card; refused whatever the live face.
+	EvidenceConflict
+)
+
+// String is the evidence's name in results and the audit.
+func (e Evidence) String() string {
+	switch e {
+	case EvidenceChip:
+		return "chip"
+	case EvidencePrint:
+		return "print"
+	case EvidenceConflict:
+		return "conflict"
+	}
+	return "none"
+}
+
+// Print is the printed photo's side of a decision.
+type Print struct {
+	Picture float64    // how alike the print and the chip photo are as pictures
+	Same    bool       // the print is the chip's own picture
+	Face    Descriptor // the printed face, as compared with a live face
+	// ForChip is the printed face as compared with the chip photo (in
+	// grey, at the chip's resolution); HasFace says both are set.
+	ForChip Descriptor
+	HasFace bool
+}
+
 // Decision is the outcome of a face match. It holds no image and no
 // descriptor, only what the audit and the UI need.
 type Decision struct {
 	Matched   bool
-	Distance  float64
-	Threshold float64
-	Frames    int
+	Evidence  Evidence
+	Distance  float64 // the deciding distance
+	Threshold float64 // and its threshold
+	// ChipDistance is the live face's distance to the chip photo, always
+	// computed: the deciding one, or the second opinion.
+	ChipDistance float64
+	// PrintDistance is the live face's distance to the printed photo; NaN
+	// when the print was not compared.
+	PrintDistance float64
+	// PrintChipDistance is the printed face's distance to the chip
+	// photo, when the print was not the chip's picture; else NaN.
+	PrintChipDistance float64
+	// Picture is the same-picture score; NaN when there was no print.
+	Picture float64
+	Frames  int
 }
 
 // ErrNoFrames means there was no live face to compare.
@@ -29,12 +100,49 @@ func Decide(card Descriptor, live []Descriptor, threshold float64) (Decision, er
 	if len(live) == 0 {
 		return Decision{}, ErrNoFrames
 	}
-	var fused Descriptor
-	for _, d := range live {
-		for i := range fused {
-			fused[i] += d[i] / float32(len(live))
+	dist := Distance(card, fuse(live))
+	return Decision{Matched: dist <= threshold, Evidence: EvidenceChip, Distance: dist, Threshold: threshold,
+		ChipDistance: dist, PrintDistance: math.NaN(), Picture: math.NaN(), Frames: len(live)}, nil
+}
+
+// Judge decides with the printed photo as well. forChip are the live
+// descriptors as compared with the chip photo, forPrint as compared with
+// the print (nil print: no card front). When the print is the chip's own
+// picture, the live face must match the print. Otherwise the live face
+// is matched against the chip photo alone, as Decide does — unless the
+// printed face is plainly someone other than the chip's (farther than
+// the chip threshold): a tampered card is refused.
+func Judge(chip Descriptor, forChip []Descriptor, print *Print, forPrint []Descriptor, dist func(a, b Descriptor) float64, t Thresholds) (Decision, error) {
+	if len(forChip) == 0 {
+		return Decision{}, ErrNoFrames
+	}
+	d := Decision{Evidence: EvidenceChip, ChipDistance: dist(chip, fuse(forChip)), PrintDistance: math.NaN(),
+		PrintChipDistance: math.NaN(), Picture: math.NaN(), Frames: len(forChip)}
+	d.Distance, d.Threshold = d.ChipDistance, t.Chip
+	if print != nil {
+		d.Picture = print.Picture
+		switch {
+		case print.Same && print.HasFace && len(forPrint) > 0:
+			d.PrintDistance = dist(print.Face, fuse(forPrint))
+			d.Evidence, d.Distance, d.Threshold = EvidencePrint, d.PrintDistance, t.Print
+		case print.HasFace:
+			d.PrintChipDistance = dist(chip, print.ForChip)
+			if d.PrintChipDistance > t.Chip {
+				d.Evidence, d.Distance = EvidenceConflict, d.PrintChipDistance
+			}
 		}
 	}
-	dist := Distance(card, fused)
-	return Decision{Matched: dist <= threshold, Distance: dist, Threshold: threshold, Frames: len(live)}, nil
+	d.Matched = d.Distance <= d.Threshold
+	return d, nil
+}
+
+// fuse is the mean of descriptors.
+func fuse(ds []Descriptor) Descriptor {
+	var f Descriptor
+	for _, d := range ds {
+		for i := range f {
+			f[i] += d[i] / float32(len(ds))
+		}
+	}
+	return f
 }

@@ -37,6 +37,29 @@ func (e *Engine) Close() error {
 	return errors.Join(e.det.Close(), e.rec.Close())
 }
 
+// Detector is the engine's face detector, for other checks on the same
+// images (it is not safe for concurrent use either).
+func (e *Engine) Detector() *Detector { return e.det }
+
+// DescribePrinted describes the face of the printed photo cut from a
+// card front (BGR, or grey): as it is, for the live face (which is
+// compared with it in colour, DescribeFace), and as the chip photo sees
+// it (DescribeLive at the chip's face width).
+func (e *Engine) DescribePrinted(photo gocv.Mat, chipWidth int) (face, forChip Descriptor, err error) {
+	bgr := photo
+	if photo.Channels() == 1 {
+		bgr = gocv.NewMat()
+		defer bgr.Close()
+		gocv.CvtColor(photo, &bgr, gocv.ColorGrayToBGR)
+	}
+	face, f, err := e.Describe(bgr)
+	if err != nil {
+		return face, forChip, fmt.Errorf("printed photo: %w", err)
+	}
+	forChip, err = e.DescribeLive(bgr, f, chipWidth)
+	return face, forChip, err
+}
+
 // Detect finds the faces of a BGR frame.
 func (e *Engine) Detect(img gocv.Mat) ([]Face, error) { return e.det.Detect(img) }
 

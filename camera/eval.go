@@ -149,21 +149,29 @@ type TimeReport struct {
 	DecisionP95 float64 `json:"decision_p95"`
 }
 
-func mode(s Scores) ModeReport {
+// Mode is the report of one comparison mode's scores.
+func Mode(s Scores) ModeReport {
 	eer, _ := s.EER()
 	t3 := s.ThresholdAtFAR(1e-3)
 	return ModeReport{EER: eer, TAR1e3: s.At(t3).TAR, TAR1e4: s.At(s.ThresholdAtFAR(1e-4)).TAR,
 		Threshold: t3, Genuine: len(s.Genuine), Impostor: len(s.Impostor)}
 }
 
+// CardFaceWidth is the width of the face in a chip photo (the card's
+// 証明写真 stored small).
+const CardFaceWidth = 60
+
 // CardLike turns a live image into what the chip holds: greyscale, the
 // face about 60 px wide, JPEG 2000 at about 20:1. It returns the encoded
 // photo.
-func CardLike(img gocv.Mat, face Face) ([]byte, error) {
+func CardLike(img gocv.Mat, face Face) ([]byte, error) { return CardLikeAt(img, face, CardFaceWidth) }
+
+// CardLikeAt is CardLike with the face width px wide.
+func CardLikeAt(img gocv.Mat, face Face, width int) ([]byte, error) {
 	grey := gocv.NewMat()
 	defer grey.Close()
 	gocv.CvtColor(img, &grey, gocv.ColorBGRToGray)
-	k := 60 / float64(max(face.Width(), 1))
+	k := float64(width) / float64(max(face.Width(), 1))
 	small := gocv.NewMat()
 	defer small.Close()
 	gocv.Resize(grey, &small, image.Pt(max(int(float64(img.Cols())*k), 1), max(int(float64(img.Rows())*k), 1)), 0, 0, gocv.InterpolationArea)
@@ -260,7 +268,7 @@ func (e *Engine) Evaluate(samples []Sample) (Report, error) {
 		}
 	}
 	rep.GenuinePairs, rep.ImpostorPairs = len(live.all.Genuine), len(live.all.Impostor)
-	rep.Live, rep.Card = mode(live.all), mode(card.all)
+	rep.Live, rep.Card = Mode(live.all), Mode(card.all)
 	tl, tc := live.train.ThresholdAtFAR(1e-3), card.train.ThresholdAtFAR(1e-3)
 	rl, rc := live.test.At(tl), card.test.At(tc)
 	rep.Split.LiveThreshold, rep.Split.LiveTAR, rep.Split.LiveFAR = tl, rl.TAR, rl.FAR
@@ -274,16 +282,17 @@ func (e *Engine) Evaluate(samples []Sample) (Report, error) {
 type splitScores struct{ all, train, test Scores }
 
 func (s *splitScores) add(genuine, train, test bool, d float64) {
-	s.all.add(genuine, d)
+	s.all.Add(genuine, d)
 	if train {
-		s.train.add(genuine, d)
+		s.train.Add(genuine, d)
 	}
 	if test {
-		s.test.add(genuine, d)
+		s.test.Add(genuine, d)
 	}
 }
 
-func (s *Scores) add(genuine bool, d float64) {
+// Add records the distance of a genuine or an impostor pair.
+func (s *Scores) Add(genuine bool, d float64) {
 	if genuine {
 		s.Genuine = append(s.Genuine, d)
 	} else {

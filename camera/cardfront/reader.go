@@ -70,7 +70,7 @@ type Reading struct {
 	birth      wareki.Date
 	expiryYear int
 	code       string
-	photo      *image.Gray // the printed photo, upright, in grey
+	photo      image.Image // the printed photo, upright, in colour
 }
 
 // Birth is the birth date, when it was read.
@@ -83,10 +83,10 @@ func (r Reading) ExpiryYear() (int, bool) { return r.expiryYear, r.expiryYear !=
 func (r Reading) SecurityCode() (string, bool) { return r.code, r.code != "" }
 
 // PrintedPhoto is the photo printed on the front — the face with its
-// hair and shoulders, upright, in grey, at the rectified card's
+// hair and shoulders, upright, in colour, at the rectified card's
 // resolution (about 11.7 px/mm) — when the front was read. It is the
 // patient's face: memory only, dropped with the reading.
-func (r Reading) PrintedPhoto() (*image.Gray, bool) { return r.photo, r.photo != nil }
+func (r Reading) PrintedPhoto() (image.Image, bool) { return r.photo, r.photo != nil }
 
 // Complete reports whether all three parts were read.
 func (r Reading) Complete() bool {
@@ -258,7 +258,7 @@ func (r *Reader) Read(frame gocv.Mat) (Reading, error) {
 		gray := gocv.NewMat()
 		gocv.CvtColor(w.card, &gray, gocv.ColorBGRToGray)
 		// Cut before fields, which paints rules out of the card.
-		photo := printedPhoto(gray, w.face)
+		photo := printedPhoto(w.card, w.face)
 		fields, front := r.fields(gray, w.face, today)
 		gray.Close()
 		if front {
@@ -267,6 +267,52 @@ func (r *Reader) Read(frame gocv.Mat) (Reading, error) {
 		}
 	}
 	return out, nil
+}
+
+// Photo finds the card in a BGR frame and cuts out its printed photo
+// in colour (the region of Reading.PrintedPhoto), without reading any
+// text: the face decision's fast path. ok is false when no card photo
+// is seen; otherwise the caller closes the photo.
+func (r *Reader) Photo(frame gocv.Mat) (photo gocv.Mat, ok bool, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.det == nil {
+		return gocv.Mat{}, false, ErrClosed
+	}
+	if frame.Empty() || frame.Channels() != 3 {
+		return gocv.Mat{}, false, errors.New("cardfront: want a non-empty BGR frame")
+	}
+	f, found := findCard(frame)
+	if !found || f.width < MinWidth {
+		return gocv.Mat{}, false, nil
+	}
+	card := rectify(frame, f.corners)
+	defer card.Close()
+	ways, err := r.orientations(card)
+	if err != nil {
+		return gocv.Mat{}, false, err
+	}
+	defer func() {
+		for _, w := range ways {
+			w.card.Close()
+		}
+	}()
+	if len(ways) == 0 {
+		return gocv.Mat{}, false, nil
+	}
+	// Without the card's name read, the layout decides: a front's photo
+	// is on its right.
+	w := ways[0]
+	if len(ways) == 2 && w.face.Min.X <= rectW/2 && ways[1].face.Min.X > rectW/2 {
+		w = ways[1]
+	}
+	r0 := photoRegion(w.face, w.card.Cols(), w.card.Rows())
+	if r0.Empty() {
+		return gocv.Mat{}, false, nil
+	}
+	region := w.card.Region(r0)
+	defer region.Close()
+	return region.Clone(), true, nil
 }
 
 // faceWidth: the card is searched for its photo's face at this width.
@@ -338,23 +384,30 @@ func (r *Reader) orientations(card gocv.Mat) ([]oriented, error) {
 }
 
 // printedPhoto cuts the printed photo around its face out of the upright
-// grey card: the face box widened by 0.6 of its width each side, from
-// 0.8 of its height above to 0.6 below, within the card. nil when the
-// region is empty.
-func printedPhoto(gray gocv.Mat, face image.Rectangle) *image.Gray {
-	fw, fh := face.Dx(), face.Dy()
-	r := image.Rect(face.Min.X-fw*6/10, face.Min.Y-fh*8/10, face.Max.X+fw*6/10, face.Max.Y+fh*6/10).
-		Intersect(image.Rect(0, 0, gray.Cols(), gray.Rows()))
+// BGR card (photoRegion), as an image; nil when the region is empty.
+func printedPhoto(card gocv.Mat, face image.Rectangle) image.Image {
+	r := photoRegion(face, card.Cols(), card.Rows())
 	if r.Empty() {
 		return nil
 	}
-	region := gray.Region(r)
+	region := card.Region(r)
 	defer region.Close()
-	dense := region.Clone()
+	dense := region.Clone() // a region's rows are not contiguous
 	defer dense.Close()
-	img := image.NewGray(image.Rect(0, 0, dense.Cols(), dense.Rows()))
-	copy(img.Pix, dense.ToBytes())
+	img, err := dense.ToImage()
+	if err != nil {
+		return nil
+	}
 	return img
+}
+
+// photoRegion is the printed photo's region around its face on a
+// w × h upright card: the face box widened by 0.6 of its width each
+// side, from 0.8 of its height above to 0.6 below.
+func photoRegion(face image.Rectangle, w, h int) image.Rectangle {
+	fw, fh := face.Dx(), face.Dy()
+	return image.Rect(face.Min.X-fw*6/10, face.Min.Y-fh*8/10, face.Max.X+fw*6/10, face.Max.Y+fh*6/10).
+		Intersect(image.Rect(0, 0, w, h))
 }
 
 // sharpness is the variance of the Laplacian of a BGR card image's grey

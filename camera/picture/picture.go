@@ -84,13 +84,29 @@ func Score(chip, printed *Photo) (float64, error) {
 	res, mask := gocv.NewMat(), gocv.NewMat()
 	defer res.Close()
 	defer mask.Close()
-	for _, turn := range []float64{-3, -1.5, 0, 1.5, 3} {
-		for _, scale := range []float64{0.95, 0.975, 1, 1.025, 1.05} {
-			fb := printed.frame(turn, scale)
-			gocv.MatchTemplate(fb, templ, &res, gocv.TmCcoeffNormed, mask)
-			_, v, _, _ := gocv.MinMaxLoc(res)
-			fb.Close()
-			best = math.Max(best, float64(v))
+	score := func(turn, scale float64) float64 {
+		fb := printed.frame(turn, scale)
+		defer fb.Close()
+		gocv.MatchTemplate(fb, templ, &res, gocv.TmCcoeffNormed, mask)
+		_, v, _, _ := gocv.MinMaxLoc(res)
+		return float64(v)
+	}
+	// Coarse to fine: the landmarks of a small, soft chip photo can be
+	// a few degrees and some per cent off.
+	bestTurn, bestScale := 0.0, 1.0
+	for _, turn := range []float64{-6, -3, 0, 3, 6} {
+		for _, scale := range []float64{0.9, 0.95, 1, 1.05, 1.1} {
+			if v := score(turn, scale); v > best {
+				best, bestTurn, bestScale = v, turn, scale
+			}
+		}
+	}
+	t0, s0 := bestTurn, bestScale
+	for _, dt := range []float64{-1.5, 0, 1.5} {
+		for _, ds := range []float64{-0.025, 0, 0.025} {
+			if dt != 0 || ds != 0 {
+				best = math.Max(best, score(t0+dt, s0+ds))
+			}
 		}
 	}
 	return best, nil

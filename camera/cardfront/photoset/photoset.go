@@ -34,8 +34,12 @@ const (
 	Doubled  Condition = "doubled"  // the tray, birth dates of doubled and single digits (昭和55年11月1日)
 	Handheld Condition = "handheld" // held up to the face camera: smaller, tilted, turned, blurred
 	Degraded Condition = "degraded" // the tray with heavy blur, noise, glare and JPEG
-	Back     Condition = "back"     // the back of the card (its 個人番号)
-	Other    Condition = "other"    // a driving licence or a 診察券
+	// Fine is the tray under a camera that gives the face path's
+	// resolution: the card 1000–1100 px wide, ≥ 11.7 px/mm (not one of
+	// Conditions: the card-front evaluation's tray covers it).
+	Fine  Condition = "fine"
+	Back  Condition = "back"  // the back of the card (its 個人番号)
+	Other Condition = "other" // a driving licence or a 診察券
 )
 
 // Conditions lists them in report order.
@@ -253,6 +257,9 @@ func (g *Generator) NextWith(c Condition, face image.Image) (Photo, error) {
 	default: // the tray, and backs and other cards laid on it or held up
 		p.width, p.tilt, p.persp, p.blur, p.noise, p.quality = 500+600*r.Float64(), 6, 0.03, 0.8*r.Float64(), 1+4*r.Float64(), 80+r.IntN(16)
 		p.turn = r.IntN(6) == 0
+		if c == Fine {
+			p.width = 1000 + 100*r.Float64()
+		}
 	}
 	frame, err := p.compose(card)
 	if err != nil {

@@ -1,0 +1,305 @@
+// Package facecase decides one face case — the chip photo as read from
+// the card, a photo of the card front, live frames — the way the kiosk
+// does: the printed photo counts only when it is proven to be the chip's
+// own picture, and then the live face is matched against it; otherwise
+// against the chip photo alone. It also builds such cases from a
+// labelled face set (genuine holders, impostors, tampered cards) and
+// measures the decision on them. Images, descriptors and scores stay in
+// memory.
+package facecase
+
+import (
+	"errors"
+	"image"
+	"image/draw"
+	"math"
+
+	"gocv.io/x/gocv"
+
+	"github.com/uketsuke/uketsuke/camera"
+	"github.com/uketsuke/uketsuke/camera/cardfront"
+	"github.com/uketsuke/uketsuke/camera/cardfront/artwork"
+	"github.com/uketsuke/uketsuke/camera/picture"
+)
+
+// Case is one face decision's input.
+type Case struct {
+	Chip  []byte     // the chip photo as read from the card (JPEG 2000, JPEG or PNG)
+	Front gocv.Mat   // a photo of the card front, BGR; empty or zero: none was taken
+	Live  []gocv.Mat // live frames, BGR
+}
+
+// Outcome is a case's decision.
+type Outcome string
+
+// The outcomes.
+const (
+	Match    Outcome = "match"
+	NoMatch  Outcome = "no-match"
+	Unusable Outcome = "unusable" // no face in the chip photo or in any live frame
+)
+
+// Result is a decided case: what `uketsuke face verify` prints.
+type Result struct {
+	Decision Outcome `json:"decision"`
+	// SamePicture: whether the printed photo is the chip's own picture;
+	// nil when no printed photo could be compared.
+	SamePicture *bool  `json:"same_picture"`
+	Scores      Scores `json:"scores"`
+	Reason      string `json:"reason,omitempty"` // why a case is unusable, or why the print was not compared
+}
+
+// Scores are the figures behind a Result. Distances: a match is at most
+// the threshold; the picture score: the same picture is at least it.
+type Scores struct {
+	Evidence         string   `json:"evidence,omitempty"` // "print" or "chip": which comparison decided
+	Picture          *float64 `json:"picture,omitempty"`
+	PictureThreshold float64  `json:"picture_threshold"`
+	LivePrint        *float64 `json:"live_print,omitempty"`
+	PrintThreshold   float64  `json:"print_threshold"`
+	LiveChip         *float64 `json:"live_chip,omitempty"`
+	ChipThreshold    float64  `json:"chip_threshold"`
+	Frames           int      `json:"frames"`
+}
+
+// Checker decides cases. Not safe for concurrent use.
+type Checker struct {
+	Engine *camera.Engine
+	// Front finds the printed photo on a card-front photo; nil: fronts
+	// are not looked at.
+	Front *cardfront.Reader
+	// Thresholds are the recogniser's; zero: camera.DlibThresholds.
+	Thresholds camera.Thresholds
+}
+
+func (c *Checker) thresholds() camera.Thresholds {
+	if c.Thresholds == (camera.Thresholds{}) {
+		return camera.DlibThresholds
+	}
+	return c.Thresholds
+}
+
+// Check decides one case. Bad images give an unusable result, not an
+// error; an error is a failure of the models themselves.
+func (c *Checker) Check(k Case) (Result, error) {
+	t := c.thresholds()
+	res := Result{Decision: Unusable, Scores: Scores{PictureThreshold: picture.Threshold, PrintThreshold: t.Print, ChipThreshold: t.Chip}}
+	chip, err := c.chip(k.Chip)
+	if err != nil {
+		if errors.Is(err, camera.ErrCorruptPhoto) || errors.Is(err, camera.ErrNoFace) {
+			res.Reason = err.Error()
+			return res, nil
+		}
+		return res, err
+	}
+	defer chip.Close()
+	var forChip, forPrint []camera.Descriptor
+	var lives []live
+	for _, img := range k.Live {
+		l, ok, err := c.live(img)
+		if err != nil {
+			return res, err
+		}
+		if ok {
+			lives = append(lives, l)
+			d, err := c.Engine.DescribeLive(img, l.face, chip.width)
+			if err != nil {
+				return res, err
+			}
+			forChip = append(forChip, d)
+		}
+	}
+	if len(forChip) == 0 {
+		res.Reason = "no face in the live frames"
+		return res, nil
+	}
+	var print *camera.Print
+	if present(k.Front) && c.Front != nil {
+		p, why, err := c.print(k.Front, chip)
+		if err != nil {
+			return res, err
+		}
+		res.Reason = why
+		if p != nil {
+			print = &p.Print
+			for i, l := range lives {
+				d, err := c.Engine.DescribeFace(k.Live[i], l.face)
+				if err != nil {
+					return res, err
+				}
+				forPrint = append(forPrint, d)
+			}
+		}
+	}
+	dec, err := camera.Judge(chip.desc, forChip, print, forPrint, camera.Distance, t)
+	if err != nil {
+		return res, err
+	}
+	return resultOf(dec, t), nil
+}
+
+// resultOf turns a decision into a Result.
+func resultOf(d camera.Decision, t camera.Thresholds) Result {
+	r := Result{Decision: NoMatch, Scores: Scores{Evidence: d.Evidence.String(), PictureThreshold: picture.Threshold,
+		PrintThreshold: t.Print, ChipThreshold: t.Chip, Frames: d.Frames, LiveChip: num(d.ChipDistance),
+		LivePrint: num(d.PrintDistance), Picture: num(d.Picture)}}
+	if d.Matched {
+		r.Decision = Match
+	}
+	if !math.IsNaN(d.Picture) {
+		same := d.Picture >= picture.Threshold
+		r.SamePicture = &same
+	}
+	return r
+}
+
+func num(x float64) *float64 {
+	if math.IsNaN(x) {
+		return nil
+	}
+	x = math.Round(x*1e4) / 1e4
+	return &x
+}
+
+// chipSide is the chip photo described and prepared for the picture test.
+type chipSide struct {
+	desc  camera.Descriptor
+	width int
+	pic   *picture.Photo // nil: the chip photo cannot be compared as a picture
+}
+
+func (s *chipSide) Close() {
+	if s.pic != nil {
+		s.pic.Close()
+	}
+}
+
+func (c *Checker) chip(data []byte) (*chipSide, error) {
+	d, w, err := c.Engine.DescribeCard(data)
+	if err != nil {
+		return nil, err
+	}
+	s := &chipSide{desc: d, width: w}
+	grey, err := gocv.IMDecode(data, gocv.IMReadGrayScale)
+	if err == nil && !grey.Empty() {
+		s.pic, _ = (&picture.Matcher{Detector: c.Engine.Detector()}).Prepare(grey)
+	}
+	grey.Close()
+	return s, nil
+}
+
+// printSide is the printed photo compared with the chip's.
+type printSide struct{ camera.Print }
+
+// print finds the printed photo on the front and compares it with the
+// chip's as a picture. It returns nil and why when the print does not
+// count: not seen, no face, or another picture (the Print is then
+// returned with Same false, so the score is reported).
+func (c *Checker) print(front gocv.Mat, chip *chipSide) (*printSide, string, error) {
+	printed, ok, err := c.Front.Photo(front)
+	if err != nil {
+		return nil, "", err
+	}
+	if !ok {
+		return nil, "no card photo seen on the front", nil
+	}
+	defer printed.Close()
+	if chip.pic == nil {
+		return nil, "the chip photo cannot be compared as a picture", nil
+	}
+	pic, err := (&picture.Matcher{Detector: c.Engine.Detector()}).Prepare(printed)
+	if err != nil {
+		return nil, "no face in the printed photo", nil
+	}
+	defer pic.Close()
+	score, err := picture.Score(chip.pic, pic)
+	if errors.Is(err, picture.ErrTooTight) {
+		return nil, err.Error(), nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	p := &printSide{Print: camera.Print{Picture: score, Same: score >= picture.Threshold}}
+	p.Face, p.ForChip, err = c.Engine.DescribePrinted(printed, chip.width)
+	switch {
+	case errors.Is(err, camera.ErrNoFace):
+		p.Same = false
+		return p, "no face in the printed photo", nil
+	case err != nil:
+		return nil, "", err
+	}
+	p.HasFace = true
+	if !p.Same {
+		return p, "the printed photo is not the chip's picture", nil
+	}
+	return p, "", nil
+}
+
+// present reports whether m holds an image (the zero Mat does not).
+func present(m gocv.Mat) bool { return m.Ptr() != nil && !m.Empty() }
+
+// live is one live frame's face.
+type live struct{ face camera.Face }
+
+func (c *Checker) live(img gocv.Mat) (live, bool, error) {
+	if !present(img) || img.Channels() != 3 {
+		return live{}, false, nil
+	}
+	faces, err := c.Engine.Detect(img)
+	if err != nil {
+		return live{}, false, err
+	}
+	f, ok := camera.Central(faces, image.Pt(img.Cols(), img.Rows()))
+	return live{f}, ok, nil
+}
+
+// MaxFaceFraction is the widest a face may be, as a fraction of the
+// photo's width, in a photo that can serve as a card's 証明写真: the
+// application photo's rules (head and shoulders, the head about 70–80 %
+// of the height) give a face box of about 0.55–0.6 of the width. A
+// tighter crop is no ID photo.
+const MaxFaceFraction = 0.65
+
+// ErrNotIDPhoto is a photo cropped too tight to the face to be a card's
+// photo.
+var ErrNotIDPhoto = errors.New("photo cropped too tight to serve as an ID photo")
+
+// ChipPhoto is what a card's chip holds of a face photo: its 4:5 ID
+// crop in grey with the face width px wide, as JPEG 2000 at 20:1. It
+// returns camera.ErrNoFace when the crop shows no face, ErrNotIDPhoto
+// when the face fills it.
+func ChipPhoto(det *camera.Detector, img image.Image, width int) ([]byte, error) {
+	m, f, err := idPhoto(det, img)
+	if err != nil {
+		return nil, err
+	}
+	defer m.Close()
+	return camera.CardLikeAt(m, f, width)
+}
+
+// idPhoto is the 4:5 ID crop of img (BGR) and its face.
+func idPhoto(det *camera.Detector, img image.Image) (gocv.Mat, camera.Face, error) {
+	r := artwork.CoverCrop(img.Bounds(), artwork.PhotoAspect)
+	crop := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
+	draw.Draw(crop, crop.Rect, img, r.Min, draw.Src)
+	m, err := gocv.ImageToMatRGB(crop)
+	if err != nil {
+		return m, camera.Face{}, err
+	}
+	faces, err := det.Detect(m)
+	if err != nil {
+		m.Close()
+		return m, camera.Face{}, err
+	}
+	f, ok := camera.Central(faces, image.Pt(m.Cols(), m.Rows()))
+	switch {
+	case !ok:
+		err = camera.ErrNoFace
+	case float64(f.Width()) > MaxFaceFraction*float64(m.Cols()):
+		err = ErrNotIDPhoto
+	}
+	if err != nil {
+		m.Close()
+	}
+	return m, f, err
+}

@@ -1,0 +1,207 @@
+package facecase
+
+import (
+	"image"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"gocv.io/x/gocv"
+
+	"github.com/uketsuke/uketsuke/camera"
+	"github.com/uketsuke/uketsuke/camera/cardfront"
+	"github.com/uketsuke/uketsuke/camera/cardfront/photoset"
+)
+
+func modelDir() string {
+	if d := os.Getenv("UKETSUKE_MODELS"); d != "" {
+		return d
+	}
+	return "../../.build/models"
+}
+
+func facesDir() string {
+	if d := os.Getenv("UKETSUKE_SHARED"); d != "" {
+		return filepath.Join(d, "testdata", "faces")
+	}
+	return "../../../shared/testdata/faces"
+}
+
+// setup loads the models, the shared photos and a card generator.
+func setup(t testing.TB) (*Checker, []Photo, *photoset.Generator) {
+	t.Helper()
+	e, err := camera.NewEngine(modelDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	rd, err := cardfront.New(cardfront.Options{Detector: camera.YuNet.In(modelDir()), Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rd.Close() })
+	samples, err := camera.ReadLabels(facesDir())
+	if err != nil {
+		t.Fatalf("face photos: %v (set UKETSUKE_SHARED)", err)
+	}
+	var photos []Photo
+	var imgs []image.Image
+	for _, s := range samples {
+		data, err := os.ReadFile(s.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := camera.DecodeImage(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		photos = append(photos, Photo{s.Identity, img})
+		imgs = append(imgs, img)
+	}
+	gen, err := photoset.New(5, imgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Checker{Engine: e, Front: rd}, photos, gen
+}
+
+// TestCasesMeetTheTargets builds a card from every shared photo that can
+// serve as an ID photo and decides every genuine holder, one impostor
+// and one tampered card per card.
+func TestCasesMeetTheTargets(t *testing.T) {
+	c, photos, gen := setup(t)
+	rep, err := Evaluate(c, gen, photos)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, imp, tam := rep.Cases[Genuine], rep.Cases[Impostor], rep.Cases[Tampered]
+	p := rep.Picture
+	t.Logf("cards %d of %d photos; genuine %d/%d accepted (%d by print, %d by chip, %d refused as tampered); impostors %d/%d; tampered %d/%d",
+		rep.Cards, rep.Photos, g.Accepted, g.Cases, g.ByPrint, g.ByChip, g.Conflict, imp.Accepted, imp.Cases, tam.Accepted, tam.Cases)
+	t.Logf("same picture: %d/%d prints of the chip's picture accepted (median %.3f, p5 %.3f); other photos of the same person %d/%d (max %.3f); other people %d/%d (max %.3f)",
+		p.SameAccepted, p.Same, p.SameMedian, p.SameP5, p.PersonFA, p.Person, p.PersonMax, p.OthersFA, p.Others, p.OthersMax)
+	t.Logf("live vs print TAR %.1f%% FAR %.3f%% at %.2f (TAR %.1f%% at FAR 1e-3); live vs chip TAR %.1f%% FAR %.3f%% at %.2f",
+		100*rep.LivePrint.TAR, 100*rep.LivePrint.FAR, rep.LivePrint.UsedThreshold, 100*rep.LivePrint.TAR1e3,
+		100*rep.LiveChip.TAR, 100*rep.LiveChip.FAR, rep.LiveChip.UsedThreshold)
+	if rep.Cards < 90 || g.Cases < 800 || imp.Cases < 90 || tam.Cases < 90 {
+		t.Fatalf("too few cases: %d cards, %d/%d/%d", rep.Cards, g.Cases, imp.Cases, tam.Cases)
+	}
+	if imp.Accepted != 0 || tam.Accepted != 0 {
+		t.Errorf("accepted %d impostors and %d tampered cards", imp.Accepted, tam.Accepted)
+	}
+	if p.OthersFA != 0 {
+		t.Errorf("%d photos of other people taken for the chip's picture", p.OthersFA)
+	}
+	if p.PersonFA > 1 {
+		t.Errorf("%d other photos of the same person taken for the chip's picture", p.PersonFA)
+	}
+	if 100*p.SameAccepted < 95*p.Same {
+		t.Errorf("only %d of %d prints of the chip's picture recognised", p.SameAccepted, p.Same)
+	}
+	if 100*g.Accepted < 96*g.Cases {
+		t.Errorf("only %d of %d genuine holders accepted", g.Accepted, g.Cases)
+	}
+	if tam.Conflict < tam.Cases*9/10 {
+		t.Errorf("only %d of %d tampered cards refused as tampered", tam.Conflict, tam.Cases)
+	}
+}
+
+// cardOf makes photo p's chip photo and a tray photo of its card front.
+func cardOf(t *testing.T, c *Checker, gen *photoset.Generator, p Photo) ([]byte, gocv.Mat) {
+	t.Helper()
+	chip, err := ChipPhoto(c.Engine.Detector(), p.Image, camera.CardFaceWidth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ph, err := gen.NextWith(photoset.Fine, p.Image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ph.Frame.Close() })
+	return chip, ph.Frame
+}
+
+func liveOf(t *testing.T, p Photo) gocv.Mat {
+	t.Helper()
+	m, err := gocv.ImageToMatRGB(p.Image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+// byID finds the n-th photo of an identity.
+func byID(t *testing.T, photos []Photo, id string, n int) Photo {
+	t.Helper()
+	for _, p := range photos {
+		if p.Identity == id {
+			if n == 0 {
+				return p
+			}
+			n--
+		}
+	}
+	t.Fatalf("no photo %d of %s", n, id)
+	return Photo{}
+}
+
+// TestCheckDecidesEachKindOfCase runs whole cases through Check: the
+// evidence, the scores and the decision of a holder, an impostor, a
+// tampered card, a card whose front was not seen, and bad images.
+func TestCheckDecidesEachKindOfCase(t *testing.T) {
+	c, photos, gen := setup(t)
+	const a, b = "lfw:George_W_Bush", "lfw:Colin_Powell"
+	chipA, frontA := cardOf(t, c, gen, byID(t, photos, a, 0))
+	_, frontB := cardOf(t, c, gen, byID(t, photos, b, 0))
+	liveA, liveB := liveOf(t, byID(t, photos, a, 1)), liveOf(t, byID(t, photos, b, 1))
+	blank := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(128, 128, 128, 0), 480, 640, gocv.MatTypeCV8UC3)
+	defer blank.Close()
+	for _, tc := range []struct {
+		name     string
+		k        Case
+		want     Outcome
+		evidence string
+		same     *bool
+	}{
+		{"holder", Case{chipA, frontA, []gocv.Mat{liveA}}, Match, "print", ptr(true)},
+		{"holder, no front", Case{chipA, gocv.Mat{}, []gocv.Mat{liveA}}, "", "chip", nil},
+		{"impostor", Case{chipA, frontA, []gocv.Mat{liveB}}, NoMatch, "print", ptr(true)},
+		{"tampered: B's photo on A's card, B live", Case{chipA, frontB, []gocv.Mat{liveB}}, NoMatch, "conflict", ptr(false)},
+		{"front is not a card", Case{chipA, blank, []gocv.Mat{liveA}}, "", "chip", nil},
+		{"no face live", Case{chipA, frontA, []gocv.Mat{blank}}, Unusable, "", nil},
+		{"chip is garbage", Case{[]byte("not a photo"), frontA, []gocv.Mat{liveA}}, Unusable, "", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := c.Check(tc.k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.want != "" && r.Decision != tc.want {
+				t.Errorf("decision %s, want %s (%+v)", r.Decision, tc.want, r)
+			}
+			if r.Scores.Evidence != tc.evidence {
+				t.Errorf("evidence %q, want %q", r.Scores.Evidence, tc.evidence)
+			}
+			if (r.SamePicture == nil) != (tc.same == nil) || (r.SamePicture != nil && *r.SamePicture != *tc.same) {
+				t.Errorf("same picture %v, want %v", fmtBool(r.SamePicture), fmtBool(tc.same))
+			}
+			if r.Decision == Unusable && r.Reason == "" {
+				t.Error("an unusable case without a reason")
+			}
+			if r.Scores.Evidence == "print" && (r.Scores.LivePrint == nil || r.Scores.LiveChip == nil || r.Scores.Picture == nil) {
+				t.Errorf("scores missing: %+v", r.Scores)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func fmtBool(b *bool) string {
+	if b == nil {
+		return "null"
+	}
+	return strconv.FormatBool(*b)
+}
