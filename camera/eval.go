@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"time"
 
 	"gocv.io/x/gocv"
@@ -117,7 +118,20 @@ type Report struct {
 	Card          ModeReport  `json:"card"`
 	MS            TimeReport  `json:"ms"`
 	Split         SplitReport `json:"held_out"`
+	// CardByWidth is the card-like TAR at FAR 1e-3 (threshold chosen at
+	// each width) by the chip face's width in px, keyed by the width.
+	CardByWidth map[string]WidthReport `json:"card_by_width"`
 }
+
+// WidthReport is the card-like comparison at one chip face width.
+type WidthReport struct {
+	TAR1e3    float64 `json:"tar_at_far_1e-3"`
+	Threshold float64 `json:"threshold"`
+	Misses    int     `json:"chip_photos_unusable"` // too small to encode or to find the face in: every genuine pair a miss
+}
+
+// CardWidths are the chip face widths Evaluate measures.
+var CardWidths = [...]int{40, 60, 80, 100, 140}
 
 // ModeReport is one comparison mode (live vs live, or card vs live).
 type ModeReport struct {
@@ -194,6 +208,11 @@ func (e *Engine) Evaluate(samples []Sample) (Report, error) {
 		ok                  bool
 	}
 	ds := make([]desc, len(samples))
+	type byWidth struct {
+		card, forCard [len(CardWidths)]Descriptor
+		ok            [len(CardWidths)]bool
+	}
+	ws := make([]byWidth, len(samples))
 	var detect, embed, decision []float64
 	rep := Report{Images: len(samples)}
 	for i, s := range samples {
@@ -223,6 +242,12 @@ func (e *Engine) Evaluate(samples []Sample) (Report, error) {
 		if err != nil {
 			img.Close()
 			return rep, err
+		}
+		for k, w := range CardWidths {
+			if err := e.cardAt(img, f, w, &ws[i].card[k], &ws[i].forCard[k], &ws[i].ok[k]); err != nil {
+				img.Close()
+				return rep, err
+			}
 		}
 		card, cardWidth, err := e.DescribeCard(photo)
 		ds[i] = desc{live: live, card: card, id: s.Identity, ok: err == nil}
@@ -267,6 +292,31 @@ func (e *Engine) Evaluate(samples []Sample) (Report, error) {
 			}
 		}
 	}
+	rep.CardByWidth = map[string]WidthReport{}
+	for k, w := range CardWidths {
+		var sc Scores
+		misses := 0
+		for i := range ds {
+			if !ds[i].ok {
+				continue
+			}
+			if !ws[i].ok[k] {
+				misses++
+			}
+			for j := range ds {
+				if i == j || !ds[j].ok {
+					continue
+				}
+				d := math.Inf(1) // an unusable chip photo accepts no one
+				if ws[i].ok[k] {
+					d = Distance(ws[i].card[k], ws[j].forCard[k])
+				}
+				sc.Add(ds[i].id == ds[j].id, d)
+			}
+		}
+		m := Mode(sc)
+		rep.CardByWidth[strconv.Itoa(w)] = WidthReport{TAR1e3: m.TAR1e3, Threshold: m.Threshold, Misses: misses}
+	}
 	rep.GenuinePairs, rep.ImpostorPairs = len(live.all.Genuine), len(live.all.Impostor)
 	rep.Live, rep.Card = Mode(live.all), Mode(card.all)
 	tl, tc := live.train.ThresholdAtFAR(1e-3), card.train.ThresholdAtFAR(1e-3)
@@ -275,6 +325,26 @@ func (e *Engine) Evaluate(samples []Sample) (Report, error) {
 	rep.Split.CardThreshold, rep.Split.CardTAR, rep.Split.CardFAR = tc, rc.TAR, rc.FAR
 	rep.MS = TimeReport{DetectP50: percentile(detect, 50), EmbedP50: percentile(embed, 50), DecisionP95: percentile(decision, 95)}
 	return rep, nil
+}
+
+// cardAt describes img's face as a chip photo with the face width px
+// wide, and the live face as compared with it; ok is false when the chip
+// photo cannot be encoded or shows no face (a miss, not an error).
+func (e *Engine) cardAt(img gocv.Mat, f Face, width int, card, forCard *Descriptor, ok *bool) error {
+	photo, err := CardLikeAt(img, f, width)
+	if err != nil {
+		return nil
+	}
+	d, w, err := e.DescribeCard(photo)
+	if err != nil {
+		return nil
+	}
+	l, err := e.DescribeLive(img, f, w)
+	if err != nil {
+		return err
+	}
+	*card, *forCard, *ok = d, l, true
+	return nil
 }
 
 // splitScores are the scores of all pairs, of pairs within the training

@@ -79,11 +79,17 @@ func (c *Checker) thresholds() camera.Thresholds {
 	return c.Thresholds
 }
 
+// Unusable is the result of a case that cannot be decided, and why.
+func (c *Checker) Unusable(why string) Result {
+	t := c.thresholds()
+	return Result{Decision: Unusable, Reason: why, Scores: Scores{PictureThreshold: picture.Threshold, PrintThreshold: t.Print, ChipThreshold: t.Chip}}
+}
+
 // Check decides one case. Bad images give an unusable result, not an
 // error; an error is a failure of the models themselves.
 func (c *Checker) Check(k Case) (Result, error) {
 	t := c.thresholds()
-	res := Result{Decision: Unusable, Scores: Scores{PictureThreshold: picture.Threshold, PrintThreshold: t.Print, ChipThreshold: t.Chip}}
+	res := c.Unusable("")
 	chip, err := c.chip(k.Chip)
 	if err != nil {
 		if errors.Is(err, camera.ErrCorruptPhoto) || errors.Is(err, camera.ErrNoFace) {

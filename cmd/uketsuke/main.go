@@ -103,8 +103,8 @@ func commands() []*command {
 		},
 		{
 			name:    "face",
-			args:    "eval --dataset DIR [--json] [--models DIR]",
-			summary: "measure face verification accuracy and speed on a labelled image folder",
+			args:    "eval --dataset DIR [--cases] [--json] [--models DIR] | verify --chip FILE [--front FILE] --live FILE… [--json] | verify --batch FILE",
+			summary: "measure face verification on a labelled image folder; decide one face case (chip photo, card front, live frames)",
 			run:     runFace,
 		},
 		{
