@@ -3,6 +3,8 @@ package camera
 import (
 	"errors"
 	"math"
+
+	"gocv.io/x/gocv"
 )
 
 // CardThreshold is the largest descriptor distance accepted between the
@@ -145,4 +147,29 @@ func fuse(ds []Descriptor) Descriptor {
 		}
 	}
 	return f
+}
+
+// PrintEvidence compares the printed photo with the chip photo as a
+// picture and describes the printed face. It returns nil and why when
+// the print is no evidence either way (no face to align by, a chip photo
+// cropped too tight, no face to describe); a print that is another
+// picture is returned with Same false, and why.
+func (e *Engine) PrintEvidence(pm PictureMatcher, chip, printed gocv.Mat, chipWidth int) (*Print, string, error) {
+	score, same, err := pm.SamePicture(chip, printed)
+	if err != nil {
+		return nil, "not comparable as a picture: " + err.Error(), nil
+	}
+	p := &Print{Picture: score, Same: same}
+	face, forChip, err := e.DescribePrinted(printed, chipWidth)
+	switch {
+	case errors.Is(err, ErrNoFace):
+		return nil, "no face to describe in the printed photo", nil
+	case err != nil:
+		return nil, "", err
+	}
+	p.Face, p.ForChip, p.HasFace = face, forChip, true
+	if !same {
+		return p, "the printed photo is not the chip's picture", nil
+	}
+	return p, "", nil
 }

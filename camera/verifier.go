@@ -17,16 +17,29 @@ import (
 // ErrNotLive means the frames looked like a photo or a frozen image.
 var ErrNotLive = errors.New("the face did not look live")
 
+// PictureMatcher tells whether a printed photo is the chip photo's own
+// picture (camera/picture implements it). Either image may be grey or BGR.
+type PictureMatcher interface {
+	SamePicture(chip, printed gocv.Mat) (score float64, same bool, err error)
+}
+
 // Verifier is the kiosk's face port (kiosk.FaceVerifier): it holds the
 // chip photo's descriptor for one session, reads live frames from a Feed,
 // guides the patient through the quality gate, and decides over several
-// good frames. Nothing it handles is written anywhere.
+// good frames. When the card-front step handed it the printed photo
+// (SetPrinted) and that is the chip's own picture, the live face is
+// matched against the print (Judge). Nothing it handles is written
+// anywhere.
 type Verifier struct {
-	Engine    *Engine
-	Feed      *Feed
-	Gate      Gate    // zero: DefaultGate
-	Frames    int     // good frames per decision (default 3)
-	Threshold float64 // default CardThreshold
+	Engine *Engine
+	Feed   *Feed
+	Gate   Gate // zero: DefaultGate
+	Frames int  // good frames per decision (default 3)
+	// Thresholds are the recogniser's (zero: DlibThresholds).
+	Thresholds Thresholds
+	// Pictures compares the printed photo with the chip's; nil: printed
+	// photos are not used.
+	Pictures PictureMatcher
 	// OnGuidance, if set, receives the quality verdict of every frame for
 	// the patient screen.
 	OnGuidance func(Problem)
@@ -44,6 +57,7 @@ type Verifier struct {
 	card      *Descriptor
 	cardWidth int
 	photo     []byte
+	printed   gocv.Mat // BGR; empty: no front seen this session
 }
 
 var _ kiosk.FaceVerifier = (*Verifier)(nil)
@@ -62,6 +76,20 @@ func (v *Verifier) Enroll(_ context.Context, photo []byte) error {
 	return nil
 }
 
+// SetPrinted keeps the photo printed on the card front, as the card
+// camera saw it, for this session (until Forget). The card-front
+// scanner calls it.
+func (v *Verifier) SetPrinted(photo image.Image) {
+	m, err := gocv.ImageToMatRGB(photo)
+	if err != nil {
+		return
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.printed.Close()
+	v.printed = m
+}
+
 // Photo returns a copy of the enrolled chip photo for staff 目視確認, or nil.
 func (v *Verifier) Photo() []byte {
 	v.mu.Lock()
@@ -70,7 +98,8 @@ func (v *Verifier) Photo() []byte {
 }
 
 // Verify captures live frames until enough good ones are seen (or ctx
-// ends), checks liveness, and compares them with the card.
+// ends), checks liveness, and compares them with the card: with the
+// printed photo when it is the chip's own picture, else with the chip.
 func (v *Verifier) Verify(ctx context.Context) (kiosk.FaceMatch, error) {
 	v.mu.Lock()
 	card, cardWidth := v.card, v.cardWidth
@@ -82,21 +111,31 @@ func (v *Verifier) Verify(ctx context.Context) (kiosk.FaceMatch, error) {
 	if want <= 0 {
 		want = 3
 	}
-	threshold := v.Threshold
-	if threshold == 0 {
-		threshold = CardThreshold
+	t := v.Thresholds
+	if t == (Thresholds{}) {
+		t = DlibThresholds
+	}
+	print, err := v.print(cardWidth)
+	if err != nil {
+		return kiosk.FaceMatch{}, err
 	}
 	v.Feed.Flush()
-	var live []Descriptor
+	var forChip, forPrint []Descriptor
 	var lv Liveness
 	var lastPreview time.Time
 	defer lv.Reset()
-	for len(live) < want {
+	for len(forChip) < want {
 		frame, err := v.Feed.Next(ctx)
 		if err != nil {
 			return kiosk.FaceMatch{}, fmt.Errorf("verify: %w", err)
 		}
 		d, face, problem, err := v.frame(frame, &lv, cardWidth)
+		if err == nil && problem == QualityOK && print != nil && print.Same {
+			var p Descriptor
+			if p, err = v.Engine.DescribeFace(frame, face); err == nil {
+				forPrint = append(forPrint, p)
+			}
+		}
 		if v.OnFrame != nil && time.Since(lastPreview) >= v.PreviewInterval {
 			if img, box, perr := Preview(frame, face.Box); perr == nil {
 				lastPreview = time.Now()
@@ -111,19 +150,44 @@ func (v *Verifier) Verify(ctx context.Context) (kiosk.FaceMatch, error) {
 			v.OnGuidance(problem)
 		}
 		if problem == QualityOK {
-			live = append(live, d)
+			forChip = append(forChip, d)
 		}
 	}
 	if ok, why := lv.Live(); !ok {
 		v.logf("face refused as not live", "why", why)
 		return kiosk.FaceMatch{}, fmt.Errorf("%w: %s", ErrNotLive, why)
 	}
-	dec, err := Decide(*card, live, threshold)
+	dec, err := Judge(*card, forChip, print, forPrint, Distance, t)
 	if err != nil {
 		return kiosk.FaceMatch{}, err
 	}
-	v.logf("face decision", "matched", dec.Matched, "distance", fmt.Sprintf("%.3f", dec.Distance), "threshold", dec.Threshold)
-	return kiosk.FaceMatch{Matched: dec.Matched, Score: dec.Distance}, nil
+	v.logf("face decision", "matched", dec.Matched, "evidence", dec.Evidence.String(),
+		"distance", fmt.Sprintf("%.3f", dec.Distance), "threshold", dec.Threshold)
+	return kiosk.FaceMatch{Matched: dec.Matched, Score: dec.Distance, Evidence: dec.Evidence.String()}, nil
+}
+
+// print compares the session's printed photo with the chip photo and
+// describes it; nil when there is none, or it cannot be compared.
+func (v *Verifier) print(chipWidth int) (*Print, error) {
+	if v.Pictures == nil {
+		return nil, nil
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.printed.Ptr() == nil || v.printed.Empty() {
+		return nil, nil
+	}
+	chip, err := gocv.IMDecode(v.photo, gocv.IMReadGrayScale)
+	if err != nil || chip.Empty() {
+		chip.Close()
+		return nil, nil
+	}
+	defer chip.Close()
+	p, why, err := v.Engine.PrintEvidence(v.Pictures, chip, v.printed, chipWidth)
+	if why != "" {
+		v.logf("printed photo not used", "why", why)
+	}
+	return p, err
 }
 
 // frame assesses one frame and describes its face when it is good.
@@ -179,6 +243,8 @@ func (v *Verifier) Forget() {
 	v.card, v.cardWidth = nil, 0
 	clear(v.photo)
 	v.photo = nil
+	v.printed.Close()
+	v.printed = gocv.Mat{}
 }
 
 func (v *Verifier) logf(msg string, args ...any) {

@@ -94,8 +94,9 @@ type (
 	// FaceResult answers MatchFace.
 	FaceResult struct {
 		Reply
-		Matched bool
-		Score   float64
+		Matched  bool
+		Score    float64
+		Evidence string // FaceMatch.Evidence
 	}
 	// FaceUnavailable answers MatchFace when the camera or model failed.
 	FaceUnavailable struct{ Reply }

@@ -389,14 +389,20 @@ func stepReadingPhoto(m *Machine, ev Event) {
 func stepMatchingFace(m *Machine, ev Event) {
 	switch ev := ev.(type) {
 	case FaceResult:
+		by := ""
+		if ev.Evidence != "" {
+			by = ":" + ev.Evidence
+		}
 		if ev.Matched {
-			m.audit("patient", "auth.face", "matched")
+			m.audit("patient", "auth.face", "matched"+by)
 			m.authenticated(AuthFace)
 			return
 		}
 		m.s.faceFails++
-		m.audit("patient", "auth.face", fmt.Sprintf("no-match:%d", m.s.faceFails))
-		if m.s.faceFails >= m.cfg.FaceAttempts {
+		m.audit("patient", "auth.face", fmt.Sprintf("no-match:%d%s", m.s.faceFails, by))
+		// A card whose printed photo is not its chip's person fails
+		// however often the patient tries.
+		if m.s.faceFails >= m.cfg.FaceAttempts || ev.Evidence == EvidenceConflict {
 			m.giveUpFace()
 			return
 		}

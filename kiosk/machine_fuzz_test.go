@@ -94,7 +94,7 @@ func FuzzMachine(f *testing.F) {
 			case 23:
 				ev = PhotoRead{r}
 			case 24:
-				ev = FaceResult{r, b&0x40 != 0, 0.5}
+				ev = FaceResult{r, b&0x40 != 0, 0.5, []string{"", EvidenceChip, EvidencePrint, EvidenceConflict}[b&3]}
 			case 25:
 				ev = FaceUnavailable{r}
 			case 26:

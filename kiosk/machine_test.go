@@ -176,10 +176,10 @@ func TestFacePathToTicket(t *testing.T) {
 	}
 	h.reply(func(r Reply) Event { return PhotoRead{r} })
 	h.want(StateMatchingFace)
-	h.reply(func(r Reply) Event { return FaceResult{r, false, 0.2} })
+	h.reply(func(r Reply) Event { return FaceResult{r, false, 0.2, EvidenceChip} })
 	h.want(StateMatchingFace)
 	h.wantEffect("MatchFace")
-	h.reply(func(r Reply) Event { return FaceResult{r, true, 0.8} })
+	h.reply(func(r Reply) Event { return FaceResult{r, true, 0.8, EvidencePrint} })
 	h.want(StateConsent)
 	if items := h.m.View().ConsentItems; !items.Comprehensive || !items.Medication {
 		t.Fatalf("card path consent items %+v", items)
@@ -203,6 +203,32 @@ func TestFacePathToTicket(t *testing.T) {
 	h.wantEffect("EndSession")
 }
 
+// TestTamperedCardEndsTheFacePath: a card whose printed photo is not
+// its chip's person goes to the PIN at the first answer, and the audit
+// says which evidence decided each answer.
+func TestTamperedCardEndsTheFacePath(t *testing.T) {
+	h := newHarness(t)
+	h.cardRead()
+	h.step(MethodChosen{MethodFace})
+	h.step(CodeBEntered{Birth: "1980-02-17", ExpiryYear: 2035, SecurityCode: "2285"})
+	h.reply(func(r Reply) Event { return PhotoRead{r} })
+	h.want(StateMatchingFace)
+	if DefaultConfig().FaceAttempts < 2 {
+		t.Fatal("the test needs two face attempts")
+	}
+	h.reply(func(r Reply) Event { return FaceResult{r, false, 0.9, EvidenceConflict} })
+	h.want(StateCheckingPINTries)
+	var details []string
+	for _, e := range h.all {
+		if a, ok := e.(Audit); ok && a.Entry.Action == "auth.face" {
+			details = append(details, a.Entry.Outcome)
+		}
+	}
+	if len(details) != 1 || details[0] != "no-match:1:conflict" {
+		t.Fatalf("face audit %q", details)
+	}
+}
+
 func TestFaceFailsThenPIN(t *testing.T) {
 	h := newHarness(t)
 	h.cardRead()
@@ -211,7 +237,7 @@ func TestFaceFailsThenPIN(t *testing.T) {
 	h.reply(func(r Reply) Event { return PhotoRead{r} })
 	for range DefaultConfig().FaceAttempts {
 		h.want(StateMatchingFace)
-		h.reply(func(r Reply) Event { return FaceResult{r, false, 0.1} })
+		h.reply(func(r Reply) Event { return FaceResult{r, false, 0.1, ""} })
 	}
 	h.want(StateCheckingPINTries)
 	if !h.m.View().FaceGaveUp {

@@ -48,7 +48,22 @@ type FaceVerifier interface {
 type FaceMatch struct {
 	Matched bool
 	Score   float64
+	// Evidence is which comparison decided (for the audit): EvidencePrint,
+	// EvidenceChip or EvidenceConflict; "" when the port does not say.
+	Evidence string
 }
+
+// The evidence a face match may rest on.
+const (
+	// EvidencePrint: the live face against the card's printed photo,
+	// proven to be the chip's own picture.
+	EvidencePrint = "print"
+	// EvidenceChip: the live face against the chip photo alone.
+	EvidenceChip = "chip"
+	// EvidenceConflict: the printed photo shows someone other than the
+	// chip photo; the face path cannot succeed with this card.
+	EvidenceConflict = "conflict"
+)
 
 // CardFrontReader reads 照合番号B's parts from the card front with a
 // camera, so that the face path needs no typing. It watches until every

@@ -273,7 +273,7 @@ func (r *Runner) Exec(ctx context.Context, eff Effect) Event {
 			r.log.Error("face verify failed", "err", err)
 			return FaceUnavailable{Reply{e.Seq}}
 		}
-		return FaceResult{Reply{e.Seq}, m.Matched, m.Score}
+		return FaceResult{Reply{e.Seq}, m.Matched, m.Score, m.Evidence}
 	case QueryPINTries:
 		n, err := r.p.Card.PINTries(ctx)
 		if err != nil {

@@ -38,6 +38,10 @@ type Scanner struct {
 	OnFrame func(preview image.Image, card image.Rectangle)
 	// OnHint, if set, gets the guidance key when it changes.
 	OnHint func(key string)
+	// OnPrinted, if set, gets the printed photo of every frame read as a
+	// front (Reading.PrintedPhoto), for the face decision. The receiver
+	// keeps it in memory for the session only.
+	OnPrinted func(photo image.Image)
 	// Log gets one line per reading: which parts, how long; never values.
 	Log *slog.Logger
 }
@@ -86,6 +90,9 @@ func (s *Scanner) ReadCardFront(ctx context.Context) (kiosk.CodeBParts, error) {
 			return t.Result(), err
 		}
 		t.Add(r)
+		if p, ok := r.PrintedPhoto(); ok && r.Kind == Front && s.OnPrinted != nil {
+			s.OnPrinted(p)
+		}
 		if s.Log != nil {
 			s.Log.Debug("card front frame", "kind", r.Kind.String(), "reading", r.String())
 		}

@@ -126,8 +126,8 @@ func (c *Checker) Check(k Case) (Result, error) {
 			return res, err
 		}
 		res.Reason = why
-		if p != nil {
-			print = &p.Print
+		print = p
+		if p != nil && p.Same {
 			for i, l := range lives {
 				d, err := c.Engine.DescribeFace(k.Live[i], l.face)
 				if err != nil {
@@ -167,14 +167,16 @@ func num(x float64) *float64 {
 	return &x
 }
 
-// chipSide is the chip photo described and prepared for the picture test.
+// chipSide is the chip photo described and decoded for the picture test.
 type chipSide struct {
 	desc  camera.Descriptor
 	width int
+	grey  gocv.Mat
 	pic   *picture.Photo // nil: the chip photo cannot be compared as a picture
 }
 
 func (s *chipSide) Close() {
+	s.grey.Close()
 	if s.pic != nil {
 		s.pic.Close()
 	}
@@ -186,22 +188,16 @@ func (c *Checker) chip(data []byte) (*chipSide, error) {
 		return nil, err
 	}
 	s := &chipSide{desc: d, width: w}
-	grey, err := gocv.IMDecode(data, gocv.IMReadGrayScale)
-	if err == nil && !grey.Empty() {
-		s.pic, _ = (&picture.Matcher{Detector: c.Engine.Detector()}).Prepare(grey)
+	s.grey, err = gocv.IMDecode(data, gocv.IMReadGrayScale)
+	if err == nil && !s.grey.Empty() {
+		s.pic, _ = (&picture.Matcher{Detector: c.Engine.Detector()}).Prepare(s.grey)
 	}
-	grey.Close()
 	return s, nil
 }
 
-// printSide is the printed photo compared with the chip's.
-type printSide struct{ camera.Print }
-
-// print finds the printed photo on the front and compares it with the
-// chip's as a picture. It returns nil and why when the print does not
-// count: not seen, no face, or another picture (the Print is then
-// returned with Same false, so the score is reported).
-func (c *Checker) print(front gocv.Mat, chip *chipSide) (*printSide, string, error) {
+// print finds the printed photo on the front and weighs it as evidence
+// (camera.Engine.PrintEvidence); nil and why when it is none.
+func (c *Checker) print(front gocv.Mat, chip *chipSide) (*camera.Print, string, error) {
 	printed, ok, err := c.Front.Photo(front)
 	if err != nil {
 		return nil, "", err
@@ -210,35 +206,7 @@ func (c *Checker) print(front gocv.Mat, chip *chipSide) (*printSide, string, err
 		return nil, "no card photo seen on the front", nil
 	}
 	defer printed.Close()
-	if chip.pic == nil {
-		return nil, "the chip photo cannot be compared as a picture", nil
-	}
-	pic, err := (&picture.Matcher{Detector: c.Engine.Detector()}).Prepare(printed)
-	if err != nil {
-		return nil, "no face in the printed photo", nil
-	}
-	defer pic.Close()
-	score, err := picture.Score(chip.pic, pic)
-	if errors.Is(err, picture.ErrTooTight) {
-		return nil, err.Error(), nil
-	}
-	if err != nil {
-		return nil, "", err
-	}
-	p := &printSide{Print: camera.Print{Picture: score, Same: score >= picture.Threshold}}
-	p.Face, p.ForChip, err = c.Engine.DescribePrinted(printed, chip.width)
-	switch {
-	case errors.Is(err, camera.ErrNoFace):
-		p.Same = false
-		return p, "no face in the printed photo", nil
-	case err != nil:
-		return nil, "", err
-	}
-	p.HasFace = true
-	if !p.Same {
-		return p, "the printed photo is not the chip's picture", nil
-	}
-	return p, "", nil
+	return c.Engine.PrintEvidence(&picture.Matcher{Detector: c.Engine.Detector()}, chip.grey, printed, chip.width)
 }
 
 // present reports whether m holds an image (the zero Mat does not).

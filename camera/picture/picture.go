@@ -68,6 +68,15 @@ func (m *Matcher) Compare(chip, printed gocv.Mat) (float64, error) {
 	return Score(a, b)
 }
 
+// SamePicture implements camera.PictureMatcher: Compare, and whether
+// the score reaches Threshold.
+func (m *Matcher) SamePicture(chip, printed gocv.Mat) (float64, bool, error) {
+	s, err := m.Compare(chip, printed)
+	return s, err == nil && s >= Threshold, err
+}
+
+var _ camera.PictureMatcher = (*Matcher)(nil)
+
 // Score is Compare of two prepared photos: the chip's and the print's.
 func Score(chip, printed *Photo) (float64, error) {
 	fa := chip.frame(0, 1)

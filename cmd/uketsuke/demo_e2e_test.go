@@ -69,7 +69,7 @@ func TestRunWithoutADisplayWalksTheDemo(t *testing.T) {
 	for _, want := range []string{
 		"no display: running on a virtual screen", "patient 1 — taro", "card insertion → choosing-method",
 		// taro's face matches his card; someone else's does not.
-		`msg="face decision" matched=true`, "the camera shows kiyoshi", `msg="face decision" matched=false`, "screen: pin-locked", "screen: manual-entry-review", "screen: result",
+		`msg="face decision" matched=true evidence=print`, "the camera shows kiyoshi", `msg="face decision" matched=false evidence=print`, "screen: pin-locked", "screen: manual-entry-review", "screen: result",
 		"screen: staff-menu", "screen: choosing-document", "last tap → ticket", "done: 9 patients walked, 6 tickets",
 		// The card camera reads taro's card front whole, and hanako's in
 		// the glare only in part: her code is typed.

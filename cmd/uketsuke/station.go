@@ -10,6 +10,7 @@ import (
 
 	"github.com/uketsuke/uketsuke/camera"
 	"github.com/uketsuke/uketsuke/camera/cardfront"
+	"github.com/uketsuke/uketsuke/camera/picture"
 	"github.com/uketsuke/uketsuke/eligibility"
 	"github.com/uketsuke/uketsuke/internal/retention"
 	"github.com/uketsuke/uketsuke/kiosk"
@@ -112,6 +113,12 @@ func newStation(g *globals, st *storage.Store, o stationOptions) (*station, erro
 		} else if sc != nil {
 			s.front = sc
 			s.health.set("card-front", true, "")
+			if s.verifier != nil {
+				// The printed photo the card-front step saw feeds the face
+				// decision (memory only, dropped with the session).
+				s.verifier.Pictures = &picture.Matcher{Detector: s.verifier.Engine.Detector()}
+				sc.OnPrinted = s.verifier.SetPrinted
+			}
 		}
 	}
 	kc.CardFront = s.front != nil
