@@ -108,8 +108,9 @@ func Decide(card Descriptor, live []Descriptor, threshold float64) (Decision, er
 }
 
 // Judge decides with the printed photo as well. forChip are the live
-// descriptors as compared with the chip photo, forPrint as compared with
-// the print (nil print: no card front). When the print is the chip's own
+// descriptors as compared with the chip photo (when the print decides,
+// one frame's is enough: the chip is then a second opinion), forPrint as
+// compared with the print (nil print: no card front). When the print is the chip's own
 // picture, the live face must match the print. Otherwise the live face
 // is matched against the chip photo alone, as Decide does — unless the
 // printed face is plainly someone other than the chip's (farther than
@@ -119,7 +120,7 @@ func Judge(chip Descriptor, forChip []Descriptor, print *Print, forPrint []Descr
 		return Decision{}, ErrNoFrames
 	}
 	d := Decision{Evidence: EvidenceChip, ChipDistance: dist(chip, fuse(forChip)), PrintDistance: math.NaN(),
-		PrintChipDistance: math.NaN(), Picture: math.NaN(), Frames: len(forChip)}
+		PrintChipDistance: math.NaN(), Picture: math.NaN(), Frames: max(len(forChip), len(forPrint))}
 	d.Distance, d.Threshold = d.ChipDistance, t.Chip
 	if print != nil {
 		d.Picture = print.Picture
@@ -160,6 +161,11 @@ func (e *Engine) PrintEvidence(pm PictureMatcher, chip, printed gocv.Mat, chipWi
 		return nil, "not comparable as a picture: " + err.Error(), nil
 	}
 	p := &Print{Picture: score, Same: same}
+	// The printed face against the chip photo is needed only to tell a
+	// tampered card: when the print is not the chip's picture.
+	if same {
+		chipWidth = 0
+	}
 	face, forChip, err := e.DescribePrinted(printed, chipWidth)
 	switch {
 	case errors.Is(err, ErrNoFace):

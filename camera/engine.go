@@ -44,7 +44,7 @@ func (e *Engine) Detector() *Detector { return e.det }
 // DescribePrinted describes the face of the printed photo cut from a
 // card front (BGR, or grey): as it is, for the live face (which is
 // compared with it in colour, DescribeFace), and as the chip photo sees
-// it (DescribeLive at the chip's face width).
+// it (DescribeLive at the chip's face width; chipWidth 0: not computed).
 func (e *Engine) DescribePrinted(photo gocv.Mat, chipWidth int) (face, forChip Descriptor, err error) {
 	bgr := photo
 	if photo.Channels() == 1 {
@@ -56,7 +56,9 @@ func (e *Engine) DescribePrinted(photo gocv.Mat, chipWidth int) (face, forChip D
 	if err != nil {
 		return face, forChip, fmt.Errorf("printed photo: %w", err)
 	}
-	forChip, err = e.DescribeLive(bgr, f, chipWidth)
+	if chipWidth > 0 {
+		forChip, err = e.DescribeLive(bgr, f, chipWidth)
+	}
 	return face, forChip, err
 }
 
@@ -81,26 +83,42 @@ func Central(faces []Face, size image.Point) (Face, bool) {
 // of the chip's and its mirror image's descriptors (test-time flip, which
 // evens out lighting and pose asymmetry).
 func (e *Engine) DescribeFace(img gocv.Mat, f Face) (Descriptor, error) {
-	chip, err := Align(img, f)
+	ds, err := e.DescribeFaces([]gocv.Mat{img}, []Face{f})
 	if err != nil {
 		return Descriptor{}, err
 	}
-	defer chip.Close()
-	d, err := e.rec.Describe(chip)
+	return ds[0], nil
+}
+
+// DescribeFaces is DescribeFace of face i of image i, in one pass of the
+// network.
+func (e *Engine) DescribeFaces(imgs []gocv.Mat, faces []Face) ([]Descriptor, error) {
+	var chips []gocv.Mat
+	defer func() {
+		for _, c := range chips {
+			c.Close()
+		}
+	}()
+	for i, img := range imgs {
+		chip, err := Align(img, faces[i])
+		if err != nil {
+			return nil, err
+		}
+		flipped := gocv.NewMat()
+		gocv.Flip(chip, &flipped, 1)
+		chips = append(chips, chip, flipped)
+	}
+	ds, err := e.rec.DescribeAll(chips)
 	if err != nil {
-		return d, err
+		return nil, err
 	}
-	flipped := gocv.NewMat()
-	defer flipped.Close()
-	gocv.Flip(chip, &flipped, 1)
-	m, err := e.rec.Describe(flipped)
-	if err != nil {
-		return d, err
+	out := make([]Descriptor, len(imgs))
+	for n := range out {
+		for i := range out[n] {
+			out[n][i] = (ds[2*n][i] + ds[2*n+1][i]) / 2
+		}
 	}
-	for i := range d {
-		d[i] = (d[i] + m[i]) / 2
-	}
-	return d, nil
+	return out, nil
 }
 
 // DescribeLive describes a live face for comparison with a card photo:

@@ -51,23 +51,38 @@ func (r *Recognizer) Close() error { return r.net.Close() }
 
 // Describe computes the descriptor of a 150×150 chip in OpenCV's BGR order.
 func (r *Recognizer) Describe(chip gocv.Mat) (Descriptor, error) {
-	var d Descriptor
-	if chip.Empty() || chip.Cols() != dlibconv.InputSize || chip.Rows() != dlibconv.InputSize || chip.Channels() != 3 {
-		return d, errors.New("describe: want a 150×150 colour chip")
+	ds, err := r.DescribeAll([]gocv.Mat{chip})
+	if err != nil {
+		return Descriptor{}, err
+	}
+	return ds[0], nil
+}
+
+// DescribeAll computes the descriptors of several chips in one pass of
+// the network (a batch uses the cores better than one chip at a time).
+func (r *Recognizer) DescribeAll(chips []gocv.Mat) ([]Descriptor, error) {
+	for _, chip := range chips {
+		if chip.Empty() || chip.Cols() != dlibconv.InputSize || chip.Rows() != dlibconv.InputSize || chip.Channels() != 3 {
+			return nil, errors.New("describe: want 150×150 colour chips")
+		}
 	}
 	// (RGB − mean) / 256, planar RGB: blobFromImage subtracts the mean in
 	// the image's channel order, so swap to RGB first.
-	blob := gocv.BlobFromImage(chip, 1/dlibconv.Scale, image.Pt(dlibconv.InputSize, dlibconv.InputSize),
-		gocv.NewScalar(dlibconv.Mean[0], dlibconv.Mean[1], dlibconv.Mean[2], 0), true, false)
+	blob := gocv.NewMat()
 	defer blob.Close()
+	gocv.BlobFromImages(chips, &blob, 1/dlibconv.Scale, image.Pt(dlibconv.InputSize, dlibconv.InputSize),
+		gocv.NewScalar(dlibconv.Mean[0], dlibconv.Mean[1], dlibconv.Mean[2], 0), true, false, gocv.MatTypeCV32F)
 	r.net.SetInput(blob, "")
 	out := r.net.Forward("")
 	defer out.Close()
-	if out.Total() != len(d) {
-		return d, fmt.Errorf("describe: network gave %d values, want %d", out.Total(), len(d))
+	ds := make([]Descriptor, len(chips))
+	if out.Total() != len(ds)*len(ds[0]) {
+		return nil, fmt.Errorf("describe: network gave %d values, want %d", out.Total(), len(ds)*len(ds[0]))
 	}
-	for i := range d {
-		d[i] = out.GetFloatAt(0, i)
+	for n := range ds {
+		for i := range ds[n] {
+			ds[n][i] = out.GetFloatAt(n, i)
+		}
 	}
-	return d, nil
+	return ds, nil
 }

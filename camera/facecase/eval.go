@@ -265,7 +265,9 @@ func Evaluate(c *Checker, gen *photoset.Generator, photos []Photo) (Report, erro
 func (c *Checker) describe(s *side, pm *picture.Matcher, gen *photoset.Generator, img image.Image) error {
 	jp2, err := ChipPhoto(c.Engine.Detector(), img, camera.CardFaceWidth)
 	if err == nil {
-		s.chip, err = c.chip(jp2)
+		if s.chip, err = c.chip(jp2); err == nil && !s.chip.grey.Empty() {
+			s.chip.pic, _ = pm.Prepare(s.chip.grey)
+		}
 	}
 	if err != nil && !errors.Is(err, camera.ErrNoFace) && !errors.Is(err, camera.ErrCorruptPhoto) && !errors.Is(err, ErrNotIDPhoto) {
 		return err
@@ -285,7 +287,10 @@ func (c *Checker) describe(s *side, pm *picture.Matcher, gen *photoset.Generator
 	}
 	if ok {
 		s.printPic, _ = pm.Prepare(printed)
-		s.print, s.printForChip, err = c.Engine.DescribePrinted(printed, camera.CardFaceWidth)
+		s.print, _, err = c.Engine.DescribePrinted(printed, 0)
+		if err == nil {
+			_, s.printForChip, err = c.Engine.DescribePrinted(printed, camera.CardFaceWidth)
+		}
 		printed.Close()
 		s.printed = err == nil
 		if err != nil && !errors.Is(err, camera.ErrNoFace) {
@@ -309,7 +314,8 @@ func (c *Checker) describeLive(s *side, img image.Image) error {
 	if s.forChip, err = c.Engine.DescribeLive(m, l.face, camera.CardFaceWidth); err != nil {
 		return err
 	}
-	if s.forPrint, err = c.Engine.DescribeFace(m, l.face); err != nil {
+	s.forPrint, err = c.Engine.DescribeFace(m, l.face)
+	if err != nil {
 		return err
 	}
 	s.live = true

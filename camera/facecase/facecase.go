@@ -70,6 +70,9 @@ type Checker struct {
 	Front *cardfront.Reader
 	// Thresholds are the recogniser's; zero: camera.DlibThresholds.
 	Thresholds camera.Thresholds
+	// Live, if set, is a second detector that finds the faces of the live
+	// frames while the engine reads the chip photo; nil: the engine's.
+	Live *camera.Detector
 }
 
 func (c *Checker) thresholds() camera.Thresholds {
@@ -90,6 +93,52 @@ func (c *Checker) Unusable(why string) Result {
 func (c *Checker) Check(k Case) (Result, error) {
 	t := c.thresholds()
 	res := c.Unusable("")
+	// The card-front reader has its own detector: it finds the printed
+	// photo while the engine works on the chip and the live frames.
+	type found struct {
+		photo gocv.Mat
+		ok    bool
+		err   error
+	}
+	front := make(chan found, 1)
+	if present(k.Front) && c.Front != nil {
+		go func() {
+			var f found
+			f.photo, f.ok, f.err = c.Front.Photo(k.Front)
+			front <- f
+		}()
+	} else {
+		front <- found{}
+	}
+	defer func() {
+		if f, more := <-front; more && f.ok {
+			f.photo.Close()
+		}
+	}()
+	type liveFaces struct {
+		lives []live
+		err   error
+	}
+	liveCh := make(chan liveFaces, 1)
+	findLive := func() {
+		var f liveFaces
+		for i, img := range k.Live {
+			l, ok, err := c.live(img)
+			if err != nil {
+				f.err = err
+				break
+			}
+			if ok {
+				l.frame = i
+				f.lives = append(f.lives, l)
+			}
+		}
+		liveCh <- f
+	}
+	if c.Live != nil {
+		go findLive()
+		defer func() { <-liveCh }()
+	}
 	chip, err := c.chip(k.Chip)
 	if err != nil {
 		if errors.Is(err, camera.ErrCorruptPhoto) || errors.Is(err, camera.ErrNoFace) {
@@ -99,42 +148,57 @@ func (c *Checker) Check(k Case) (Result, error) {
 		return res, err
 	}
 	defer chip.Close()
-	var forChip, forPrint []camera.Descriptor
-	var lives []live
-	for _, img := range k.Live {
-		l, ok, err := c.live(img)
-		if err != nil {
+	if c.Live == nil {
+		findLive()
+	}
+	fl := <-liveCh
+	if c.Live != nil {
+		liveCh <- fl // for the deferred receive
+	}
+	if fl.err != nil {
+		return res, fl.err
+	}
+	lives := fl.lives
+	if len(lives) == 0 {
+		res.Reason = "no face in the live frames"
+		return res, nil
+	}
+	var print *camera.Print
+	f := <-front
+	close(front)
+	switch {
+	case f.err != nil:
+		return res, f.err
+	case f.ok:
+		defer f.photo.Close()
+		var err error
+		if print, res.Reason, err = c.Engine.PrintEvidence(&picture.Matcher{Detector: c.Engine.Detector()}, chip.grey, f.photo, chip.width); err != nil {
 			return res, err
 		}
-		if ok {
-			lives = append(lives, l)
+	case present(k.Front) && c.Front != nil:
+		res.Reason = "no card photo seen on the front"
+	}
+	// When the print decides, the chip photo is only a second opinion:
+	// one frame is compared with it.
+	byPrint := print != nil && print.Same
+	var forChip, forPrint []camera.Descriptor
+	var imgs []gocv.Mat
+	var faces []camera.Face
+	for i, l := range lives {
+		img := k.Live[l.frame]
+		if i == 0 || !byPrint {
 			d, err := c.Engine.DescribeLive(img, l.face, chip.width)
 			if err != nil {
 				return res, err
 			}
 			forChip = append(forChip, d)
 		}
+		imgs, faces = append(imgs, img), append(faces, l.face)
 	}
-	if len(forChip) == 0 {
-		res.Reason = "no face in the live frames"
-		return res, nil
-	}
-	var print *camera.Print
-	if present(k.Front) && c.Front != nil {
-		p, why, err := c.print(k.Front, chip)
-		if err != nil {
+	if byPrint {
+		var err error
+		if forPrint, err = c.Engine.DescribeFaces(imgs, faces); err != nil {
 			return res, err
-		}
-		res.Reason = why
-		print = p
-		if p != nil && p.Same {
-			for i, l := range lives {
-				d, err := c.Engine.DescribeFace(k.Live[i], l.face)
-				if err != nil {
-					return res, err
-				}
-				forPrint = append(forPrint, d)
-			}
 		}
 	}
 	dec, err := camera.Judge(chip.desc, forChip, print, forPrint, camera.Distance, t)
@@ -172,7 +236,7 @@ type chipSide struct {
 	desc  camera.Descriptor
 	width int
 	grey  gocv.Mat
-	pic   *picture.Photo // nil: the chip photo cannot be compared as a picture
+	pic   *picture.Photo // prepared for the picture test by Evaluate; nil: not, or it cannot be
 }
 
 func (s *chipSide) Close() {
@@ -188,43 +252,33 @@ func (c *Checker) chip(data []byte) (*chipSide, error) {
 		return nil, err
 	}
 	s := &chipSide{desc: d, width: w}
-	s.grey, err = gocv.IMDecode(data, gocv.IMReadGrayScale)
-	if err == nil && !s.grey.Empty() {
-		s.pic, _ = (&picture.Matcher{Detector: c.Engine.Detector()}).Prepare(s.grey)
-	}
+	s.grey, _ = gocv.IMDecode(data, gocv.IMReadGrayScale)
 	return s, nil
-}
-
-// print finds the printed photo on the front and weighs it as evidence
-// (camera.Engine.PrintEvidence); nil and why when it is none.
-func (c *Checker) print(front gocv.Mat, chip *chipSide) (*camera.Print, string, error) {
-	printed, ok, err := c.Front.Photo(front)
-	if err != nil {
-		return nil, "", err
-	}
-	if !ok {
-		return nil, "no card photo seen on the front", nil
-	}
-	defer printed.Close()
-	return c.Engine.PrintEvidence(&picture.Matcher{Detector: c.Engine.Detector()}, chip.grey, printed, chip.width)
 }
 
 // present reports whether m holds an image (the zero Mat does not).
 func present(m gocv.Mat) bool { return m.Ptr() != nil && !m.Empty() }
 
 // live is one live frame's face.
-type live struct{ face camera.Face }
+type live struct {
+	face  camera.Face
+	frame int // index in Case.Live
+}
 
 func (c *Checker) live(img gocv.Mat) (live, bool, error) {
 	if !present(img) || img.Channels() != 3 {
 		return live{}, false, nil
 	}
-	faces, err := c.Engine.Detect(img)
+	det := c.Live
+	if det == nil {
+		det = c.Engine.Detector()
+	}
+	faces, err := det.Detect(img)
 	if err != nil {
 		return live{}, false, err
 	}
 	f, ok := camera.Central(faces, image.Pt(img.Cols(), img.Rows()))
-	return live{f}, ok, nil
+	return live{face: f}, ok, nil
 }
 
 // MaxFaceFraction is the widest a face may be, as a fraction of the
