@@ -1,0 +1,97 @@
+package facecase
+
+import (
+	"context"
+	"image"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uketsuke/uketsuke/camera"
+	"github.com/uketsuke/uketsuke/camera/cardfront/photoset"
+	"github.com/uketsuke/uketsuke/camera/picture"
+	"github.com/uketsuke/uketsuke/kiosk"
+)
+
+// TestVerifierUsesThePrintedPhoto is the kiosk's face port with the
+// card-front step's printed photo: the holder is decided by the print,
+// a card with someone else's photo printed on it is refused as
+// tampered, and without a front the chip photo decides.
+func TestVerifierUsesThePrintedPhoto(t *testing.T) {
+	c, photos, gen := setup(t)
+	const a, b = "lfw:George_W_Bush", "lfw:Tony_Blair"
+	chipA, err := ChipPhoto(c.Engine.Detector(), byID(t, photos, a, 0).Image, camera.CardFaceWidth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	printOf := func(p Photo) image.Image {
+		ph, err := gen.NextWith(photoset.Fine, p.Image)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ph.Frame.Close()
+		r, err := c.Front.Read(ph.Frame)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, ok := r.PrintedPhoto()
+		if !ok {
+			t.Fatalf("no printed photo read (%v)", r)
+		}
+		return img
+	}
+	folder := func(id string) string {
+		dir := t.TempDir()
+		for i := 1; i <= 4; i++ {
+			p := filepath.Join(facesDir(), "krasserm-lfw", strings.TrimPrefix(id, "lfw:"), strings.TrimPrefix(id, "lfw:")+"_000"+string(rune('1'+i))+".jpg")
+			abs, _ := filepath.Abs(p)
+			if err := os.Symlink(abs, filepath.Join(dir, string(rune('a'+i))+".jpg")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return dir
+	}
+	verify := func(printed image.Image, live string) kiosk.FaceMatch {
+		t.Helper()
+		src, err := camera.OpenFolder(folder(live), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		feed := camera.StartFeed(src, 4)
+		defer feed.Close()
+		v := &camera.Verifier{Engine: c.Engine, Feed: feed, Pictures: &picture.Matcher{Detector: c.Engine.Detector()}}
+		if err := v.Enroll(context.Background(), chipA); err != nil {
+			t.Fatal(err)
+		}
+		defer v.Forget()
+		if printed != nil {
+			v.SetPrinted(printed)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		m, err := v.Verify(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	printA, printB := printOf(byID(t, photos, a, 0)), printOf(byID(t, photos, b, 0))
+	for _, tc := range []struct {
+		name     string
+		printed  image.Image
+		live     string
+		matched  bool
+		evidence string
+	}{
+		{"holder", printA, a, true, kiosk.EvidencePrint},
+		{"someone else with the holder's card", printA, b, false, kiosk.EvidencePrint},
+		{"B's photo glued on A's card, B live", printB, b, false, kiosk.EvidenceConflict},
+		{"no front seen", nil, a, true, kiosk.EvidenceChip},
+	} {
+		if m := verify(tc.printed, tc.live); m.Matched != tc.matched || m.Evidence != tc.evidence {
+			t.Errorf("%s: %+v, want matched %v by %s", tc.name, m, tc.matched, tc.evidence)
+		}
+	}
+}
