@@ -15,16 +15,42 @@ var ErrNoFace = errors.New("no face found")
 // Engine detects, aligns and describes faces. Not safe for concurrent use.
 type Engine struct {
 	det *Detector
-	rec *Recognizer
+	rec Model
 }
 
 // NewEngine loads YuNet and the dlib ResNet from dir, checking both files.
 func NewEngine(dir string) (*Engine, error) {
+	return NewEngineWith(dir, RecognizerOptions{})
+}
+
+// RecognizerOptions choose the recogniser.
+type RecognizerOptions struct {
+	// Name is "dlib" (the default) or "sface" (FaceRecognizerSF).
+	Name string
+	// Model is the sface model file; "": the official SFace file in the
+	// models folder.
+	Model string
+}
+
+// NewEngineWith loads YuNet from dir and the recogniser chosen.
+func NewEngineWith(dir string, o RecognizerOptions) (*Engine, error) {
 	det, err := NewDetector(YuNet.In(dir))
 	if err != nil {
 		return nil, err
 	}
-	rec, err := NewRecognizer(DlibResNet.In(dir))
+	var rec Model
+	switch o.Name {
+	case "", "dlib":
+		rec, err = NewRecognizer(DlibResNet.In(dir))
+	case "sface":
+		path := o.Model
+		if path == "" {
+			path = SFace.In(dir).Path
+		}
+		rec, err = NewSFace(path)
+	default:
+		err = fmt.Errorf("recogniser %q: want dlib or sface", o.Name)
+	}
 	if err != nil {
 		det.Close()
 		return nil, err
@@ -79,9 +105,7 @@ func Central(faces []Face, size image.Point) (Face, bool) {
 	return best, !math.IsInf(bestD, 1)
 }
 
-// DescribeFace aligns face f of img and returns its descriptor: the mean
-// of the chip's and its mirror image's descriptors (test-time flip, which
-// evens out lighting and pose asymmetry).
+// DescribeFace describes face f of img with the engine's recogniser.
 func (e *Engine) DescribeFace(img gocv.Mat, f Face) (Descriptor, error) {
 	ds, err := e.DescribeFaces([]gocv.Mat{img}, []Face{f})
 	if err != nil {
@@ -93,33 +117,14 @@ func (e *Engine) DescribeFace(img gocv.Mat, f Face) (Descriptor, error) {
 // DescribeFaces is DescribeFace of face i of image i, in one pass of the
 // network.
 func (e *Engine) DescribeFaces(imgs []gocv.Mat, faces []Face) ([]Descriptor, error) {
-	var chips []gocv.Mat
-	defer func() {
-		for _, c := range chips {
-			c.Close()
-		}
-	}()
-	for i, img := range imgs {
-		chip, err := Align(img, faces[i])
-		if err != nil {
-			return nil, err
-		}
-		flipped := gocv.NewMat()
-		gocv.Flip(chip, &flipped, 1)
-		chips = append(chips, chip, flipped)
-	}
-	ds, err := e.rec.DescribeAll(chips)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Descriptor, len(imgs))
-	for n := range out {
-		for i := range out[n] {
-			out[n][i] = (ds[2*n][i] + ds[2*n+1][i]) / 2
-		}
-	}
-	return out, nil
+	return e.rec.DescribeFaces(imgs, faces)
 }
+
+// Distance compares two descriptors of the engine's recogniser.
+func (e *Engine) Distance(a, b Descriptor) float64 { return e.rec.Distance(a, b) }
+
+// Thresholds are the engine's recogniser's.
+func (e *Engine) Thresholds() Thresholds { return e.rec.Thresholds() }
 
 // DescribeLive describes a live face for comparison with a card photo:
 // in greyscale, as the chip photo is, and, when the live face is larger

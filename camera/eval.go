@@ -286,9 +286,9 @@ func (e *Engine) Evaluate(samples []Sample) (Report, error) {
 			}
 			g := ds[i].id == ds[j].id
 			bothTrain, bothTest := train[ds[i].id] && train[ds[j].id], !train[ds[i].id] && !train[ds[j].id]
-			card.add(g, bothTrain, bothTest, Distance(ds[i].card, ds[j].forCard))
+			card.add(g, bothTrain, bothTest, e.Distance(ds[i].card, ds[j].forCard))
 			if i < j {
-				live.add(g, bothTrain, bothTest, Distance(ds[i].live, ds[j].live))
+				live.add(g, bothTrain, bothTest, e.Distance(ds[i].live, ds[j].live))
 			}
 		}
 	}
@@ -309,7 +309,7 @@ func (e *Engine) Evaluate(samples []Sample) (Report, error) {
 				}
 				d := math.Inf(1) // an unusable chip photo accepts no one
 				if ws[i].ok[k] {
-					d = Distance(ws[i].card[k], ws[j].forCard[k])
+					d = e.Distance(ws[i].card[k], ws[j].forCard[k])
 				}
 				sc.Add(ds[i].id == ds[j].id, d)
 			}

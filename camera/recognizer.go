@@ -26,8 +26,21 @@ func Distance(a, b Descriptor) float64 {
 	return math.Sqrt(s)
 }
 
-// Recognizer computes descriptors from aligned 150×150 face chips with the
-// converted dlib model through OpenCV's dnn module. Not safe for
+// Model is a face recogniser: it describes detected faces, compares
+// descriptors, and knows its calibrated thresholds. Not safe for
+// concurrent use.
+type Model interface {
+	// DescribeFaces describes face i of BGR image i.
+	DescribeFaces(imgs []gocv.Mat, faces []Face) ([]Descriptor, error)
+	// Distance is how unlike two descriptors are (0: the same).
+	Distance(a, b Descriptor) float64
+	// Thresholds are the largest distances still a match.
+	Thresholds() Thresholds
+	Close() error
+}
+
+// Recognizer is the default Model: the converted dlib ResNet through
+// OpenCV's dnn module, on face chips aligned to 150×150. Not safe for
 // concurrent use.
 type Recognizer struct {
 	net gocv.Net
@@ -48,6 +61,46 @@ func NewRecognizer(m ModelFile) (*Recognizer, error) {
 
 // Close releases the network.
 func (r *Recognizer) Close() error { return r.net.Close() }
+
+var _ Model = (*Recognizer)(nil)
+
+// Distance implements Model: the Euclidean distance.
+func (r *Recognizer) Distance(a, b Descriptor) float64 { return Distance(a, b) }
+
+// Thresholds implements Model: DlibThresholds.
+func (r *Recognizer) Thresholds() Thresholds { return DlibThresholds }
+
+// DescribeFaces implements Model: each face aligned to the 150×150
+// template, described with its mirror image (test-time flip, which evens
+// out lighting and pose asymmetry), all in one pass of the network.
+func (r *Recognizer) DescribeFaces(imgs []gocv.Mat, faces []Face) ([]Descriptor, error) {
+	var chips []gocv.Mat
+	defer func() {
+		for _, c := range chips {
+			c.Close()
+		}
+	}()
+	for i, img := range imgs {
+		chip, err := Align(img, faces[i])
+		if err != nil {
+			return nil, err
+		}
+		flipped := gocv.NewMat()
+		gocv.Flip(chip, &flipped, 1)
+		chips = append(chips, chip, flipped)
+	}
+	ds, err := r.DescribeAll(chips)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Descriptor, len(imgs))
+	for n := range out {
+		for i := range out[n] {
+			out[n][i] = (ds[2*n][i] + ds[2*n+1][i]) / 2
+		}
+	}
+	return out, nil
+}
 
 // Describe computes the descriptor of a 150×150 chip in OpenCV's BGR order.
 func (r *Recognizer) Describe(chip gocv.Mat) (Descriptor, error) {

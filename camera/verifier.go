@@ -35,7 +35,7 @@ type Verifier struct {
 	Feed   *Feed
 	Gate   Gate // zero: DefaultGate
 	Frames int  // good frames per decision (default 3)
-	// Thresholds are the recogniser's (zero: DlibThresholds).
+	// Thresholds override the recogniser's (zero: Engine.Thresholds).
 	Thresholds Thresholds
 	// Pictures compares the printed photo with the chip's; nil: printed
 	// photos are not used.
@@ -113,7 +113,7 @@ func (v *Verifier) Verify(ctx context.Context) (kiosk.FaceMatch, error) {
 	}
 	t := v.Thresholds
 	if t == (Thresholds{}) {
-		t = DlibThresholds
+		t = v.Engine.Thresholds()
 	}
 	print, err := v.print(cardWidth)
 	if err != nil {
@@ -157,7 +157,7 @@ func (v *Verifier) Verify(ctx context.Context) (kiosk.FaceMatch, error) {
 		v.logf("face refused as not live", "why", why)
 		return kiosk.FaceMatch{}, fmt.Errorf("%w: %s", ErrNotLive, why)
 	}
-	dec, err := Judge(*card, forChip, print, forPrint, Distance, t)
+	dec, err := Judge(*card, forChip, print, forPrint, v.Engine.Distance, t)
 	if err != nil {
 		return kiosk.FaceMatch{}, err
 	}

@@ -19,6 +19,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+
+	"github.com/uketsuke/uketsuke/camera/onnx"
 )
 
 // Mean is the per-channel (R, G, B) mean subtracted before the network;
@@ -116,13 +118,13 @@ func ReadTFJS(manifest string) (map[string]tensor, error) {
 
 // Convert builds the ONNX model from the dequantised weights.
 func Convert(w map[string]tensor) ([]byte, error) {
-	b := &builder{w: w, g: &graph{}}
+	b := &builder{w: w, g: &onnx.Graph{Name: "dlib_face_recognition_resnet", Producer: "uketsuke dlibconv"}}
 	x := "data"
 	size := InputSize
 	// conv32_down: 7×7 stride 2 valid, ReLU, then max-pool 3×3 stride 2.
 	x, c := b.conv(x, "conv32_down", 2, 0, true)
 	size = (size-7)/2 + 1
-	x = b.g.node("MaxPool", []string{x}, ints("kernel_shape", 3, 3), ints("strides", 2, 2))
+	x = b.g.Node("MaxPool", []string{x}, onnx.Ints("kernel_shape", 3, 3), onnx.Ints("strides", 2, 2))
 	size = (size-3)/2 + 1
 	for _, blk := range []struct {
 		name string
@@ -143,22 +145,20 @@ func Convert(w map[string]tensor) ([]byte, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
-	x = b.g.node("GlobalAveragePool", []string{x})
-	x = b.g.node("Flatten", []string{x}, attr{name: "axis", i: ptr(int64(1))})
+	x = b.g.Node("GlobalAveragePool", []string{x})
+	x = b.g.Node("Flatten", []string{x}, onnx.Int("axis", 1))
 	fc, ok := w["fc"]
 	if !ok || len(fc.shape) != 2 || fc.shape[0] != c {
 		return nil, fmt.Errorf("fc: missing or shape %v, want [%d 128]", fc.shape, c)
 	}
-	out := b.g.node("MatMul", []string{x, b.g.floats("fc", []int64{int64(fc.shape[0]), int64(fc.shape[1])}, fc.data)})
-	return b.g.model("data", []int64{1, 3, InputSize, InputSize}, out, []int64{1, int64(fc.shape[1])}), nil
+	out := b.g.Node("MatMul", []string{x, b.g.Floats("fc", []int64{int64(fc.shape[0]), int64(fc.shape[1])}, fc.data)})
+	return b.g.Model("data", []int64{1, 3, InputSize, InputSize}, out, []int64{1, int64(fc.shape[1])}), nil
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // builder emits the network's layers; the first missing weight is kept in err.
 type builder struct {
 	w   map[string]tensor
-	g   *graph
+	g   *onnx.Graph
 	err error
 }
 
@@ -199,13 +199,13 @@ func (b *builder) conv(x, prefix string, stride, pad int, relu bool) (string, in
 		bt[o] = bias.data[o]*s.data[o] + t.data[o]
 	}
 	name := prefix + "/folded"
-	out := b.g.node("Conv", []string{x,
-		b.g.floats(name+"/W", []int64{int64(cout), int64(cin), int64(kh), int64(kw)}, wt),
-		b.g.floats(name+"/B", []int64{int64(cout)}, bt)},
-		ints("kernel_shape", int64(kh), int64(kw)), ints("strides", int64(stride), int64(stride)),
-		ints("pads", int64(pad), int64(pad), int64(pad), int64(pad)))
+	out := b.g.Node("Conv", []string{x,
+		b.g.Floats(name+"/W", []int64{int64(cout), int64(cin), int64(kh), int64(kw)}, wt),
+		b.g.Floats(name+"/B", []int64{int64(cout)}, bt)},
+		onnx.Ints("kernel_shape", int64(kh), int64(kw)), onnx.Ints("strides", int64(stride), int64(stride)),
+		onnx.Ints("pads", int64(pad), int64(pad), int64(pad), int64(pad)))
 	if relu {
-		out = b.g.node("Relu", []string{out})
+		out = b.g.Node("Relu", []string{out})
 	}
 	return out, cout
 }
@@ -214,7 +214,7 @@ func (b *builder) conv(x, prefix string, stride, pad int, relu bool) (string, in
 func (b *builder) residual(x, name string) string {
 	y, _ := b.conv(x, name+"/conv1", 1, 1, true)
 	y, _ = b.conv(y, name+"/conv2", 1, 1, false)
-	return b.g.node("Relu", []string{b.g.node("Add", []string{y, x})})
+	return b.g.Node("Relu", []string{b.g.Node("Add", []string{y, x})})
 }
 
 // down is conv1 (3×3 stride 2 valid, ReLU), conv2 (3×3); the shortcut is a
@@ -229,21 +229,21 @@ func (b *builder) down(x, name string, cin, size int) (string, int, int) {
 	if poolSize == convSize+1 {
 		// ONNX Pad, mode "constant" (the default), value 0; pads are
 		// [N C H W begins, N C H W ends].
-		y = b.g.node("Pad", []string{y, b.g.int64s(name+"/pads", []int64{0, 0, 0, 0, 0, 0, 1, 1})})
+		y = b.g.Node("Pad", []string{y, b.g.Int64s(name+"/pads", []int64{0, 0, 0, 0, 0, 0, 1, 1})})
 	} else if poolSize != convSize {
 		if b.err == nil {
 			b.err = fmt.Errorf("%s: pooled %d vs conv %d", name, poolSize, convSize)
 		}
 	}
-	p := b.g.node("AveragePool", []string{x}, ints("kernel_shape", 2, 2), ints("strides", 2, 2))
+	p := b.g.Node("AveragePool", []string{x}, onnx.Ints("kernel_shape", 2, 2), onnx.Ints("strides", 2, 2))
 	if cout > cin {
 		// Append zero channels with an exact 1×1 identity embedding.
 		w := make([]float32, cout*cin)
 		for i := range cin {
 			w[i*cin+i] = 1
 		}
-		p = b.g.node("Conv", []string{p, b.g.floats(name+"/widen", []int64{int64(cout), int64(cin), 1, 1}, w)},
-			ints("kernel_shape", 1, 1))
+		p = b.g.Node("Conv", []string{p, b.g.Floats(name+"/widen", []int64{int64(cout), int64(cin), 1, 1}, w)},
+			onnx.Ints("kernel_shape", 1, 1))
 	}
-	return b.g.node("Relu", []string{b.g.node("Add", []string{y, p})}), cout, poolSize
+	return b.g.Node("Relu", []string{b.g.Node("Add", []string{y, p})}), cout, poolSize
 }

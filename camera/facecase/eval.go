@@ -187,17 +187,17 @@ func Evaluate(c *Checker, gen *photoset.Generator, photos []Photo) (Report, erro
 	for i, a := range sides {
 		for j, b := range sides {
 			if a.chip != nil && b.printed && (i == j || a.id != b.id) {
-				pc.Add(i == j, camera.Distance(a.chip.desc, b.printForChip))
+				pc.Add(i == j, c.Engine.Distance(a.chip.desc, b.printForChip))
 			}
 			if i == j || !b.live {
 				continue
 			}
 			g := a.id == b.id
 			if a.printed {
-				lp.Add(g, camera.Distance(a.print, b.forPrint))
+				lp.Add(g, c.Engine.Distance(a.print, b.forPrint))
 			}
 			if a.chip != nil {
-				lc.Add(g, camera.Distance(a.chip.desc, b.forChip))
+				lc.Add(g, c.Engine.Distance(a.chip.desc, b.forChip))
 			}
 		}
 	}
@@ -217,7 +217,7 @@ func Evaluate(c *Checker, gen *photoset.Generator, photos []Photo) (Report, erro
 			p := sides[printed]
 			pp = &camera.Print{Picture: v, Same: v >= picture.Threshold, Face: p.print, ForChip: p.printForChip, HasFace: p.printed}
 		}
-		d, err := camera.Judge(a.chip.desc, []camera.Descriptor{l.forChip}, pp, []camera.Descriptor{l.forPrint}, camera.Distance, t)
+		d, err := camera.Judge(a.chip.desc, []camera.Descriptor{l.forChip}, pp, []camera.Descriptor{l.forPrint}, c.Engine.Distance, t)
 		if err != nil {
 			return err
 		}

@@ -68,7 +68,7 @@ type Checker struct {
 	// Front finds the printed photo on a card-front photo; nil: fronts
 	// are not looked at.
 	Front *cardfront.Reader
-	// Thresholds are the recogniser's; zero: camera.DlibThresholds.
+	// Thresholds override the recogniser's (zero: Engine.Thresholds).
 	Thresholds camera.Thresholds
 	// Live, if set, is a second detector that finds the faces of the live
 	// frames while the engine reads the chip photo; nil: the engine's.
@@ -77,7 +77,7 @@ type Checker struct {
 
 func (c *Checker) thresholds() camera.Thresholds {
 	if c.Thresholds == (camera.Thresholds{}) {
-		return camera.DlibThresholds
+		return c.Engine.Thresholds()
 	}
 	return c.Thresholds
 }
@@ -201,7 +201,7 @@ func (c *Checker) Check(k Case) (Result, error) {
 			return res, err
 		}
 	}
-	dec, err := camera.Judge(chip.desc, forChip, print, forPrint, camera.Distance, t)
+	dec, err := camera.Judge(chip.desc, forChip, print, forPrint, c.Engine.Distance, t)
 	if err != nil {
 		return res, err
 	}

@@ -25,6 +25,7 @@ import (
 type faceOptions struct {
 	dataset string
 	models  string
+	rec     camera.RecognizerOptions
 	json    bool
 	cases   bool
 	chip    string
@@ -42,6 +43,8 @@ func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 func (o *faceOptions) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.dataset, "dataset", "", "eval: folder with images and labels.csv (path,identity)")
 	fs.StringVar(&o.models, "models", ".build/models", "folder with the detector and recogniser models")
+	fs.StringVar(&o.rec.Name, "recognizer", "", "dlib or sface (default: camera.recognizer of the configuration)")
+	fs.StringVar(&o.rec.Model, "recognizer-model", "", "the sface model file (default: camera.recognizer_model)")
 	fs.BoolVar(&o.json, "json", false, "print JSON")
 	fs.BoolVar(&o.cases, "cases", false, "eval: also build cards from the photos and decide genuine, impostor and tampered cases")
 	fs.StringVar(&o.chip, "chip", "", "verify: the chip photo as read from the card (JPEG 2000, JPEG or PNG)")
@@ -55,6 +58,9 @@ func runFace(_ context.Context, g *globals, args []string) error {
 	args, err := parseCommand(g, "face", args, o.addFlags)
 	if err != nil {
 		return err
+	}
+	if o.rec.Name == "" {
+		o.rec = camera.RecognizerOptions{Name: g.cfg.Camera.Recognizer, Model: g.cfg.Camera.RecognizerModel}
 	}
 	switch {
 	case len(args) == 1 && args[0] == "eval" && o.dataset != "":
@@ -71,7 +77,7 @@ func faceEval(g *globals, o faceOptions) error {
 	if err != nil {
 		return err
 	}
-	e, err := camera.NewEngine(o.models)
+	e, err := camera.NewEngineWith(o.models, o.rec)
 	if err != nil {
 		return err
 	}
@@ -183,7 +189,7 @@ type verifyCase struct {
 
 // faceVerify decides one case, or every case of a batch file.
 func faceVerify(g *globals, o faceOptions) error {
-	e, err := camera.NewEngine(o.models)
+	e, err := camera.NewEngineWith(o.models, o.rec)
 	if err != nil {
 		return err
 	}

@@ -104,6 +104,14 @@ type CameraConfig struct {
 	// 照合番号B from the card front, e.g. "/dev/video2"; "" reads it with
 	// Device, the patient holding the card up; "none" has it typed.
 	CardDevice string `toml:"card_device"`
+	// Recognizer is the face recogniser: "dlib" (the default, calibrated
+	// here) or "sface" (OpenCV's FaceRecognizerSF: the official SFace file
+	// in Models, or RecognizerModel; its thresholds are OpenCV's, not
+	// calibrated here).
+	Recognizer string `toml:"recognizer"`
+	// RecognizerModel is the sface model file, when it is not the
+	// official one in Models.
+	RecognizerModel string `toml:"recognizer_model"`
 }
 
 // EligibilityConfig selects who answers オンライン資格確認.
@@ -266,6 +274,15 @@ func (c Config) validate() error {
 	}
 	if c.Reception.MinutesPerPatient < 0 || c.Reception.MinutesPerPatient > 240 {
 		return fmt.Errorf("reception.minutes_per_patient %d: 0 to 240", c.Reception.MinutesPerPatient)
+	}
+	switch c.Camera.Recognizer {
+	case "", "dlib":
+		if c.Camera.RecognizerModel != "" {
+			return fmt.Errorf("camera.recognizer_model is for recognizer = \"sface\"")
+		}
+	case "sface":
+	default:
+		return fmt.Errorf("camera.recognizer %q: dlib or sface", c.Camera.Recognizer)
 	}
 	switch c.Eligibility.Backend {
 	case "sim":

@@ -38,7 +38,7 @@ func (s *station) openCamera(g *globals, src camera.Source) (*camera.Verifier, e
 		}
 		src = d
 	}
-	engine, err := camera.NewEngine(g.cfg.Camera.Models)
+	engine, err := camera.NewEngineWith(g.cfg.Camera.Models, camera.RecognizerOptions{Name: g.cfg.Camera.Recognizer, Model: g.cfg.Camera.RecognizerModel})
 	if err != nil {
 		src.Close()
 		return nil, fmt.Errorf("face models in %s: %w (run make setup)", g.cfg.Camera.Models, err)

@@ -145,6 +145,8 @@ reader = "SONY"
 		"bad duration":  "[reception.timeouts]\nconsent = \"soon\"\n",
 		"tiny timeout":  "[reception.timeouts]\nconsent = \"10ms\"\n",
 		"zero attempts": "[reception]\nface_attempts = 0\n",
+		"recogniser":    "[camera]\nrecognizer = \"arcface\"\n",
+		"model of dlib": "[camera]\nrecognizer_model = \"/tmp/x.onnx\"\n",
 		"long prefix":   "[reception]\nnumber_prefix = \"ABCDE\"\n",
 		"not toml":      "this is = = not toml",
 		"wrong type":    "[reception]\nface_attempts = \"three\"\n",

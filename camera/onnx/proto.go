@@ -1,4 +1,4 @@
-package dlibconv
+package onnx
 
 import (
 	"encoding/binary"

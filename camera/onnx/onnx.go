@@ -1,4 +1,8 @@
-package dlibconv
+// Package onnx writes ONNX models (IR 7, opset 11) from a graph of nodes
+// and float initializers, with no dependency beyond the standard
+// library: the face recogniser's converter uses it, and tests build
+// small models with it.
+package onnx
 
 import (
 	"encoding/binary"
@@ -51,24 +55,35 @@ const (
 	dimValue       = 1
 )
 
-// graph collects nodes and initializers and writes the ONNX model.
-type graph struct {
-	nodes []*pb
-	inits []*pb
-	n     int
+// Graph collects nodes and initializers and writes the ONNX model.
+type Graph struct {
+	Name     string // the graph's name
+	Producer string // the model's producer
+	nodes    []*pb
+	inits    []*pb
+	n        int
 }
 
-// attr is one node attribute: an int, a float or a list of ints.
-type attr struct {
+// Attr is one node attribute: an int, a float or a list of ints.
+type Attr struct {
 	name string
 	i    *int64
 	f    *float32
 	ints []int64
 }
 
-func ints(name string, v ...int64) attr { return attr{name: name, ints: v} }
+// Ints is an attribute that is a list of ints.
+func Ints(name string, v ...int64) Attr { return Attr{name: name, ints: v} }
 
-func (g *graph) node(op string, inputs []string, attrs ...attr) string {
+// Int is an int attribute.
+func Int(name string, v int64) Attr { return Attr{name: name, i: &v} }
+
+// Float is a float attribute.
+func Float(name string, v float32) Attr { return Attr{name: name, f: &v} }
+
+// Node adds a node of operator op on the named inputs and returns the
+// name of its output.
+func (g *Graph) Node(op string, inputs []string, attrs ...Attr) string {
 	g.n++
 	out := fmt.Sprintf("%s_%d", op, g.n)
 	var n pb
@@ -98,8 +113,8 @@ func (g *graph) node(op string, inputs []string, attrs ...attr) string {
 	return out
 }
 
-// floats adds a float32 initializer.
-func (g *graph) floats(name string, dims []int64, data []float32) string {
+// Floats adds a float32 initializer and returns its name.
+func (g *Graph) Floats(name string, dims []int64, data []float32) string {
 	raw := make([]byte, 4*len(data))
 	for i, v := range data {
 		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(v))
@@ -108,8 +123,8 @@ func (g *graph) floats(name string, dims []int64, data []float32) string {
 	return name
 }
 
-// int64s adds an int64 initializer.
-func (g *graph) int64s(name string, data []int64) string {
+// Int64s adds a one-dimensional int64 initializer and returns its name.
+func (g *Graph) Int64s(name string, data []int64) string {
 	raw := make([]byte, 8*len(data))
 	for i, v := range data {
 		binary.LittleEndian.PutUint64(raw[8*i:], uint64(v))
@@ -118,7 +133,7 @@ func (g *graph) int64s(name string, data []int64) string {
 	return name
 }
 
-func (g *graph) tensor(name string, dims []int64, dt int64, raw []byte) {
+func (g *Graph) tensor(name string, dims []int64, dt int64, raw []byte) {
 	var t pb
 	t.ints(tensorDims, dims)
 	t.int(tensorDataType, dt)
@@ -145,13 +160,14 @@ func valueInfo(name string, dims ...int64) *pb {
 	return &v
 }
 
-// model writes the ONNX ModelProto (IR 7, opset 11).
-func (g *graph) model(input string, inDims []int64, output string, outDims []int64) []byte {
+// Model writes the ONNX ModelProto (IR 7, opset 11) with one float input
+// and one float output of the dimensions given.
+func (g *Graph) Model(input string, inDims []int64, output string, outDims []int64) []byte {
 	var gr pb
 	for _, n := range g.nodes {
 		gr.msg(graphNode, n)
 	}
-	gr.str(graphName, "dlib_face_recognition_resnet")
+	gr.str(graphName, g.Name)
 	for _, t := range g.inits {
 		gr.msg(graphInitializer, t)
 	}
@@ -159,7 +175,7 @@ func (g *graph) model(input string, inDims []int64, output string, outDims []int
 	gr.msg(graphOutput, valueInfo(output, outDims...))
 	var m pb
 	m.int(modelIRVersion, 7)
-	m.str(modelProducer, "uketsuke dlibconv")
+	m.str(modelProducer, g.Producer)
 	m.msg(modelGraph, &gr)
 	var op pb
 	op.int(opsetVersion, 11)
