@@ -2,6 +2,7 @@ package camera
 
 import (
 	"errors"
+	"fmt"
 	"math"
 
 	"gocv.io/x/gocv"
@@ -20,6 +21,12 @@ const CardThreshold = 0.53
 // picture) and the live face. Calibrated at FAR 1e-3 on generated cases
 // (`uketsuke face eval --cases`, camera/facecase).
 const PrintThreshold = 0.56
+
+// MinPrintFace is the least width in camera pixels of the printed face
+// for the live face to be matched against it: the card camera must see
+// the card about 900 px across (10.5 px/mm) or more. PrintThreshold was
+// calibrated on such prints.
+const MinPrintFace = 90
 
 // Thresholds are a recogniser's calibrated cut-offs: a distance at most
 // the threshold is a match.
@@ -151,11 +158,14 @@ func fuse(ds []Descriptor) Descriptor {
 }
 
 // PrintEvidence compares the printed photo with the chip photo as a
-// picture and describes the printed face. It returns nil and why when
-// the print is no evidence either way (no face to align by, a chip photo
-// cropped too tight, no face to describe); a print that is another
-// picture is returned with Same false, and why.
-func (e *Engine) PrintEvidence(pm PictureMatcher, chip, printed gocv.Mat, chipWidth int) (*Print, string, error) {
+// picture and describes the printed face. detail is how much of the
+// printed photo's resolution the camera resolved (cardfront's
+// PrintedPhoto): the face's width times detail must be MinPrintFace or
+// more for the live face to be matched against it. It returns nil and
+// why when the print is no evidence either way (no face to align by, a
+// chip photo cropped too tight, no face to describe, seen too small); a
+// print that is another picture is returned with Same false, and why.
+func (e *Engine) PrintEvidence(pm PictureMatcher, chip, printed gocv.Mat, detail float64, chipWidth int) (*Print, string, error) {
 	score, same, err := pm.SamePicture(chip, printed)
 	if err != nil {
 		return nil, "not comparable as a picture: " + err.Error(), nil
@@ -166,12 +176,16 @@ func (e *Engine) PrintEvidence(pm PictureMatcher, chip, printed gocv.Mat, chipWi
 	if same {
 		chipWidth = 0
 	}
-	face, forChip, err := e.DescribePrinted(printed, chipWidth)
+	face, forChip, width, err := e.DescribePrinted(printed, chipWidth)
 	switch {
 	case errors.Is(err, ErrNoFace):
 		return nil, "no face to describe in the printed photo", nil
 	case err != nil:
 		return nil, "", err
+	case same && float64(width)*detail < MinPrintFace:
+		// Thresholds were calibrated on prints seen at the card camera's
+		// resolution; a blurrier print would accept more strangers.
+		return nil, fmt.Sprintf("printed face seen %.0f px wide, under %d: the card camera sees it too small", float64(width)*detail, MinPrintFace), nil
 	}
 	p.Face, p.ForChip, p.HasFace = face, forChip, true
 	if !same {

@@ -71,7 +71,8 @@ func (e *Engine) Detector() *Detector { return e.det }
 // card front (BGR, or grey): as it is, for the live face (which is
 // compared with it in colour, DescribeFace), and as the chip photo sees
 // it (DescribeLive at the chip's face width; chipWidth 0: not computed).
-func (e *Engine) DescribePrinted(photo gocv.Mat, chipWidth int) (face, forChip Descriptor, err error) {
+// width is the printed face's width in px.
+func (e *Engine) DescribePrinted(photo gocv.Mat, chipWidth int) (face, forChip Descriptor, width int, err error) {
 	bgr := photo
 	if photo.Channels() == 1 {
 		bgr = gocv.NewMat()
@@ -80,12 +81,12 @@ func (e *Engine) DescribePrinted(photo gocv.Mat, chipWidth int) (face, forChip D
 	}
 	face, f, err := e.Describe(bgr)
 	if err != nil {
-		return face, forChip, fmt.Errorf("printed photo: %w", err)
+		return face, forChip, 0, fmt.Errorf("printed photo: %w", err)
 	}
 	if chipWidth > 0 {
 		forChip, err = e.DescribeLive(bgr, f, chipWidth)
 	}
-	return face, forChip, err
+	return face, forChip, f.Width(), err
 }
 
 // Detect finds the faces of a BGR frame.

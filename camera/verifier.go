@@ -58,6 +58,7 @@ type Verifier struct {
 	cardWidth int
 	photo     []byte
 	printed   gocv.Mat // BGR; empty: no front seen this session
+	detail    float64
 }
 
 var _ kiosk.FaceVerifier = (*Verifier)(nil)
@@ -77,9 +78,10 @@ func (v *Verifier) Enroll(_ context.Context, photo []byte) error {
 }
 
 // SetPrinted keeps the photo printed on the card front, as the card
-// camera saw it, for this session (until Forget). The card-front
+// camera saw it, and how much detail the camera resolved in it (see
+// PrintEvidence), for this session (until Forget). The card-front
 // scanner calls it.
-func (v *Verifier) SetPrinted(photo image.Image) {
+func (v *Verifier) SetPrinted(photo image.Image, detail float64) {
 	m, err := gocv.ImageToMatRGB(photo)
 	if err != nil {
 		return
@@ -87,7 +89,7 @@ func (v *Verifier) SetPrinted(photo image.Image) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.printed.Close()
-	v.printed = m
+	v.printed, v.detail = m, detail
 }
 
 // Photo returns a copy of the enrolled chip photo for staff 目視確認, or nil.
@@ -183,7 +185,7 @@ func (v *Verifier) print(chipWidth int) (*Print, error) {
 		return nil, nil
 	}
 	defer chip.Close()
-	p, why, err := v.Engine.PrintEvidence(v.Pictures, chip, v.printed, chipWidth)
+	p, why, err := v.Engine.PrintEvidence(v.Pictures, chip, v.printed, v.detail, chipWidth)
 	if why != "" {
 		v.logf("printed photo not used", "why", why)
 	}

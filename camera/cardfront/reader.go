@@ -84,9 +84,14 @@ func (r Reading) SecurityCode() (string, bool) { return r.code, r.code != "" }
 
 // PrintedPhoto is the photo printed on the front — the face with its
 // hair and shoulders, upright, in colour, at the rectified card's
-// resolution (about 11.7 px/mm) — when the front was read. It is the
-// patient's face: memory only, dropped with the reading.
-func (r Reading) PrintedPhoto() (image.Image, bool) { return r.photo, r.photo != nil }
+// resolution (about 11.7 px/mm) — when the front was read. detail is how
+// much of that resolution the camera resolved (the card's width in the
+// frame over the rectified width, at most 1): a card seen 500 px wide
+// gives 0.5. It is the patient's face: memory only, dropped with the
+// reading.
+func (r Reading) PrintedPhoto() (photo image.Image, detail float64, ok bool) {
+	return r.photo, detailOf(r.Width), r.photo != nil
+}
 
 // Complete reports whether all three parts were read.
 func (r Reading) Complete() bool {
@@ -272,25 +277,26 @@ func (r *Reader) Read(frame gocv.Mat) (Reading, error) {
 // Photo finds the card in a BGR frame and cuts out its printed photo
 // in colour (the region of Reading.PrintedPhoto), without reading any
 // text: the face decision's fast path. ok is false when no card photo
-// is seen; otherwise the caller closes the photo.
-func (r *Reader) Photo(frame gocv.Mat) (photo gocv.Mat, ok bool, err error) {
+// is seen; otherwise the caller closes the photo. detail is as
+// Reading.PrintedPhoto's.
+func (r *Reader) Photo(frame gocv.Mat) (photo gocv.Mat, detail float64, ok bool, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.det == nil {
-		return gocv.Mat{}, false, ErrClosed
+		return gocv.Mat{}, 0, false, ErrClosed
 	}
 	if frame.Empty() || frame.Channels() != 3 {
-		return gocv.Mat{}, false, errors.New("cardfront: want a non-empty BGR frame")
+		return gocv.Mat{}, 0, false, errors.New("cardfront: want a non-empty BGR frame")
 	}
 	f, found := findCard(frame)
 	if !found || f.width < MinWidth {
-		return gocv.Mat{}, false, nil
+		return gocv.Mat{}, 0, false, nil
 	}
 	card := rectify(frame, f.corners)
 	defer card.Close()
 	ways, err := r.orientations(card)
 	if err != nil {
-		return gocv.Mat{}, false, err
+		return gocv.Mat{}, 0, false, err
 	}
 	defer func() {
 		for _, w := range ways {
@@ -298,7 +304,7 @@ func (r *Reader) Photo(frame gocv.Mat) (photo gocv.Mat, ok bool, err error) {
 		}
 	}()
 	if len(ways) == 0 {
-		return gocv.Mat{}, false, nil
+		return gocv.Mat{}, 0, false, nil
 	}
 	// Without the card's name read, the layout decides: a front's photo
 	// is on its right.
@@ -306,13 +312,12 @@ func (r *Reader) Photo(frame gocv.Mat) (photo gocv.Mat, ok bool, err error) {
 	if len(ways) == 2 && w.face.Min.X <= rectW/2 && ways[1].face.Min.X > rectW/2 {
 		w = ways[1]
 	}
-	r0 := photoRegion(w.face, w.card.Cols(), w.card.Rows())
-	if r0.Empty() {
-		return gocv.Mat{}, false, nil
+	photo = cutPhoto(w.card, w.face)
+	if photo.Empty() {
+		photo.Close()
+		return gocv.Mat{}, 0, false, nil
 	}
-	region := w.card.Region(r0)
-	defer region.Close()
-	return region.Clone(), true, nil
+	return photo, detailOf(f.width), true, nil
 }
 
 // faceWidth: the card is searched for its photo's face at this width.
@@ -383,23 +388,36 @@ func (r *Reader) orientations(card gocv.Mat) ([]oriented, error) {
 	return out, nil
 }
 
-// printedPhoto cuts the printed photo around its face out of the upright
-// BGR card (photoRegion), as an image; nil when the region is empty.
+// printedPhoto is cutPhoto as an image; nil when the region is empty.
 func printedPhoto(card gocv.Mat, face image.Rectangle) image.Image {
-	r := photoRegion(face, card.Cols(), card.Rows())
-	if r.Empty() {
+	m := cutPhoto(card, face)
+	defer m.Close()
+	if m.Empty() {
 		return nil
 	}
-	region := card.Region(r)
-	defer region.Close()
-	dense := region.Clone() // a region's rows are not contiguous
-	defer dense.Close()
-	img, err := dense.ToImage()
+	img, err := m.ToImage()
 	if err != nil {
 		return nil
 	}
 	return img
 }
+
+// cutPhoto cuts the printed photo around its face out of the upright
+// BGR card (photoRegion). The caller closes it.
+func cutPhoto(card gocv.Mat, face image.Rectangle) gocv.Mat {
+	r := photoRegion(face, card.Cols(), card.Rows())
+	if r.Empty() {
+		return gocv.NewMat()
+	}
+	region := card.Region(r)
+	defer region.Close()
+	out := region.Clone() // a region's rows are not contiguous
+	return out
+}
+
+// detail is how much of the rectified card's resolution the camera
+// resolved: the card's width in the frame over rectW, at most 1.
+func detailOf(width float64) float64 { return math.Min(1, width/rectW) }
 
 // photoRegion is the printed photo's region around its face on a
 // w × h upright card: the face box widened by 0.6 of its width each

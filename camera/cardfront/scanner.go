@@ -41,7 +41,7 @@ type Scanner struct {
 	// OnPrinted, if set, gets the printed photo of every frame read as a
 	// front (Reading.PrintedPhoto), for the face decision. The receiver
 	// keeps it in memory for the session only.
-	OnPrinted func(photo image.Image)
+	OnPrinted func(photo image.Image, detail float64)
 	// Log gets one line per reading: which parts, how long; never values.
 	Log *slog.Logger
 }
@@ -90,8 +90,8 @@ func (s *Scanner) ReadCardFront(ctx context.Context) (kiosk.CodeBParts, error) {
 			return t.Result(), err
 		}
 		t.Add(r)
-		if p, ok := r.PrintedPhoto(); ok && r.Kind == Front && s.OnPrinted != nil {
-			s.OnPrinted(p)
+		if p, detail, ok := r.PrintedPhoto(); ok && r.Kind == Front && s.OnPrinted != nil {
+			s.OnPrinted(p, detail)
 		}
 		if s.Log != nil {
 			s.Log.Debug("card front frame", "kind", r.Kind.String(), "reading", r.String())

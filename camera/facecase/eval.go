@@ -280,16 +280,17 @@ func (c *Checker) describe(s *side, pm *picture.Matcher, gen *photoset.Generator
 	if err != nil {
 		return err
 	}
-	printed, ok, err := c.Front.Photo(ph.Frame)
+	printed, detail, ok, err := c.Front.Photo(ph.Frame)
 	ph.Frame.Close()
 	if err != nil {
 		return err
 	}
 	if ok {
 		s.printPic, _ = pm.Prepare(printed)
-		s.print, _, err = c.Engine.DescribePrinted(printed, 0)
-		if err == nil {
-			_, s.printForChip, err = c.Engine.DescribePrinted(printed, camera.CardFaceWidth)
+		var width int
+		s.print, s.printForChip, width, err = c.Engine.DescribePrinted(printed, camera.CardFaceWidth)
+		if err == nil && float64(width)*detail < camera.MinPrintFace {
+			err = camera.ErrNoFace // too small for the print path: as if none
 		}
 		printed.Close()
 		s.printed = err == nil

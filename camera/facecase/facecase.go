@@ -96,15 +96,16 @@ func (c *Checker) Check(k Case) (Result, error) {
 	// The card-front reader has its own detector: it finds the printed
 	// photo while the engine works on the chip and the live frames.
 	type found struct {
-		photo gocv.Mat
-		ok    bool
-		err   error
+		photo  gocv.Mat
+		detail float64
+		ok     bool
+		err    error
 	}
 	front := make(chan found, 1)
 	if present(k.Front) && c.Front != nil {
 		go func() {
 			var f found
-			f.photo, f.ok, f.err = c.Front.Photo(k.Front)
+			f.photo, f.detail, f.ok, f.err = c.Front.Photo(k.Front)
 			front <- f
 		}()
 	} else {
@@ -172,7 +173,7 @@ func (c *Checker) Check(k Case) (Result, error) {
 	case f.ok:
 		defer f.photo.Close()
 		var err error
-		if print, res.Reason, err = c.Engine.PrintEvidence(&picture.Matcher{Detector: c.Engine.Detector()}, chip.grey, f.photo, chip.width); err != nil {
+		if print, res.Reason, err = c.Engine.PrintEvidence(&picture.Matcher{Detector: c.Engine.Detector()}, chip.grey, f.photo, f.detail, chip.width); err != nil {
 			return res, err
 		}
 	case present(k.Front) && c.Front != nil:
@@ -205,7 +206,9 @@ func (c *Checker) Check(k Case) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	return resultOf(dec, t), nil
+	out := resultOf(dec, t)
+	out.Reason = res.Reason
+	return out, nil
 }
 
 // resultOf turns a decision into a Result.

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"gocv.io/x/gocv"
@@ -156,6 +157,25 @@ func TestCheckDecidesEachKindOfCase(t *testing.T) {
 	chipA, frontA := cardOf(t, c, gen, byID(t, photos, a, 0))
 	_, frontB := cardOf(t, c, gen, byID(t, photos, b, 0))
 	liveA, liveB := liveOf(t, byID(t, photos, a, 1)), liveOf(t, byID(t, photos, b, 1))
+	// A card held up to the face camera is seen at half the resolution:
+	// its print does not decide.
+	var small gocv.Mat
+	for range 20 {
+		ph, err := gen.NextWith(photoset.Handheld, byID(t, photos, a, 0).Image)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, _, ok, _ := c.Front.Photo(ph.Frame); ok {
+			p.Close()
+			small = ph.Frame
+			defer small.Close()
+			break
+		}
+		ph.Frame.Close()
+	}
+	if small.Ptr() == nil {
+		t.Fatal("no hand-held card found in 20 photos")
+	}
 	blank := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(128, 128, 128, 0), 480, 640, gocv.MatTypeCV8UC3)
 	defer blank.Close()
 	for _, tc := range []struct {
@@ -170,6 +190,7 @@ func TestCheckDecidesEachKindOfCase(t *testing.T) {
 		{"impostor", Case{chipA, frontA, []gocv.Mat{liveB}}, NoMatch, "print", ptr(true)},
 		{"tampered: B's photo on A's card, B live", Case{chipA, frontB, []gocv.Mat{liveB}}, NoMatch, "conflict", ptr(false)},
 		{"front is not a card", Case{chipA, blank, []gocv.Mat{liveA}}, "", "chip", nil},
+		{"card seen too small", Case{chipA, small, []gocv.Mat{liveA}}, "", "chip", nil},
 		{"no face live", Case{chipA, frontA, []gocv.Mat{blank}}, Unusable, "", nil},
 		{"chip is garbage", Case{[]byte("not a photo"), frontA, []gocv.Mat{liveA}}, Unusable, "", nil},
 	} {
@@ -186,6 +207,9 @@ func TestCheckDecidesEachKindOfCase(t *testing.T) {
 			}
 			if (r.SamePicture == nil) != (tc.same == nil) || (r.SamePicture != nil && *r.SamePicture != *tc.same) {
 				t.Errorf("same picture %v, want %v", fmtBool(r.SamePicture), fmtBool(tc.same))
+			}
+			if strings.Contains(tc.name, "small") && !strings.Contains(r.Reason, "too small") {
+				t.Errorf("reason %q", r.Reason)
 			}
 			if r.Decision == Unusable && r.Reason == "" {
 				t.Error("an unusable case without a reason")

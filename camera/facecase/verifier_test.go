@@ -26,7 +26,11 @@ func TestVerifierUsesThePrintedPhoto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	printOf := func(p Photo) image.Image {
+	type printed struct {
+		img    image.Image
+		detail float64
+	}
+	printOf := func(p Photo) *printed {
 		ph, err := gen.NextWith(photoset.Fine, p.Image)
 		if err != nil {
 			t.Fatal(err)
@@ -36,11 +40,14 @@ func TestVerifierUsesThePrintedPhoto(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		img, ok := r.PrintedPhoto()
+		img, detail, ok := r.PrintedPhoto()
 		if !ok {
 			t.Fatalf("no printed photo read (%v)", r)
 		}
-		return img
+		if detail < 0.85 {
+			t.Fatalf("the card seen at %.2f of the rectified resolution", detail)
+		}
+		return &printed{img, detail}
 	}
 	folder := func(id string) string {
 		dir := t.TempDir()
@@ -53,7 +60,7 @@ func TestVerifierUsesThePrintedPhoto(t *testing.T) {
 		}
 		return dir
 	}
-	verify := func(printed image.Image, live string) kiosk.FaceMatch {
+	verify := func(pr *printed, live string) kiosk.FaceMatch {
 		t.Helper()
 		src, err := camera.OpenFolder(folder(live), 10)
 		if err != nil {
@@ -66,8 +73,8 @@ func TestVerifierUsesThePrintedPhoto(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer v.Forget()
-		if printed != nil {
-			v.SetPrinted(printed)
+		if pr != nil {
+			v.SetPrinted(pr.img, pr.detail)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
@@ -80,7 +87,7 @@ func TestVerifierUsesThePrintedPhoto(t *testing.T) {
 	printA, printB := printOf(byID(t, photos, a, 0)), printOf(byID(t, photos, b, 0))
 	for _, tc := range []struct {
 		name     string
-		printed  image.Image
+		printed  *printed
 		live     string
 		matched  bool
 		evidence string

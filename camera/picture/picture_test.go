@@ -126,7 +126,7 @@ func TestOnePictureAndAnother(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pr, ok, err := rd.Photo(ph.Frame)
+		pr, _, ok, err := rd.Photo(ph.Frame)
 		ph.Frame.Close()
 		if err != nil || !ok {
 			t.Fatalf("no printed photo on card %d: %v", i, err)
