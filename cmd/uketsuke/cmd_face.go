@@ -162,7 +162,7 @@ func faceCases(e *camera.Engine, models string, samples []camera.Sample) (*facec
 
 func printCases(w io.Writer, r *facecase.Report) {
 	p := r.Picture
-	fmt.Fprintf(w, "\nCards made of %d of the %d photos (the others are cropped too tight to the face for an ID photo); fronts on the tray at ≥ 11.7 px/mm, chip face 60 px:\n", r.Cards, r.Photos)
+	fmt.Fprintf(w, "\nCards made of %d of the %d photos (the others are cropped too tight to the face for an ID photo); fronts on the tray, the card about 900–1000 px wide, chip face 60 px:\n", r.Cards, r.Photos)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CASES\tN\tACCEPTED\tBY PRINT\tBY CHIP\tREFUSED AS TAMPERED\tUNUSABLE")
 	for _, k := range []facecase.Kind{facecase.Genuine, facecase.Impostor, facecase.Tampered} {

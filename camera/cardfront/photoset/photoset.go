@@ -34,9 +34,10 @@ const (
 	Doubled  Condition = "doubled"  // the tray, birth dates of doubled and single digits (昭和55年11月1日)
 	Handheld Condition = "handheld" // held up to the face camera: smaller, tilted, turned, blurred
 	Degraded Condition = "degraded" // the tray with heavy blur, noise, glare and JPEG
-	// Fine is the tray under a camera that gives the face path's
-	// resolution: the card 1000–1100 px wide, ≥ 11.7 px/mm (not one of
-	// Conditions: the card-front evaluation's tray covers it).
+	// Fine is the tray with the card as large as the frame holds it
+	// (laid out 1000–1100 px wide, fitted into the frame: about 900–1000
+	// px, ≥ 10.5 px/mm), as the face path wants it. Not one of
+	// Conditions: the card-front evaluation's tray covers it.
 	Fine  Condition = "fine"
 	Back  Condition = "back"  // the back of the card (its 個人番号)
 	Other Condition = "other" // a driving licence or a 診察券
