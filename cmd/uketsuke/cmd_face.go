@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"image"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -187,6 +189,27 @@ type verifyCase struct {
 	Live  []string `json:"live"`
 }
 
+// errCaseLine is a batch line that is not one case.
+var errCaseLine = errors.New(`want {"chip": FILE, "front": FILE, "live": [FILE, …]}`)
+
+// parseCaseLine reads one line of a --batch file: one JSON object with a
+// chip, at most one front and at least one live frame, nothing else.
+func parseCaseLine(line []byte) (verifyCase, error) {
+	var vc verifyCase
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&vc); err != nil {
+		return verifyCase{}, fmt.Errorf("%w: %v", errCaseLine, err)
+	}
+	if dec.More() {
+		return verifyCase{}, fmt.Errorf("%w: more after the object", errCaseLine)
+	}
+	if vc.Chip == "" || len(vc.Live) == 0 || slices.Contains(vc.Live, "") {
+		return verifyCase{}, errCaseLine
+	}
+	return vc, nil
+}
+
 // faceVerify decides one case, or every case of a batch file.
 func faceVerify(g *globals, o faceOptions) error {
 	e, err := camera.NewEngineWith(o.models, o.rec)
@@ -227,12 +250,9 @@ func faceVerify(g *globals, o faceOptions) error {
 		if len(line) == 0 {
 			continue
 		}
-		var vc verifyCase
-		dec := json.NewDecoder(bytes.NewReader(line))
-		dec.DisallowUnknownFields()
 		var r facecase.Result
-		if err := dec.Decode(&vc); err != nil || vc.Chip == "" || len(vc.Live) == 0 {
-			r = c.Unusable(fmt.Sprintf("line %d: want {\"chip\": FILE, \"front\": FILE, \"live\": [FILE, …]}", n))
+		if vc, err := parseCaseLine(line); err != nil {
+			r = c.Unusable(fmt.Sprintf("line %d: %v", n, err))
 		} else if r, err = decideFiles(c, vc); err != nil {
 			return fmt.Errorf("line %d: %w", n, err)
 		}

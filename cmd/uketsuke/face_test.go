@@ -196,3 +196,27 @@ func sharedDir() string {
 	}
 	return "../../../shared"
 }
+
+// FuzzParseCaseLine: a batch line is one case or an errCaseLine, never a
+// panic, and a case always has a chip and live frames.
+func FuzzParseCaseLine(f *testing.F) {
+	for _, s := range []string{
+		`{"chip": "a.jp2", "front": "f.jpg", "live": ["l1.jpg", "l2.jpg"]}`,
+		`{"chip": "a.jp2", "live": []}`, `{"chip": 3}`, `{}`, `[]`, `{"chip": "a", "live": ["b"]} {"x": 1}`,
+		`{"chip": "a", "live": ["b"], "extra": true}`, `{"chip": "a", "live": [""]}`, "", "\x00",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		vc, err := parseCaseLine(line)
+		if err != nil {
+			if !errors.Is(err, errCaseLine) {
+				t.Fatalf("error %v is not errCaseLine", err)
+			}
+			return
+		}
+		if vc.Chip == "" || len(vc.Live) == 0 {
+			t.Fatalf("case without chip or live frames: %+v", vc)
+		}
+	})
+}
