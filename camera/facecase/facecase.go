@@ -10,6 +10,7 @@ package facecase
 
 import (
 	"errors"
+	"fmt"
 	"image"
 	"image/draw"
 	"math"
@@ -80,6 +81,46 @@ func (c *Checker) thresholds() camera.Thresholds {
 		return c.Engine.Thresholds()
 	}
 	return c.Thresholds
+}
+
+// CheckEncoded is Check of a case given as encoded images (JPEG, PNG,
+// JPEG 2000): the chip photo, the card front (nil: none) and the live
+// frames. An image that does not decode makes the case unusable (the
+// front: as if none were given, and says so).
+func (c *Checker) CheckEncoded(chip, front []byte, live [][]byte) (Result, error) {
+	k := Case{Chip: chip}
+	defer func() {
+		if present(k.Front) {
+			k.Front.Close()
+		}
+		for _, m := range k.Live {
+			m.Close()
+		}
+	}()
+	decode := func(data []byte) (gocv.Mat, bool) {
+		m, err := gocv.IMDecode(data, gocv.IMReadColor)
+		if err != nil || m.Empty() {
+			m.Close()
+			return gocv.Mat{}, false
+		}
+		return m, true
+	}
+	for i, data := range live {
+		m, ok := decode(data)
+		if !ok {
+			return c.Unusable(fmt.Sprintf("live frame %d is not an image", i+1)), nil
+		}
+		k.Live = append(k.Live, m)
+	}
+	frontOK := true
+	if front != nil {
+		k.Front, frontOK = decode(front)
+	}
+	r, err := c.Check(k)
+	if err == nil && !frontOK && r.Reason == "" {
+		r.Reason = "the card front is not an image"
+	}
+	return r, err
 }
 
 // Unusable is the result of a case that cannot be decided, and why.

@@ -229,3 +229,26 @@ func fmtBool(b *bool) string {
 	}
 	return strconv.FormatBool(*b)
 }
+
+// TestCheckEncodedRefusesWhatDoesNotDecode: a live frame that is no
+// image makes the case unusable; a front that is none leaves the chip
+// photo to decide, and says why.
+func TestCheckEncodedRefusesWhatDoesNotDecode(t *testing.T) {
+	c, photos, _ := setup(t)
+	chip, err := ChipPhoto(c.Engine.Detector(), byID(t, photos, "lfw:Tony_Blair", 0).Image, camera.CardFaceWidth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, err := os.ReadFile(filepath.Join(facesDir(), "krasserm-lfw/Tony_Blair/Tony_Blair_0002.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.CheckEncoded(chip, []byte("GIF89a not really"), [][]byte{live})
+	if err != nil || r.Decision != Match || r.Scores.Evidence != "chip" || !strings.Contains(r.Reason, "front") {
+		t.Errorf("a front that is no image: %+v, %v", r, err)
+	}
+	r, err = c.CheckEncoded(chip, nil, [][]byte{live, {0xff, 0xd8, 0xff}})
+	if err != nil || r.Decision != Unusable || !strings.Contains(r.Reason, "live frame 2") {
+		t.Errorf("a live frame that is no image: %+v, %v", r, err)
+	}
+}

@@ -15,8 +15,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"gocv.io/x/gocv"
-
 	"github.com/uketsuke/uketsuke/camera"
 	"github.com/uketsuke/uketsuke/camera/cardfront"
 	"github.com/uketsuke/uketsuke/camera/cardfront/photoset"
@@ -264,47 +262,34 @@ func faceVerify(g *globals, o faceOptions) error {
 }
 
 // decideFiles reads a case's files and decides it. A file that cannot
-// be read or decoded makes the case unusable (or, for the front, absent).
+// be read makes the case unusable.
 func decideFiles(c *facecase.Checker, vc verifyCase) (facecase.Result, error) {
-	unusable := func(why string) (facecase.Result, error) { return c.Unusable(why), nil }
 	chip, err := readImageFile(vc.Chip)
 	if err != nil {
-		return unusable("chip photo: " + err.Error())
+		return c.Unusable("chip photo: " + err.Error()), nil
 	}
-	k := facecase.Case{Chip: chip}
+	var front []byte
+	if vc.Front != "" {
+		if front, err = readImageFile(vc.Front); err != nil {
+			return c.Unusable("card front: " + err.Error()), nil
+		}
+	}
+	var live [][]byte
+	for _, p := range vc.Live {
+		data, err := readImageFile(p)
+		if err != nil {
+			return c.Unusable("live frame: " + err.Error()), nil
+		}
+		live = append(live, data)
+	}
 	defer func() {
-		k.Front.Close()
-		for _, m := range k.Live {
-			m.Close()
+		clear(chip)
+		clear(front)
+		for _, d := range live {
+			clear(d)
 		}
 	}()
-	decode := func(path string) (gocv.Mat, error) {
-		data, err := readImageFile(path)
-		if err != nil {
-			return gocv.NewMat(), err
-		}
-		m, err := gocv.IMDecode(data, gocv.IMReadColor)
-		if err == nil && m.Empty() {
-			err = fmt.Errorf("%s: not an image", path)
-		}
-		return m, err
-	}
-	if vc.Front != "" {
-		if k.Front, err = decode(vc.Front); err != nil {
-			return unusable("card front: " + err.Error())
-		}
-	} else {
-		k.Front = gocv.NewMat()
-	}
-	for _, p := range vc.Live {
-		m, err := decode(p)
-		if err != nil {
-			m.Close()
-			return unusable("live frame: " + err.Error())
-		}
-		k.Live = append(k.Live, m)
-	}
-	return c.Check(k)
+	return c.CheckEncoded(chip, front, live)
 }
 
 func printVerify(g *globals, asJSON bool, r facecase.Result) error {
