@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"gocv.io/x/gocv"
-
-	"github.com/uketsuke/uketsuke/camera"
 )
 
 // BenchmarkDecision is one whole decision from its images: a tray photo
@@ -16,12 +14,6 @@ import (
 // p50 and p95 over the iterations (target p95 ≤ 200 ms on 2 cores).
 func BenchmarkDecision(b *testing.B) {
 	c, photos, gen := setup(b)
-	det, err := camera.NewDetector(camera.YuNet.In(modelDir()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer det.Close()
-	c.Live = det
 	holder := []Photo{}
 	for _, p := range photos {
 		if p.Identity == "lfw:George_W_Bush" {

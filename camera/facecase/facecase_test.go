@@ -64,7 +64,12 @@ func setup(t testing.TB) (*Checker, []Photo, *photoset.Generator) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Checker{Engine: e, Front: rd}, photos, gen
+	live, err := camera.NewDetector(camera.YuNet.In(modelDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { live.Close() })
+	return &Checker{Engine: e, Front: rd, Live: live}, photos, gen
 }
 
 // TestCasesMeetTheTargets builds a card from every shared photo that can

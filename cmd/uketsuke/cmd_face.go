@@ -220,7 +220,12 @@ func faceVerify(g *globals, o faceOptions) error {
 		return err
 	}
 	defer rd.Close()
-	c := &facecase.Checker{Engine: e, Front: rd}
+	live, err := camera.NewDetector(camera.YuNet.In(o.models))
+	if err != nil {
+		return err
+	}
+	defer live.Close()
+	c := &facecase.Checker{Engine: e, Front: rd, Live: live}
 	if o.batch == "" {
 		if len(o.live) == 0 {
 			return usageError{"face verify: want at least one --live FILE"}
