@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/text/width"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/uketsuke/uketsuke/kiosk"
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
@@ -277,5 +277,9 @@ func patientOf(v storage.VisitRow) (Patient, bool) {
 }
 
 // kanaForORCA turns the terminal's half-width kana into the full-width
-// katakana ORCA stores, with an ideographic space between the names.
-func kanaForORCA(s string) string { return width.Widen.String(s) }
+// katakana ORCA stores, with an ideographic space between the names:
+// NFKC joins a half-width voiced mark to its kana (ｻﾞ → ザ, not サ゛).
+func kanaForORCA(s string) string {
+	s = norm.NFKC.String(s)
+	return strings.Join(strings.Fields(s), "\u3000")
+}

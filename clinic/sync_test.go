@@ -232,3 +232,18 @@ func TestReportFailedReadsTheStoredSummary(t *testing.T) {
 		t.Error("a failed run read as clean")
 	}
 }
+
+// TestKanaForORCA: the terminal's half-width kana become the full-width
+// katakana ORCA takes, voiced marks joined, names apart by U+3000.
+func TestKanaForORCA(t *testing.T) {
+	for in, want := range map[string]string{
+		"ﾔﾏｻﾞｷ ﾊﾟﾝ":    "ヤマザキ\u3000パン",
+		"ｼﾝﾘｮｳ  ﾀﾛｳ":   "シンリョウ\u3000タロウ",
+		"サトウ\u3000ハナコ": "サトウ\u3000ハナコ",
+		"ｳﾞｧｲｵﾘﾝ":      "ヴァイオリン",
+	} {
+		if got := kanaForORCA(in); got != want {
+			t.Errorf("kanaForORCA(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

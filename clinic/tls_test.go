@@ -79,7 +79,7 @@ func TestClientCertificateAuth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := o.Accept(context.Background(), Reception{PatientID: "00001", Date: "2026-11-25", Time: "09:00:00"}); err != nil {
+	if _, err := o.Accept(context.Background(), Reception{PatientID: "00001", Date: "2026-11-25", Time: "09:00:00", Department: "01", Physician: "10001"}); err != nil {
 		t.Fatalf("with the client certificate: %v", err)
 	}
 	bare, _ := NewORCA(ORCAConfig{URL: hs.URL, User: "ormaster", PasswordFile: pw, CA: write("ca2.pem", caPEM)})

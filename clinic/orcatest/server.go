@@ -1,6 +1,7 @@
 // Package orcatest is a local ORCA-like HTTP server for tests: it follows
 // the documented xml2 requests and answers of shared/docs/orca-api.md
-// (patientlst3v2, patientmodv2 class 01, acceptmodv2 01/02, acceptlstv2),
+// (patientlst3v2, patientmodv2 class 01, acceptmodv2 01/02, acceptlstv2,
+// system01lstv2 classes 01 and 02),
 // keeps its patients and receptions in memory, and injects faults on
 // demand. It is written from the documented shapes, independently of the
 // client in package clinic.
@@ -11,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -29,8 +31,16 @@ type Reception struct {
 }
 
 // Server is the fake ORCA. Its zero value is not usable; use New.
+//
+// It checks what a real ORCA checks: a new patient needs WholeName,
+// WholeName_inKana in full-width katakana, BirthDate and Sex 1 or 2
+// (Api_Result 01 otherwise), and a reception needs a known patient and
+// a Department_Code and Physician_Code that system01lstv2 lists.
 type Server struct {
 	User, Password string
+	// Departments and Physicians are the codes system01lstv2 lists (class
+	// 01 and 02), code → name. New sets 01 内科 and 10001.
+	Departments, Physicians map[string]string
 
 	mu         sync.Mutex
 	fault      string
@@ -43,7 +53,8 @@ type Server struct {
 
 // New returns a server that accepts user / password.
 func New(user, password string) *Server {
-	return &Server{User: user, Password: password, requests: map[string]int{}}
+	return &Server{User: user, Password: password, requests: map[string]int{},
+		Departments: map[string]string{"01": "内科"}, Physicians: map[string]string{"10001": "日医　太郎"}}
 }
 
 // SetFault makes the next n requests (0: every request) fail:
@@ -156,6 +167,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out = s.acceptMod(body)
 	case "/api01rv2/acceptlstv2":
 		out = s.acceptList(body)
+	case "/api01rv2/system01lstv2":
+		out = s.systemList(r.URL.Query().Get("class"), body)
 	default:
 		http.NotFound(w, r)
 		return
@@ -187,6 +200,8 @@ func rootFor(path string) string {
 		return "patientmodres"
 	case "/api01rv2/acceptlstv2":
 		return "acceptlstres"
+	case "/api01rv2/system01lstv2":
+		return "system01_managereq"
 	}
 	return "acceptres"
 }
@@ -267,8 +282,17 @@ func (s *Server) patientMod(class string, body []byte) string {
 	}
 	p := Patient{Name: q.get("WholeName"), Kana: q.get("WholeName_inKana"), Birth: q.get("BirthDate"), Sex: q.get("Sex"),
 		Insurer: q.get("InsuranceProvider_Number"), Symbol: q.get("HealthInsuredPerson_Symbol"), Number: q.get("HealthInsuredPerson_Number")}
-	if p.Name == "" || p.Birth == "" || (p.Sex != "1" && p.Sex != "2") {
-		return wrap("patientmodres", "02", "氏名・生年月日・性別が必要です", "")
+	if p.Name == "" || p.Kana == "" || p.Birth == "" || p.Sex == "" {
+		return wrap("patientmodres", "01", "必須項目がありません", "")
+	}
+	if !katakana(p.Kana) {
+		return wrap("patientmodres", "03", "カナ氏名に全角カタカナ以外の文字があります", "")
+	}
+	if p.Sex != "1" && p.Sex != "2" {
+		return wrap("patientmodres", "04", "性別が誤っています", "")
+	}
+	if _, err := time.Parse("2006-01-02", p.Birth); err != nil {
+		return wrap("patientmodres", "05", "生年月日が誤っています", "")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -296,6 +320,12 @@ func (s *Server) acceptMod(body []byte) string {
 		}
 		if !known {
 			return wrap("acceptres", "10", "患者番号に該当する患者が存在しません", "")
+		}
+		if _, ok := s.Departments[q.get("Department_Code")]; !ok {
+			return wrap("acceptres", "13", "診療科が存在しません", "")
+		}
+		if _, ok := s.Physicians[q.get("Physician_Code")]; !ok {
+			return wrap("acceptres", "14", "ドクターが存在しません", "")
 		}
 		s.next++
 		r := &Reception{ID: fmt.Sprintf("%05d", s.next), PatientID: pid, Date: q.get("Acceptance_Date"), Time: q.get("Acceptance_Time")}
@@ -336,4 +366,45 @@ func (s *Server) acceptList(body []byte) string {
 		return wrap("acceptlstres", "21", "対象の受付が存在しません", "")
 	}
 	return wrap("acceptlstres", "00", "処理終了", `<Acceptlst_Information type="array">`+b.String()+`</Acceptlst_Information>`)
+}
+
+// katakana reports whether v is full-width katakana, with the long
+// vowel mark, the middle dot and full-width spaces between names.
+func katakana(v string) bool {
+	for _, r := range v {
+		if !(r >= 'ァ' && r <= 'ヶ' || r == 'ー' || r == '・' || r == '\u3000') {
+			return false
+		}
+	}
+	return v != ""
+}
+
+// systemList answers system01lstv2: class 01 the departments, 02 the
+// physicians.
+func (s *Server) systemList(class string, body []byte) string {
+	if class == "" {
+		class = parse(body).get("Request_Number")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var codes map[string]string
+	var list, child, code, name string
+	switch class {
+	case "01":
+		codes, list, child, code, name = s.Departments, "Department_Information", "Department_Information_child", "Code", "WholeName"
+	case "02":
+		codes, list, child, code, name = s.Physicians, "Physician_Information", "Physician_Information_child", "Code", "WholeName"
+	default:
+		return wrap("system01_managereq", "91", "処理区分未設定", "")
+	}
+	keys := make([]string, 0, len(codes))
+	for k := range codes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(`<` + child + ` type="record">` + field(code, k) + field(name, codes[k]) + `</` + child + `>`)
+	}
+	return wrap("system01_managereq", "00", "処理終了", `<`+list+` type="array">`+b.String()+`</`+list+`>`)
 }

@@ -23,7 +23,7 @@ func insert(p *Persona, card *kiosktest.Card, face *kiosktest.Face, elig *kioskt
 	face.Forget()
 	face.MatchOn = p.FaceMatchOn
 	*elig = kiosktest.Eligibility{Known: p.KnownNumbers, Down: p.TerminalDown, Result: kiosk.EligibilityResult{
-		Validity: p.Validity, Card: p.Insurance, Birth: p.Birth, Name: p.Name,
+		Validity: p.Validity, Card: p.Insurance, Birth: p.Birth, Name: p.Name, NameKana: p.Kana, Sex: p.Sex,
 		Ratio: "030", LateElderly: p.Insurance.Insurer.IsLateElderly(), ResultSource: "sim",
 	}}
 }

@@ -17,6 +17,8 @@ type Persona struct {
 	Kind string
 
 	Name      string
+	Kana      string // half-width, as the terminal answers
+	Sex       string // 1 男, 2 女
 	Birth     wareki.Date
 	Insurance insurance.Card
 
@@ -86,9 +88,15 @@ var kinds = []kind{
 	{"walks-away", 2, func(p *Persona, _ wareki.Date) { p.Method, p.WalksAwayAt = kiosk.MethodPIN, kiosk.StateConsent }},
 }
 
+// A name as the terminal answers it: kanji, half-width kana and, for a
+// given name, the sex (1 男, 2 女).
+type namePart struct{ kanji, kana, sex string }
+
 var (
-	families = []string{"診療", "山田", "佐藤", "鈴木", "髙橋", "渡邉", "山﨑", "田中", "伊藤", "中村"}
-	givens   = []string{"太郎", "花子", "一郎", "幸子", "健", "美咲", "翔太", "和子", "茂", "陽菜"}
+	families = []namePart{{"診療", "ｼﾝﾘｮｳ", ""}, {"山田", "ﾔﾏﾀﾞ", ""}, {"佐藤", "ｻﾄｳ", ""}, {"鈴木", "ｽｽﾞｷ", ""}, {"髙橋", "ﾀｶﾊｼ", ""},
+		{"渡邉", "ﾜﾀﾅﾍﾞ", ""}, {"山﨑", "ﾔﾏｻﾞｷ", ""}, {"田中", "ﾀﾅｶ", ""}, {"伊藤", "ｲﾄｳ", ""}, {"中村", "ﾅｶﾑﾗ", ""}}
+	givens = []namePart{{"太郎", "ﾀﾛｳ", "1"}, {"花子", "ﾊﾅｺ", "2"}, {"一郎", "ｲﾁﾛｳ", "1"}, {"幸子", "ｻﾁｺ", "2"}, {"健", "ｹﾝ", "1"},
+		{"美咲", "ﾐｻｷ", "2"}, {"翔太", "ｼｮｳﾀ", "1"}, {"和子", "ｶｽﾞｺ", "2"}, {"茂", "ｼｹﾞﾙ", "1"}, {"陽菜", "ﾋﾅ", "2"}}
 	insurers = []insurance.InsurerNumber{"06132013", "01130012", "33120015", "131011"}
 )
 
@@ -107,10 +115,13 @@ func newPersona(rng *rand.Rand, i int, today wareki.Date) *Persona {
 		pick -= k.weight
 	}
 	birth := wareki.MustDate(1940+rng.IntN(80), time.Month(1+rng.IntN(12)), 1+rng.IntN(28))
+	family, given := families[rng.IntN(len(families))], givens[rng.IntN(len(givens))]
 	p := &Persona{
 		ID:    fmt.Sprintf("P%04d", i),
 		Kind:  k.name,
-		Name:  families[rng.IntN(len(families))] + "\u3000" + givens[rng.IntN(len(givens))],
+		Name:  family.kanji + "\u3000" + given.kanji,
+		Kana:  family.kana + " " + given.kana,
+		Sex:   given.sex,
 		Birth: birth,
 		Insurance: insurance.Card{
 			Insurer: insurers[rng.IntN(len(insurers))],
