@@ -153,7 +153,7 @@ func (y *Syncer) event(ctx context.Context, ev storage.Event, blocked map[string
 		blocked[ev.VisitID] = true
 	}
 	y.Log.Warn("sync failed", "visit", ev.VisitID, "event", ev.Event, "err", err)
-	parked, ferr := y.Store.Failed(ctx, ev.Key, err.Error())
+	parked, ferr := y.Store.Failed(ctx, ev.Key, err.Error(), Permanent(err))
 	if ferr != nil {
 		return ferr
 	}
@@ -162,6 +162,15 @@ func (y *Syncer) event(ctx context.Context, ev storage.Event, blocked map[string
 		rep.Parked++
 	}
 	return nil
+}
+
+// Permanent reports whether a failure will not change by retrying: ORCA
+// refused the request with an Api_Result (missing or invalid fields, an
+// unknown code, a patient it cannot identify). HTTP errors, timeouts and
+// lost connections are transient.
+func Permanent(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Result != ""
 }
 
 // storeError marks a local store failure, which stops the run.

@@ -49,8 +49,9 @@ func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]Event, err
 
 // Failed records a failed attempt: the event is retried after an
 // exponential backoff with jitter (30 s × 2^attempts, at most 6 h), and
-// parked for staff with the reason after MaxAttempts.
-func (s *Store) Failed(ctx context.Context, key string, reason string) (parked bool, err error) {
+// parked for staff with the reason after MaxAttempts — or at once when
+// the failure is permanent (a refusal that retrying will not change).
+func (s *Store) Failed(ctx context.Context, key string, reason string, permanent bool) (parked bool, err error) {
 	now := s.o.Clock.Now()
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var attempts int
@@ -61,7 +62,7 @@ func (s *Store) Failed(ctx context.Context, key string, reason string) (parked b
 		backoff := min(30*time.Second<<min(attempts-1, 20), 6*time.Hour)
 		backoff += time.Duration(rand.Int64N(int64(backoff)/4 + 1)) // jitter: spread the retries of many events
 		var park any
-		if attempts >= MaxAttempts {
+		if attempts >= MaxAttempts || permanent {
 			park, parked = stamp(now), true
 		}
 		_, err := tx.ExecContext(ctx, `update outbox set attempts = ?, last_error = ?, next_attempt = ?, parked_at = ? where key = ?`,
@@ -70,7 +71,11 @@ func (s *Store) Failed(ctx context.Context, key string, reason string) (parked b
 			return wrapDB("failed event", err)
 		}
 		if parked {
-			return s.appendTx(ctx, tx, kiosk.AuditEntry{Actor: "system", Action: "sync.parked", Outcome: fmt.Sprintf("%d attempts", attempts), VisitID: key})
+			outcome := fmt.Sprintf("%d attempts", attempts)
+			if permanent {
+				outcome = "refused"
+			}
+			return s.appendTx(ctx, tx, kiosk.AuditEntry{Actor: "system", Action: "sync.parked", Outcome: outcome, VisitID: key})
 		}
 		return nil
 	})
