@@ -380,7 +380,10 @@ func katakana(v string) bool {
 }
 
 // systemList answers system01lstv2: class 01 the departments, 02 the
-// physicians.
+// physicians. The element names of the list (Department_Information /
+// Physician_Information, children with Code and WholeName) are assumed:
+// orca-api.md names the call but not its answer's shape; check them
+// against ORCA's systemkanri page before a client relies on them.
 func (s *Server) systemList(class string, body []byte) string {
 	if class == "" {
 		class = parse(body).get("Request_Number")
