@@ -387,6 +387,14 @@ func (s SyncConfig) validate() error {
 		if (o.ClientCert == "") != (o.ClientKey == "") {
 			return errors.New("sync.orca: client_cert and client_key go together")
 		}
+		// ORCA refuses a reception without a department and a physician
+		// it knows.
+		if o.Department == "" {
+			return errors.New("sync.orca.department is required: the 診療科コード receptions are registered under (e.g. \"01\")")
+		}
+		if o.Physician == "" {
+			return errors.New("sync.orca.physician is required: the ドクターコード receptions are registered under (e.g. \"10001\")")
+		}
 		if o.Timeout != "" {
 			if _, err := time.ParseDuration(o.Timeout); err != nil {
 				return fmt.Errorf("sync.orca.timeout %q: a Go duration", o.Timeout)

@@ -151,12 +151,16 @@ reader = "SONY"
 		"not toml":      "this is = = not toml",
 		"wrong type":    "[reception]\nface_attempts = \"three\"\n",
 		"plain http":    "[sync.orca]\nurl = \"http://orca.local:8000\"\nuser = \"ormaster\"\n",
+		"no department": "[sync.orca]\nurl = \"https://orca.local:8000\"\nuser = \"ormaster\"\nphysician = \"10001\"\n",
+		"no physician":  "[sync.orca]\nurl = \"https://orca.local:8000\"\nuser = \"ormaster\"\ndepartment = \"01\"\n",
 	} {
 		p := write(strings.ReplaceAll(name, " ", "-")+".toml", body)
 		if _, err := loadConfig(p, envOf()); err == nil {
 			t.Errorf("%s: accepted", name)
 		} else if !strings.Contains(err.Error(), p) {
 			t.Errorf("%s: error does not name the file: %v", name, err)
+		} else if key, ok := strings.CutPrefix(name, "no "); ok && (key == "department" || key == "physician") && !strings.Contains(err.Error(), "sync.orca."+key) {
+			t.Errorf("%s: error does not name the key: %v", name, err)
 		}
 		if code, _, errs := runCLI(t, envOf(), "version", "--config", p); code != 3 || errs == "" {
 			t.Errorf("%s: exit %d, want 3 with a message", name, code)
