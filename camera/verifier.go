@@ -58,7 +58,11 @@ type Verifier struct {
 	cardWidth int
 	photo     []byte
 	printed   gocv.Mat // BGR; empty: no front seen this session
-	detail    float64
+	// evidence is the print's evidence, weighed once per chip and print
+	// (weighed says it was; nil evidence: none).
+	evidence *Print
+	weighed  bool
+	detail   float64
 }
 
 var _ kiosk.FaceVerifier = (*Verifier)(nil)
@@ -74,6 +78,7 @@ func (v *Verifier) Enroll(_ context.Context, photo []byte) error {
 	defer v.mu.Unlock()
 	v.card, v.cardWidth = &d, width
 	v.photo = append([]byte(nil), photo...)
+	v.dropEvidence()
 	return nil
 }
 
@@ -90,6 +95,7 @@ func (v *Verifier) SetPrinted(photo image.Image, detail float64) {
 	defer v.mu.Unlock()
 	v.printed.Close()
 	v.printed, v.detail = m, detail
+	v.dropEvidence()
 }
 
 // Photo returns a copy of the enrolled chip photo for staff 目視確認, or nil.
@@ -176,6 +182,9 @@ func (v *Verifier) print(chipWidth int) (*Print, error) {
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	if v.weighed {
+		return copyPrint(v.evidence), nil
+	}
 	if v.printed.Ptr() == nil || v.printed.Empty() {
 		return nil, nil
 	}
@@ -189,7 +198,31 @@ func (v *Verifier) print(chipWidth int) (*Print, error) {
 	if why != "" {
 		v.logf("printed photo not used", "why", why)
 	}
+	if err == nil {
+		// A second attempt of the session weighs the same print again
+		// the same way: keep the outcome.
+		v.evidence, v.weighed = copyPrint(p), true
+	}
 	return p, err
+}
+
+// copyPrint is a copy of p (nil stays nil), so that Forget can clear the
+// kept one while a decision still uses its own.
+func copyPrint(p *Print) *Print {
+	if p == nil {
+		return nil
+	}
+	c := *p
+	return &c
+}
+
+// dropEvidence forgets the weighed evidence (its descriptors with it).
+// v.mu is held.
+func (v *Verifier) dropEvidence() {
+	if v.evidence != nil {
+		*v.evidence = Print{}
+	}
+	v.evidence, v.weighed = nil, false
 }
 
 // frame assesses one frame and describes its face when it is good.
@@ -247,6 +280,7 @@ func (v *Verifier) Forget() {
 	v.photo = nil
 	v.printed.Close()
 	v.printed = gocv.Mat{}
+	v.dropEvidence()
 }
 
 func (v *Verifier) logf(msg string, args ...any) {

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"gocv.io/x/gocv"
+
 	"github.com/uketsuke/uketsuke/camera"
 	"github.com/uketsuke/uketsuke/camera/cardfront/photoset"
 	"github.com/uketsuke/uketsuke/camera/picture"
@@ -100,5 +102,76 @@ func TestVerifierUsesThePrintedPhoto(t *testing.T) {
 		if m := verify(tc.printed, tc.live); m.Matched != tc.matched || m.Evidence != tc.evidence {
 			t.Errorf("%s: %+v, want matched %v by %s", tc.name, m, tc.matched, tc.evidence)
 		}
+	}
+}
+
+// countingMatcher counts the picture tests.
+type countingMatcher struct {
+	camera.PictureMatcher
+	n int
+}
+
+func (m *countingMatcher) SamePicture(chip, printed gocv.Mat) (float64, bool, error) {
+	m.n++
+	return m.PictureMatcher.SamePicture(chip, printed)
+}
+
+// TestVerifierWeighsThePrintOncePerSession: a second attempt reuses the
+// print's evidence; a new print or a new chip photo is weighed again.
+func TestVerifierWeighsThePrintOncePerSession(t *testing.T) {
+	c, photos, gen := setup(t)
+	holder := byID(t, photos, "lfw:George_W_Bush", 0)
+	chip, err := ChipPhoto(c.Engine.Detector(), holder.Image, camera.CardFaceWidth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ph, err := gen.NextWith(photoset.Fine, holder.Image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ph.Frame.Close()
+	r, err := c.Front.Read(ph.Frame)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, detail, ok := r.PrintedPhoto()
+	if !ok {
+		t.Fatal("no printed photo")
+	}
+	dir := t.TempDir()
+	for i := 2; i <= 5; i++ {
+		abs, _ := filepath.Abs(filepath.Join(facesDir(), "krasserm-lfw/George_W_Bush", "George_W_Bush_000"+string(rune('0'+i))+".jpg"))
+		os.Symlink(abs, filepath.Join(dir, string(rune('a'+i))+".jpg"))
+	}
+	src, err := camera.OpenFolder(dir, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed := camera.StartFeed(src, 4)
+	defer feed.Close()
+	m := &countingMatcher{PictureMatcher: &picture.Matcher{Detector: c.Engine.Detector()}}
+	v := &camera.Verifier{Engine: c.Engine, Feed: feed, Pictures: m}
+	defer v.Forget()
+	if err := v.Enroll(context.Background(), chip); err != nil {
+		t.Fatal(err)
+	}
+	v.SetPrinted(img, detail)
+	verify := func() {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if fm, err := v.Verify(ctx); err != nil || fm.Evidence != kiosk.EvidencePrint {
+			t.Fatalf("%+v, %v", fm, err)
+		}
+	}
+	verify()
+	verify()
+	if m.n != 1 {
+		t.Errorf("two attempts weighed the print %d times, want once", m.n)
+	}
+	v.SetPrinted(img, detail)
+	verify()
+	if m.n != 2 {
+		t.Errorf("a new print was not weighed again (%d)", m.n)
 	}
 }
