@@ -106,12 +106,7 @@ var ErrNoFrames = errors.New("no live face frames")
 // descriptors are averaged (one frame's blink, blur or turn counts less)
 // and the fused descriptor must be within threshold of the card's.
 func Decide(card Descriptor, live []Descriptor, threshold float64) (Decision, error) {
-	if len(live) == 0 {
-		return Decision{}, ErrNoFrames
-	}
-	dist := Distance(card, fuse(live))
-	return Decision{Matched: dist <= threshold, Evidence: EvidenceChip, Distance: dist, Threshold: threshold,
-		ChipDistance: dist, PrintDistance: math.NaN(), Picture: math.NaN(), Frames: len(live)}, nil
+	return Judge(card, live, nil, nil, Distance, Thresholds{Chip: threshold})
 }
 
 // Judge decides with the printed photo as well. forChip are the live

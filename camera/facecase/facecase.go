@@ -14,6 +14,7 @@ import (
 	"image"
 	"image/draw"
 	"math"
+	"sync"
 
 	"gocv.io/x/gocv"
 
@@ -134,52 +135,26 @@ func (c *Checker) Unusable(why string) Result {
 func (c *Checker) Check(k Case) (Result, error) {
 	t := c.thresholds()
 	res := c.Unusable("")
-	// The card-front reader has its own detector: it finds the printed
-	// photo while the engine works on the chip and the live frames.
-	type found struct {
-		photo  gocv.Mat
-		detail float64
-		ok     bool
-		err    error
-	}
-	front := make(chan found, 1)
-	if present(k.Front) && c.Front != nil {
-		go func() {
-			var f found
-			f.photo, f.detail, f.ok, f.err = c.Front.Photo(k.Front)
-			front <- f
-		}()
-	} else {
-		front <- found{}
-	}
+	// The card-front reader has its own detector, and so may Live: the
+	// printed photo and the live faces are found while the engine works
+	// on the chip photo.
+	var printed gocv.Mat
+	var detail float64
+	var seen bool
+	var frontErr error
+	waitFront := start(present(k.Front) && c.Front != nil, true, func() {
+		printed, detail, seen, frontErr = c.Front.Photo(k.Front)
+	})
 	defer func() {
-		if f, more := <-front; more && f.ok {
-			f.photo.Close()
+		if waitFront(); seen {
+			printed.Close()
 		}
 	}()
-	type liveFaces struct {
-		lives []live
-		err   error
-	}
-	liveCh := make(chan liveFaces, 1)
-	findLive := func() {
-		var f liveFaces
-		for i, img := range k.Live {
-			l, ok, err := c.live(img)
-			if err != nil {
-				f.err = err
-				break
-			}
-			if ok {
-				l.frame = i
-				f.lives = append(f.lives, l)
-			}
-		}
-		liveCh <- f
-	}
+	var lives []live
+	var liveErr error
+	waitLive := start(true, c.Live != nil, func() { lives, liveErr = c.liveFaces(k.Live) })
 	if c.Live != nil {
-		go findLive()
-		defer func() { <-liveCh }()
+		defer waitLive() // the goroutine ends before the frames are closed
 	}
 	chip, err := c.chip(k.Chip)
 	if err != nil {
@@ -190,31 +165,21 @@ func (c *Checker) Check(k Case) (Result, error) {
 		return res, err
 	}
 	defer chip.Close()
-	if c.Live == nil {
-		findLive()
+	if waitLive(); liveErr != nil {
+		return res, liveErr
 	}
-	fl := <-liveCh
-	if c.Live != nil {
-		liveCh <- fl // for the deferred receive
-	}
-	if fl.err != nil {
-		return res, fl.err
-	}
-	lives := fl.lives
 	if len(lives) == 0 {
 		res.Reason = "no face in the live frames"
 		return res, nil
 	}
 	var print *camera.Print
-	f := <-front
-	close(front)
+	waitFront()
 	switch {
-	case f.err != nil:
-		return res, f.err
-	case f.ok:
-		defer f.photo.Close()
+	case frontErr != nil:
+		return res, frontErr
+	case seen:
 		var err error
-		if print, res.Reason, err = c.Engine.PrintEvidence(&picture.Matcher{Detector: c.Engine.Detector()}, chip.grey, f.photo, f.detail, chip.width); err != nil {
+		if print, res.Reason, err = c.Engine.PrintEvidence(&picture.Matcher{Detector: c.Engine.Detector()}, chip.grey, printed, detail, chip.width); err != nil {
 			return res, err
 		}
 	case present(k.Front) && c.Front != nil:
@@ -298,6 +263,40 @@ func (c *Checker) chip(data []byte) (*chipSide, error) {
 	s := &chipSide{desc: d, width: w}
 	s.grey, _ = gocv.IMDecode(data, gocv.IMReadGrayScale)
 	return s, nil
+}
+
+// start runs f — in a goroutine when concurrent, else when first waited
+// for; not at all unless run — and returns the wait, which may be called
+// more than once.
+func start(run, concurrent bool, f func()) (wait func()) {
+	switch {
+	case !run:
+		return func() {}
+	case !concurrent:
+		return sync.OnceFunc(f)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	return func() { <-done }
+}
+
+// liveFaces finds the face of each live frame that shows one.
+func (c *Checker) liveFaces(frames []gocv.Mat) ([]live, error) {
+	var out []live
+	for i, img := range frames {
+		l, ok, err := c.live(img)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			l.frame = i
+			out = append(out, l)
+		}
+	}
+	return out, nil
 }
 
 // present reports whether m holds an image (the zero Mat does not).

@@ -17,6 +17,67 @@ import (
 	"github.com/uketsuke/uketsuke/kiosk"
 )
 
+// printedPhoto is the printed photo the card-front step hands over.
+type printedPhoto struct {
+	img    image.Image
+	detail float64
+}
+
+// printOf reads the printed photo of a tray photo of p's card, as the
+// kiosk's card-front step does.
+func printOf(t *testing.T, c *Checker, gen *photoset.Generator, p Photo) *printedPhoto {
+	t.Helper()
+	ph, err := gen.NextWith(photoset.Fine, p.Image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ph.Frame.Close()
+	r, err := c.Front.Read(ph.Frame)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, detail, ok := r.PrintedPhoto()
+	if !ok {
+		t.Fatalf("no printed photo read (%v)", r)
+	}
+	if detail < 0.85 {
+		t.Fatalf("the card seen at %.2f of the rectified resolution", detail)
+	}
+	return &printedPhoto{img, detail}
+}
+
+// liveFeed is a camera showing photos 2–5 of an lfw identity, 10 a second.
+func liveFeed(t *testing.T, id string) *camera.Feed {
+	t.Helper()
+	name := strings.TrimPrefix(id, "lfw:")
+	dir := t.TempDir()
+	for i := 2; i <= 5; i++ {
+		abs, _ := filepath.Abs(filepath.Join(facesDir(), "krasserm-lfw", name, name+"_000"+string(rune('0'+i))+".jpg"))
+		if err := os.Symlink(abs, filepath.Join(dir, string(rune('a'+i))+".jpg")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src, err := camera.OpenFolder(dir, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed := camera.StartFeed(src, 4)
+	t.Cleanup(feed.Close)
+	return feed
+}
+
+// verifyOnce makes one face decision of v, which must not fail.
+func verifyOnce(t *testing.T, v *camera.Verifier) kiosk.FaceMatch {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	m, err := v.Verify(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 // TestVerifierUsesThePrintedPhoto is the kiosk's face port with the
 // card-front step's printed photo: the holder is decided by the print,
 // a card with someone else's photo printed on it is refused as
@@ -28,49 +89,9 @@ func TestVerifierUsesThePrintedPhoto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	type printed struct {
-		img    image.Image
-		detail float64
-	}
-	printOf := func(p Photo) *printed {
-		ph, err := gen.NextWith(photoset.Fine, p.Image)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ph.Frame.Close()
-		r, err := c.Front.Read(ph.Frame)
-		if err != nil {
-			t.Fatal(err)
-		}
-		img, detail, ok := r.PrintedPhoto()
-		if !ok {
-			t.Fatalf("no printed photo read (%v)", r)
-		}
-		if detail < 0.85 {
-			t.Fatalf("the card seen at %.2f of the rectified resolution", detail)
-		}
-		return &printed{img, detail}
-	}
-	folder := func(id string) string {
-		dir := t.TempDir()
-		for i := 1; i <= 4; i++ {
-			p := filepath.Join(facesDir(), "krasserm-lfw", strings.TrimPrefix(id, "lfw:"), strings.TrimPrefix(id, "lfw:")+"_000"+string(rune('1'+i))+".jpg")
-			abs, _ := filepath.Abs(p)
-			if err := os.Symlink(abs, filepath.Join(dir, string(rune('a'+i))+".jpg")); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return dir
-	}
-	verify := func(pr *printed, live string) kiosk.FaceMatch {
+	verify := func(pr *printedPhoto, live string) kiosk.FaceMatch {
 		t.Helper()
-		src, err := camera.OpenFolder(folder(live), 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		feed := camera.StartFeed(src, 4)
-		defer feed.Close()
-		v := &camera.Verifier{Engine: c.Engine, Feed: feed, Pictures: &picture.Matcher{Detector: c.Engine.Detector()}}
+		v := &camera.Verifier{Engine: c.Engine, Feed: liveFeed(t, live), Pictures: &picture.Matcher{Detector: c.Engine.Detector()}}
 		if err := v.Enroll(context.Background(), chipA); err != nil {
 			t.Fatal(err)
 		}
@@ -78,18 +99,12 @@ func TestVerifierUsesThePrintedPhoto(t *testing.T) {
 		if pr != nil {
 			v.SetPrinted(pr.img, pr.detail)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		m, err := v.Verify(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return m
+		return verifyOnce(t, v)
 	}
-	printA, printB := printOf(byID(t, photos, a, 0)), printOf(byID(t, photos, b, 0))
+	printA, printB := printOf(t, c, gen, byID(t, photos, a, 0)), printOf(t, c, gen, byID(t, photos, b, 0))
 	for _, tc := range []struct {
 		name     string
-		printed  *printed
+		printed  *printedPhoto
 		live     string
 		matched  bool
 		evidence string
@@ -120,48 +135,23 @@ func (m *countingMatcher) SamePicture(chip, printed gocv.Mat) (float64, bool, er
 // print's evidence; a new print or a new chip photo is weighed again.
 func TestVerifierWeighsThePrintOncePerSession(t *testing.T) {
 	c, photos, gen := setup(t)
-	holder := byID(t, photos, "lfw:George_W_Bush", 0)
-	chip, err := ChipPhoto(c.Engine.Detector(), holder.Image, camera.CardFaceWidth)
+	const id = "lfw:George_W_Bush"
+	chip, err := ChipPhoto(c.Engine.Detector(), byID(t, photos, id, 0).Image, camera.CardFaceWidth)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ph, err := gen.NextWith(photoset.Fine, holder.Image)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ph.Frame.Close()
-	r, err := c.Front.Read(ph.Frame)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, detail, ok := r.PrintedPhoto()
-	if !ok {
-		t.Fatal("no printed photo")
-	}
-	dir := t.TempDir()
-	for i := 2; i <= 5; i++ {
-		abs, _ := filepath.Abs(filepath.Join(facesDir(), "krasserm-lfw/George_W_Bush", "George_W_Bush_000"+string(rune('0'+i))+".jpg"))
-		os.Symlink(abs, filepath.Join(dir, string(rune('a'+i))+".jpg"))
-	}
-	src, err := camera.OpenFolder(dir, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	feed := camera.StartFeed(src, 4)
-	defer feed.Close()
+	pr := printOf(t, c, gen, byID(t, photos, id, 0))
 	m := &countingMatcher{PictureMatcher: &picture.Matcher{Detector: c.Engine.Detector()}}
-	v := &camera.Verifier{Engine: c.Engine, Feed: feed, Pictures: m}
+	v := &camera.Verifier{Engine: c.Engine, Feed: liveFeed(t, id), Pictures: m}
 	defer v.Forget()
 	if err := v.Enroll(context.Background(), chip); err != nil {
 		t.Fatal(err)
 	}
-	v.SetPrinted(img, detail)
+	v.SetPrinted(pr.img, pr.detail)
 	verify := func() {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		if fm, err := v.Verify(ctx); err != nil || fm.Evidence != kiosk.EvidencePrint {
-			t.Fatalf("%+v, %v", fm, err)
+		if fm := verifyOnce(t, v); fm.Evidence != kiosk.EvidencePrint {
+			t.Fatalf("%+v", fm)
 		}
 	}
 	verify()
@@ -169,7 +159,7 @@ func TestVerifierWeighsThePrintOncePerSession(t *testing.T) {
 	if m.n != 1 {
 		t.Errorf("two attempts weighed the print %d times, want once", m.n)
 	}
-	v.SetPrinted(img, detail)
+	v.SetPrinted(pr.img, pr.detail)
 	verify()
 	if m.n != 2 {
 		t.Errorf("a new print was not weighed again (%d)", m.n)
