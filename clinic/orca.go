@@ -145,6 +145,7 @@ func checkSecretFile(path string) error {
 // APIError is an answer whose Api_Result is not a success; the message is
 // ORCA's, kept for staff.
 type APIError struct {
+	Call    string // the API called, e.g. patientmodv2
 	Status  int    // HTTP status
 	Result  string // Api_Result
 	Message string // Api_Result_Message, or the HTTP body
@@ -152,9 +153,9 @@ type APIError struct {
 
 func (e *APIError) Error() string {
 	if e.Result != "" {
-		return fmt.Sprintf("ORCA Api_Result %s: %s", e.Result, e.Message)
+		return fmt.Sprintf("ORCA %s Api_Result %s: %s", e.Call, e.Result, e.Message)
 	}
-	return fmt.Sprintf("ORCA HTTP %d: %s", e.Status, e.Message)
+	return fmt.Sprintf("ORCA %s HTTP %d: %s", e.Call, e.Status, e.Message)
 }
 
 // ErrAmbiguous means the request may or may not have been applied (a
@@ -176,14 +177,14 @@ const resultNone = "21"
 
 // listResult reads the Api_Result of a list call: empty for "nothing
 // found" (21), an *APIError for anything but 00.
-func listResult(result, message string) (empty bool, err error) {
+func listResult(call, result, message string) (empty bool, err error) {
 	switch result {
 	case "00":
 		return false, nil
 	case resultNone:
 		return true, nil
 	}
-	return false, &APIError{Status: http.StatusOK, Result: result, Message: message}
+	return false, &APIError{Call: call, Status: http.StatusOK, Result: result, Message: message}
 }
 
 // post sends an xml2 body and decodes the answer into out.
@@ -211,7 +212,7 @@ func (o *ORCA) post(ctx context.Context, path string, body any, out any) error {
 		return fmt.Errorf("%s: %w: %w", path, ErrAmbiguous, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return &APIError{Status: resp.StatusCode, Message: strings.TrimSpace(string(data[:min(len(data), 300)]))}
+		return &APIError{Call: callName(path), Status: resp.StatusCode, Message: strings.TrimSpace(string(data[:min(len(data), 300)]))}
 	}
 	if err := xml.Unmarshal(data, out); err != nil {
 		return fmt.Errorf("%s: answer is not xml2: %w", path, err)
@@ -276,7 +277,7 @@ func (o *ORCA) accept(ctx context.Context, number string, r Reception, acceptanc
 		return "", err
 	}
 	if !success(res.Res.Result) {
-		return "", &APIError{Status: http.StatusOK, Result: res.Res.Result, Message: res.Res.Message}
+		return "", &APIError{Call: "acceptmodv2", Status: http.StatusOK, Result: res.Res.Result, Message: res.Res.Message}
 	}
 	return res.Res.AcceptanceID, nil
 }
@@ -337,7 +338,7 @@ func (o *ORCA) FindPatient(ctx context.Context, p Patient) (string, bool, error)
 	if err := o.post(ctx, "/api01rv2/patientlst3v2?class=01", req, &res); err != nil {
 		return "", false, err
 	}
-	if empty, err := listResult(res.Res.Result, res.Res.Message); empty || err != nil {
+	if empty, err := listResult("patientlst3v2", res.Res.Result, res.Res.Message); empty || err != nil {
 		return "", false, err
 	}
 	for _, c := range res.Res.Patients {
@@ -385,21 +386,36 @@ type patientModRes struct {
 // assigns the number) and returns the 患者番号. A K-coded warning (e.g. K0,
 // a possible duplicate) is a success.
 func (o *ORCA) RegisterPatient(ctx context.Context, p Patient) (string, error) {
+	p.ID = "*"
+	return o.patientMod(ctx, "01", p, true)
+}
+
+// UpdatePatient corrects a registered patient's name, kana, birth date and
+// sex (patientmodv2 class 02, by p.ID). Insurance is left as ORCA has it.
+func (o *ORCA) UpdatePatient(ctx context.Context, p Patient) error {
+	if p.ID == "" {
+		return errors.New("patientmodv2 class 02: no Patient_ID")
+	}
+	_, err := o.patientMod(ctx, "02", p, false)
+	return err
+}
+
+func (o *ORCA) patientMod(ctx context.Context, class string, p Patient, insurance bool) (string, error) {
 	var req patientModReq
 	r := &req.Req
 	r.Type = "record"
-	r.ID, r.Name, r.Kana, r.Birth, r.Sex = s("*"), s(p.Name), s(p.Kana), s(p.Birth), s(p.Sex)
-	if p.Insurer != "" {
+	r.ID, r.Name, r.Kana, r.Birth, r.Sex = s(p.ID), s(p.Name), s(p.Kana), s(p.Birth), s(p.Sex)
+	if insurance && p.Insurer != "" {
 		r.Insurance = &insuranceInfo{Type: "array"}
 		c := &r.Insurance.Child
 		c.Type, c.Insurer, c.Symbol, c.Number, c.Branch = "record", s(p.Insurer), s(p.Symbol), s(p.Number), s(p.Branch)
 	}
 	var res patientModRes
-	if err := o.post(ctx, "/orca12/patientmodv2?class=01", req, &res); err != nil {
+	if err := o.post(ctx, "/orca12/patientmodv2?class="+class, req, &res); err != nil {
 		return "", err
 	}
 	if res.Res.Result != "00" && !strings.HasPrefix(res.Res.Result, "K") || res.Res.ID == "" {
-		return "", &APIError{Status: http.StatusOK, Result: res.Res.Result, Message: res.Res.Message}
+		return "", &APIError{Call: "patientmodv2", Status: http.StatusOK, Result: res.Res.Result, Message: res.Res.Message}
 	}
 	return res.Res.ID, nil
 }
@@ -438,7 +454,7 @@ func (o *ORCA) Receptions(ctx context.Context, date string) ([]ListedReception, 
 	if err := o.post(ctx, "/api01rv2/acceptlstv2?class=01", req, &res); err != nil {
 		return nil, err
 	}
-	if empty, err := listResult(res.Res.Result, res.Res.Message); empty || err != nil {
+	if empty, err := listResult("acceptlstv2", res.Res.Result, res.Res.Message); empty || err != nil {
 		return nil, err
 	}
 	out := make([]ListedReception, len(res.Res.List))
@@ -446,4 +462,59 @@ func (o *ORCA) Receptions(ctx context.Context, date string) ([]ListedReception, 
 		out[i] = ListedReception{ID: l.ID, PatientID: l.PatientID, Time: l.Time}
 	}
 	return out, nil
+}
+
+// callName is the API of a request path: /orca12/patientmodv2?class=01 → patientmodv2.
+func callName(path string) string {
+	path, _, _ = strings.Cut(path, "?")
+	return path[strings.LastIndex(path, "/")+1:]
+}
+
+type systemListReq struct {
+	XMLName xml.Name `xml:"data"`
+	Req     struct {
+		Type          string `xml:"type,attr"`
+		RequestNumber str    `xml:"Request_Number"`
+		BaseDate      str    `xml:"Base_Date"`
+	} `xml:"system01_managereq"`
+}
+
+type systemListRes struct {
+	Res struct {
+		Result      string `xml:"Api_Result"`
+		Message     string `xml:"Api_Result_Message"`
+		Departments []Code `xml:"Department_Information>Department_Information_child"`
+		Physicians  []Code `xml:"Physician_Information>Physician_Information_child"`
+	} `xml:",any"`
+}
+
+// Code is one entry of ORCA's system management lists: a 診療科 or a doctor.
+type Code struct {
+	Code string `xml:"Code"`
+	Name string `xml:"WholeName"`
+}
+
+// Departments lists the 診療科 valid on date (system01lstv2 Request_Number 01).
+func (o *ORCA) Departments(ctx context.Context, date string) ([]Code, error) {
+	res, err := o.systemList(ctx, "01", date)
+	return res.Res.Departments, err
+}
+
+// Physicians lists the doctors valid on date (system01lstv2 Request_Number 02).
+func (o *ORCA) Physicians(ctx context.Context, date string) ([]Code, error) {
+	res, err := o.systemList(ctx, "02", date)
+	return res.Res.Physicians, err
+}
+
+func (o *ORCA) systemList(ctx context.Context, number, date string) (systemListRes, error) {
+	var req systemListReq
+	req.Req.Type, req.Req.RequestNumber, req.Req.BaseDate = "record", s(number), s(date)
+	var res systemListRes
+	if err := o.post(ctx, "/api01rv2/system01lstv2?class="+number, req, &res); err != nil {
+		return res, err
+	}
+	if empty, err := listResult("system01lstv2", res.Res.Result, res.Res.Message); empty || err != nil {
+		return res, err
+	}
+	return res, nil
 }

@@ -73,17 +73,83 @@ func TestOrcatestIsAsStrictAsORCA(t *testing.T) {
 		t.Fatalf("%d receptions, want 1", n)
 	}
 	// The codes a reception may carry, as system01lstv2 lists them.
-	for class, want := range map[string]string{"01": `<Code type="string">01</Code>`, "02": `<Code type="string">10001</Code>`} {
-		req, _ := http.NewRequest("POST", hs.URL+"/api01rv2/system01lstv2?class="+class, strings.NewReader(`<data><system01_managereq type="record"><Request_Number type="string">`+class+`</Request_Number></system01_managereq></data>`))
-		req.SetBasicAuth("ormaster", "secret")
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
+	deps, err := o.Departments(ctx, "2026-12-02")
+	if err != nil || len(deps) != 1 || deps[0] != (Code{"01", "内科"}) {
+		t.Errorf("departments %v, %v", deps, err)
+	}
+	docs, err := o.Physicians(ctx, "2026-12-02")
+	if err != nil || len(docs) != 1 || docs[0].Code != "10001" {
+		t.Errorf("physicians %v, %v", docs, err)
+	}
+	if _, err := o.Departments(ctx, "2026-02-30"); err == nil {
+		t.Error("a Base_Date that is no date was accepted")
+	}
+	// A correction (class 02) needs a registered patient and every field.
+	for name, tc := range map[string]struct {
+		p      Patient
+		result string
+	}{
+		"unknown patient": {Patient{ID: "99999", Name: ok.Name, Kana: ok.Kana, Birth: ok.Birth, Sex: "2"}, "10"},
+		"half-width kana": {Patient{ID: id, Name: ok.Name, Kana: "ｼﾝﾘｮｳ ﾀﾛｳ", Birth: ok.Birth, Sex: "2"}, "03"},
+		"no sex":          {Patient{ID: id, Name: ok.Name, Kana: ok.Kana, Birth: ok.Birth}, "01"},
+	} {
+		err := o.UpdatePatient(ctx, tc.p)
+		var ae *APIError
+		if !errors.As(err, &ae) || ae.Result != tc.result {
+			t.Errorf("update, %s: %v, want Api_Result %s", name, err, tc.result)
 		}
-		body, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		if !strings.Contains(string(body), want) || !strings.Contains(string(body), `<Api_Result type="string">00</Api_Result>`) {
-			t.Errorf("system01lstv2 class %s: %s", class, body)
+	}
+	if err := o.UpdatePatient(ctx, Patient{ID: id, Name: ok.Name, Kana: ok.Kana, Birth: ok.Birth, Sex: "2"}); err != nil {
+		t.Fatal(err)
+	}
+	if p := srv.Patients()[0]; p.Sex != "2" || srv.Updates() != 1 {
+		t.Fatalf("after the update: %+v, %d updates", p, srv.Updates())
+	}
+}
+
+// TestSystemListReadsORCAsDocumentedAnswer: the client reads the answer
+// shape of ORCA's systemkanri page (departmentres / physicianres, with
+// the fields the client does not use around Code and WholeName), not
+// only what orcatest writes.
+func TestSystemListReadsORCAsDocumentedAnswer(t *testing.T) {
+	answers := map[string]string{
+		"01": `<?xml version="1.0" encoding="UTF-8"?><xmlio2><departmentres type="record"><Information_Date type="string">2026-12-02</Information_Date>` +
+			`<Api_Result type="string">00</Api_Result><Api_Result_Message type="string">処理終了</Api_Result_Message><Reskey type="string">Patient Info</Reskey>` +
+			`<Base_Date type="string">2026-12-02</Base_Date><Department_Information type="array"><Department_Information_child type="record">` +
+			`<Code type="string">01</Code><WholeName type="string">内科</WholeName><Name1 type="string">内科</Name1><Receipt_Code type="string">01</Receipt_Code>` +
+			`</Department_Information_child><Department_Information_child type="record"><Code type="string">09</Code><WholeName type="string">小児科</WholeName>` +
+			`</Department_Information_child></Department_Information></departmentres></xmlio2>`,
+		"02": `<?xml version="1.0" encoding="UTF-8"?><xmlio2><physicianres type="record"><Api_Result type="string">00</Api_Result>` +
+			`<Api_Result_Message type="string">処理終了</Api_Result_Message><Physician_Information type="array"><Physician_Information_child type="record">` +
+			`<Code type="string">10003</Code><WholeName type="string">受付　一郎</WholeName><WholeName_inKana type="string">ウケツケ　イチロウ</WholeName_inKana>` +
+			`<Department_Code1 type="string">01</Department_Code1></Physician_Information_child></Physician_Information></physicianres></xmlio2>`,
+	}
+	var got []string
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got = append(got, r.URL.RawQuery+" "+string(body))
+		n := "01"
+		if strings.Contains(string(body), `<Request_Number type="string">02</Request_Number>`) {
+			n = "02"
+		}
+		io.WriteString(w, answers[n])
+	}))
+	defer hs.Close()
+	o, err := NewORCA(ORCAConfig{URL: hs.URL, InsecureHTTP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps, err := o.Departments(context.Background(), "2026-12-02")
+	if err != nil || len(deps) != 2 || deps[1] != (Code{"09", "小児科"}) {
+		t.Fatalf("departments %v, %v", deps, err)
+	}
+	docs, err := o.Physicians(context.Background(), "2026-12-02")
+	if err != nil || len(docs) != 1 || docs[0] != (Code{"10003", "受付　一郎"}) {
+		t.Fatalf("physicians %v, %v", docs, err)
+	}
+	for _, g := range got {
+		if !strings.Contains(g, "<system01_managereq type=\"record\">") || !strings.Contains(g, `<Base_Date type="string">2026-12-02</Base_Date>`) {
+			t.Errorf("request %s", g)
 		}
 	}
 }

@@ -180,10 +180,11 @@ func TestSyncFaultsAreRetriedWithoutDuplicates(t *testing.T) {
 	}
 }
 
-// TestSyncParksARefusalAtOnce: what ORCA refuses with an Api_Result will
-// not change by retrying — it is parked for staff at the first attempt,
-// with ORCA's code and message, while the other visits go; once staff
-// have fixed it and released it, it goes exactly once.
+// TestSyncParksARefusalAtOnce: what ORCA would refuse, and what it
+// refuses with an Api_Result, will not change by retrying — it is parked
+// for staff at the first attempt, with the reason, while the other visits
+// go; once staff have corrected the patient (which puts it back in line)
+// or released it, it goes exactly once.
 func TestSyncParksARefusalAtOnce(t *testing.T) {
 	r := newRig(t, true, false)
 	ctx := context.Background()
@@ -195,13 +196,27 @@ func TestSyncParksARefusalAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	before := r.srv.Requests()["/orca12/patientmodv2"]
 	rep := r.run()
 	if rep.Sent != 1 || rep.Parked != 1 || rep.Failed != 1 {
 		t.Fatalf("a patient without kana: %s", rep)
 	}
-	parked, err := r.store.Parked(ctx)
-	if err != nil || !strings.Contains(parked[bad.VisitID+":created"], "Api_Result 01") || !strings.Contains(parked[bad.VisitID+":created"], "必須項目") {
-		t.Fatalf("parked %v, %v", parked, err)
+	if n := r.srv.Requests()["/orca12/patientmodv2"] - before; n != 1 {
+		t.Fatalf("%d patient registrations sent, want only the complete one", n)
+	}
+	parked := r.parked()
+	if len(parked) != 1 || parked[0].VisitID != bad.VisitID || !strings.Contains(parked[0].Reason, "kana") {
+		t.Fatalf("parked %+v", parked)
+	}
+	if a := Advice(parked[0].Reason); !strings.Contains(a, "カナ") {
+		t.Fatalf("advice for staff: %q", a)
+	}
+	// Staff type the kana: the visit goes at the next run.
+	if err := r.store.CorrectPatient(ctx, "2026-11-25", bad.Number, kiosk.PatientDetails{Kana: "ｳｹﾂｹ ﾊﾅｺ"}, "s01"); err != nil {
+		t.Fatal(err)
+	}
+	if rep := r.run(); rep.Sent != 1 || rep.Failed != 0 {
+		t.Fatalf("after the correction: %s", rep)
 	}
 	// A refusal of a complete visit (here forced) is parked at once too.
 	r.visit("受付　次郎", 3)
@@ -209,21 +224,217 @@ func TestSyncParksARefusalAtOnce(t *testing.T) {
 	if rep := r.run(); rep.Parked != 1 || !strings.Contains(rep.String(), "エラー（試験）") {
 		t.Fatalf("a refusal: %s", rep)
 	}
-	parked, _ = r.store.Parked(ctx)
-	for key := range parked {
-		if key != bad.VisitID+":created" {
-			if err := r.store.Unpark(ctx, key, "s01"); err != nil {
-				t.Fatal(err)
-			}
+	for _, p := range r.parked() {
+		if err := r.store.Unpark(ctx, p.Destination, p.Key, "s01"); err != nil {
+			t.Fatal(err)
 		}
 	}
 	r.clk.add(time.Minute)
 	r.run()
 	r.run()
+	r.exactlyOnce(3, 0)
+	if p := r.srv.Patients(); p[1].Kana != "ウケツケ\u3000ハナコ" {
+		t.Fatalf("corrected patient registered as %+v", p[1])
+	}
+}
+
+func (r *syncRig) parked() []storage.ParkedEvent {
+	r.t.Helper()
+	p, err := r.store.Parked(context.Background())
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return p
+}
+
+// TestWrongCodeStopsTheRun: a department or physician that ORCA does not
+// list stops the run before anything is sent, with one message that
+// lists the valid codes; nothing is parked, and once the code is right
+// everything goes.
+func TestWrongCodeStopsTheRun(t *testing.T) {
+	for _, key := range []string{"department", "physician"} {
+		t.Run(key, func(t *testing.T) {
+			r := newRig(t, true, false)
+			if key == "department" {
+				r.y.Visit.Department = "99"
+			} else {
+				r.y.Visit.Physician = "10009"
+			}
+			r.visit("診療　太郎", 1)
+			r.visit("受付　花子", 2)
+			rep := r.run()
+			if rep.Sent != 0 || rep.Failed != 1 || len(rep.Errors) != 1 {
+				t.Fatalf("report %s", rep)
+			}
+			want := map[string]string{"department": "valid: 01 内科", "physician": "valid: 10001 日医　太郎"}[key]
+			if !strings.Contains(rep.Errors[0], "[sync.orca] "+key) || !strings.Contains(rep.Errors[0], want) {
+				t.Fatalf("message %q", rep.Errors[0])
+			}
+			if n := r.srv.Requests()["/orca11/acceptmodv2"] + r.srv.Requests()["/orca12/patientmodv2"]; n != 0 {
+				t.Fatalf("%d requests sent with a wrong code", n)
+			}
+			if p := r.parked(); len(p) != 0 {
+				t.Fatalf("parked %+v", p)
+			}
+			r.y = &Syncer{Store: r.store, Clock: r.clk, ORCA: r.y.ORCA, Visit: ReceptionCodes{Department: "01", Physician: "10001"}}
+			if rep := r.run(); rep.Sent != 2 {
+				t.Fatalf("with the right codes: %s", rep)
+			}
+			r.exactlyOnce(2, 0)
+		})
+	}
+}
+
+// TestCodesAreCheckedOncePerDay: pushes during the day do not ask ORCA
+// for its lists each time.
+func TestCodesAreCheckedOncePerDay(t *testing.T) {
+	r := newRig(t, true, false)
+	for i := range 3 {
+		r.visit("診療　太郎", i+1)
+		if _, err := r.y.Push(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := r.srv.Requests()["/api01rv2/system01lstv2"]; n != 2 {
+		t.Fatalf("%d list requests for three pushes, want 2 (診療科 and doctors once)", n)
+	}
+	r.clk.add(24 * time.Hour)
+	r.visit("受付　花子", 9)
+	r.y.Push(context.Background())
+	if n := r.srv.Requests()["/api01rv2/system01lstv2"]; n != 4 {
+		t.Fatalf("%d list requests after a new day, want 4", n)
+	}
+}
+
+// TestExportFirstThenORCA: a clinic exports files first and adds ORCA
+// the same day. The export having every event does not keep them from
+// ORCA: ORCA receives the day's visits (and the cancellation) exactly
+// once, and the files are not written again for them.
+func TestExportFirstThenORCA(t *testing.T) {
+	r := newRig(t, true, true)
+	orca, export := r.y.ORCA, r.y.Export
+	ctx := context.Background()
+	r.y = &Syncer{Store: r.store, Clock: r.clk, Export: export}
+	var last kiosk.Ticket
+	for i := range 25 {
+		last = r.visit(fmt.Sprintf("患者　%02d", i), i+1)
+	}
+	r.store.SetStatus(ctx, "2026-11-25", last.Number, storage.StatusCancelled, "s01")
+	if rep := r.run(); rep.Failed != 0 || len(rep.Exported) != 2 {
+		t.Fatalf("export only: %s", rep)
+	}
+	r.y = &Syncer{Store: r.store, Clock: r.clk, Export: export, ORCA: orca, Visit: ReceptionCodes{Department: "01", Physician: "10001"}}
+	rep := r.run()
+	if rep.Sent != 25 || rep.Cancelled != 1 || rep.Failed != 0 {
+		t.Fatalf("ORCA added: %s", rep)
+	}
+	r.run()
+	r.exactlyOnce(25, 1)
+	if n, _ := r.store.OutboxLen(ctx); n != 0 {
+		t.Fatalf("%d events not delivered everywhere", n)
+	}
+}
+
+// TestBackfillSendsOlderDaysToORCA: a destination added later starts on
+// the day it is added; older days go only when asked.
+func TestBackfillSendsOlderDaysToORCA(t *testing.T) {
+	r := newRig(t, true, true)
+	orca, export := r.y.ORCA, r.y.Export
+	r.y = &Syncer{Store: r.store, Clock: r.clk, Export: export}
+	r.visit("前日　太郎", 1)
+	r.run()
+	r.clk.add(24 * time.Hour)
+	r.visit("当日　花子", 2)
+	r.y = &Syncer{Store: r.store, Clock: r.clk, Export: export, ORCA: orca, Visit: ReceptionCodes{Department: "01", Physician: "10001"}}
+	if rep := r.run(); rep.Sent != 1 {
+		t.Fatalf("ORCA added: %s", rep)
+	}
+	if n, err := r.store.Backfill(context.Background(), storage.DestORCA, "2026-11-25"); err != nil || n != 1 {
+		t.Fatalf("backfill %d, %v", n, err)
+	}
+	if rep := r.run(); rep.Sent != 1 {
+		t.Fatalf("after the backfill: %s", rep)
+	}
 	r.exactlyOnce(2, 0)
 }
 
-func TestSyncWaitsForPendingEligibilityAndParksAfterManyFailures(t *testing.T) {
+// TestCorrectionReachesORCA: a correction of a patient after the
+// reception went is sent as patientmodv2 class 02 to the patient ORCA
+// registered, once.
+func TestCorrectionReachesORCA(t *testing.T) {
+	r := newRig(t, true, false)
+	ctx := context.Background()
+	tk := r.visit("診療　太郎", 1)
+	r.run()
+	if err := r.store.CorrectPatient(ctx, "2026-11-25", tk.Number, kiosk.PatientDetails{Sex: "2", Kana: "ｼﾝﾘｮｳ ﾊﾅｺ"}, "s01"); err != nil {
+		t.Fatal(err)
+	}
+	if rep := r.run(); rep.Corrected != 1 || rep.Failed != 0 {
+		t.Fatalf("correction: %s", rep)
+	}
+	r.run()
+	if p := r.srv.Patients(); len(p) != 1 || p[0].Sex != "2" || p[0].Kana != "シンリョウ\u3000ハナコ" || r.srv.Updates() != 1 {
+		t.Fatalf("ORCA has %+v after %d updates", p, r.srv.Updates())
+	}
+	r.exactlyOnce(1, 0)
+}
+
+// TestPushDuringTheDay: a push sends a new visit to ORCA at once and
+// records a run; with nothing due it asks ORCA nothing. A visit waiting
+// for eligibility goes when the answer comes; one checked in by hand goes
+// with what staff typed.
+func TestPushDuringTheDay(t *testing.T) {
+	r := newRig(t, true, true)
+	ctx := context.Background()
+	r.visit("診療　太郎", 1)
+	rep, err := r.y.Push(ctx)
+	if err != nil || rep.Sent != 1 {
+		t.Fatalf("push: %s, %v", rep, err)
+	}
+	if len(rep.Exported) != 0 {
+		t.Fatal("a push wrote the files")
+	}
+	before := r.srv.Requests()
+	if rep, _ := r.y.Push(ctx); rep.busy() || fmt.Sprint(r.srv.Requests()) != fmt.Sprint(before) {
+		t.Fatalf("an idle push: %s, requests %v → %v", rep, before, r.srv.Requests())
+	}
+	runs, _ := r.store.Runs(ctx, 5)
+	if len(runs) != 1 || runs[0].Trigger != "push" {
+		t.Fatalf("runs %+v", runs)
+	}
+	r.clk.add(time.Minute)
+	pending, _ := r.store.Register(ctx, kiosk.Visit{Path: kiosk.PathCertificate, CreatedAt: r.clk.Now(), Pending: &kiosk.EligibilityQuery{}})
+	if rep, _ := r.y.Push(ctx); rep.Sent != 0 || rep.Waiting != 1 {
+		t.Fatalf("pending: %s", rep)
+	}
+	card, _ := insurance.ParseCard("01130012", "1234", "0000009", "01")
+	if err := r.store.ResolvePending(ctx, pending.VisitID, kiosk.EligibilityResult{Validity: kiosk.ValidityValid, Name: "保留　三郎",
+		NameKana: "ﾎﾘｭｳ ｻﾌﾞﾛｳ", Birth: wareki.MustDate(1941, 3, 3), Sex: "1", Card: card}); err != nil {
+		t.Fatal(err)
+	}
+	if rep, _ := r.y.Push(ctx); rep.Sent != 1 {
+		t.Fatalf("after the answer: %s", rep)
+	}
+	r.clk.add(time.Minute)
+	if _, err := r.store.Register(ctx, kiosk.Visit{Path: kiosk.PathStaff, Auth: kiosk.AuthVisual, Staff: "s01", CreatedAt: r.clk.Now(),
+		Patient: &kiosk.PatientDetails{Name: "手入力 四郎", Kana: "ﾃﾆｭｳﾘｮｸ ｼﾛｳ", Birth: wareki.MustDate(1950, 4, 4), Sex: "1"}}); err != nil {
+		t.Fatal(err)
+	}
+	if rep, _ := r.y.Push(ctx); rep.Sent != 1 {
+		t.Fatalf("checked in by hand: %s", rep)
+	}
+	r.run()
+	r.exactlyOnce(3, 0)
+	if p := r.srv.Patients(); p[2].Name != "手入力\u3000四郎" || p[2].Kana != "テニュウリョク\u3000シロウ" {
+		t.Fatalf("typed patient registered as %+v", p[2])
+	}
+}
+
+// TestSyncWaitsForPendingEligibilityAndKeepsRetrying: a visit waiting for
+// its eligibility answer is not a failure; a visit ORCA keeps failing for
+// passing reasons is retried, listed as failing repeatedly, never parked,
+// and goes once ORCA is back.
+func TestSyncWaitsForPendingEligibilityAndKeepsRetrying(t *testing.T) {
 	r := newRig(t, true, false)
 	ctx := context.Background()
 	r.clk.add(time.Minute)
@@ -238,16 +449,18 @@ func TestSyncWaitsForPendingEligibilityAndParksAfterManyFailures(t *testing.T) {
 	r.srv.SetFault("500", 0)
 	parked := 0
 	for range storage.MaxAttempts {
-		r.clk.add(7 * time.Hour)
+		r.clk.add(time.Hour) // past the backoff, within the day (the codes were checked this morning)
 		parked += r.run().Parked
 	}
-	if parked != 1 {
-		t.Fatalf("%d parked after %d failures", parked, storage.MaxAttempts)
+	if f, _ := r.store.Failing(ctx); parked != 0 || len(f) != 1 || Advice(f[0].Reason) == "" {
+		t.Fatalf("%d parked, failing %+v after %d failures", parked, f, storage.MaxAttempts)
 	}
-	p, _ := r.store.Parked(ctx)
-	if len(p) != 1 {
-		t.Fatalf("parked %v", p)
+	r.srv.SetFault("", 0)
+	r.clk.add(2 * time.Hour) // past the longest backoff so far (64 min + jitter)
+	if rep := r.run(); rep.Sent != 1 {
+		t.Fatalf("ORCA back: %s", rep)
 	}
+	r.exactlyOnce(1, 0)
 }
 
 func TestSyncWithOnlyTheExport(t *testing.T) {

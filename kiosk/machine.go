@@ -699,6 +699,7 @@ func (m *Machine) staffCheckIn(ev StaffCheckIn) {
 		q := EligibilityQuery{ByNumbers: ev.Visit.Numbers}
 		v.Pending = &q
 	}
+	v.Patient = ev.Visit.Patient
 	m.register(v)
 }
 

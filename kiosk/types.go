@@ -185,6 +185,7 @@ type Visit struct {
 	Consent     Consent
 	Eligibility *EligibilityResult // nil while eligibility is pending
 	Pending     *EligibilityQuery  // the query to re-check when the terminal answers again
+	Patient     *PatientDetails    // what staff typed at a check-in by hand
 	Staff       StaffID            // who checked in or confirmed, if staff did
 	NameCheck   bool               // name characters need staff confirmation (●)
 	CertNotice  CertStatus         // 電子証明書 expiry state on the card path
@@ -203,7 +204,18 @@ type Ticket struct {
 
 // ManualVisit is what staff type when checking a patient in by hand.
 type ManualVisit struct {
-	Numbers *NumbersQuery // when given, eligibility is checked later by these numbers
+	Numbers *NumbersQuery   // when given, eligibility is checked later by these numbers
+	Patient *PatientDetails // who the patient is, for the clinic system
+}
+
+// PatientDetails are what staff type about a patient checked in by hand:
+// what the clinic system needs to register a new patient when no
+// eligibility answer carries it.
+type PatientDetails struct {
+	Name  string      // 漢字氏名, family and given name apart by a space
+	Kana  string      // カナ氏名 (full- or half-width katakana)
+	Birth wareki.Date // 生年月日
+	Sex   string      // 1 男, 2 女
 }
 
 func enumString[K ~int](names map[K]string, k K) string {

@@ -35,12 +35,12 @@ func (s *Store) Purge(ctx context.Context, r Retention) (int64, error) {
 	}
 	now := s.o.Clock.Now()
 	cutoff := stamp(now.AddDate(0, 0, -r.Days))
-	query := `update visits set eligibility = null, pending_query = null, purged_at = ?
+	query := `update visits set eligibility = null, pending_query = null, patient = null, purged_at = ?
 		where purged_at is null
 		and exists (select 1 from outbox o where o.visit_id = visits.id)
 		and not exists (select 1 from outbox o where o.visit_id = visits.id and (o.done_at is null or o.done_at > ?))`
 	if r.ByAge {
-		query = `update visits set eligibility = null, pending_query = null, purged_at = ?
+		query = `update visits set eligibility = null, pending_query = null, patient = null, purged_at = ?
 		where purged_at is null and created_at < ?`
 	}
 	res, err := s.db.ExecContext(ctx, query, stamp(now), cutoff)
@@ -95,12 +95,6 @@ func (s *Store) IntegrityCheck(ctx context.Context) error {
 		return fmt.Errorf("integrity check: %s", res)
 	}
 	return nil
-}
-
-// MarkSynced records that an outbox event reached the clinic system.
-func (s *Store) MarkSynced(ctx context.Context, key string, at time.Time) error {
-	_, err := s.db.ExecContext(ctx, `update outbox set done_at = ? where key = ?`, stamp(at), key)
-	return wrapDB("mark synced", err)
 }
 
 // RunRetention purges once at start and then at every tick (the kiosk

@@ -53,6 +53,10 @@ type Options struct {
 	// AuditKey keys the audit chain (HMAC-SHA256); it is kept outside the
 	// database (see LoadAuditKey). Without it the chain is only hashed.
 	AuditKey []byte
+	// RetryAfter is the wait before the first retry of a failed delivery,
+	// doubling at each failure up to RetryMax: 30 s and 10 min when zero
+	// (ORCA back after an outage gets the waiting patients within minutes).
+	RetryAfter, RetryMax time.Duration
 
 	synchronous string // "FULL" unless a benchmark compares another mode
 }

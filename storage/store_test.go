@@ -78,6 +78,9 @@ func TestNumbersAreGaplessPerTokyoDay(t *testing.T) {
 func TestConcurrentCheckIns(t *testing.T) {
 	s, _ := openTest(t, Options{})
 	ctx := context.Background()
+	if _, err := s.SetDestinations(ctx, []string{DestFiles}, "2026-11-25"); err != nil {
+		t.Fatal(err)
+	}
 	const workers, each = 6, 40
 	var wg sync.WaitGroup
 	errs := make(chan error, workers*each)
@@ -95,7 +98,7 @@ func TestConcurrentCheckIns(t *testing.T) {
 				return
 			}
 			for _, r := range rows {
-				_ = s.MarkSynced(ctx, r.ID+":created", time.Now())
+				_ = s.Delivered(ctx, DestFiles, r.ID+":created")
 			}
 		}
 	}()
@@ -193,9 +196,10 @@ func TestPurgeKeepsTheRowsDropsThePersonalData(t *testing.T) {
 	c := &clock{t: time.Date(2026, 1, 10, 9, 0, 0, 0, jst)}
 	s, _ := openTest(t, Options{Clock: c})
 	ctx := context.Background()
+	s.SetDestinations(ctx, []string{DestFiles}, "2026-01-10")
 	synced, _ := s.Register(ctx, visit(c.Now()))
 	unsynced, _ := s.Register(ctx, visit(c.Now()))
-	s.MarkSynced(ctx, synced.VisitID+":created", c.Now())
+	s.Delivered(ctx, DestFiles, synced.VisitID+":created")
 	c.set(c.Now().AddDate(0, 0, 89))
 	if n, _ := s.Purge(ctx, Retention{Days: DefaultRetentionDays}); n != 0 {
 		t.Fatalf("purged %d before 90 days", n)
@@ -279,8 +283,9 @@ func TestRunRetentionPurgesAtEachTick(t *testing.T) {
 	c := &clock{t: time.Date(2026, 1, 10, 9, 0, 0, 0, jst)}
 	s, _ := openTest(t, Options{Clock: c})
 	ctx, cancel := context.WithCancel(context.Background())
+	s.SetDestinations(ctx, []string{DestFiles}, "2026-01-10")
 	v, _ := s.Register(ctx, visit(c.Now()))
-	s.MarkSynced(ctx, v.VisitID+":created", c.Now())
+	s.Delivered(ctx, DestFiles, v.VisitID+":created")
 	tick := make(chan time.Time)
 	done := make(chan struct{})
 	go func() { s.RunRetention(ctx, Retention{Days: 30}, tick, nil); close(done) }()
@@ -355,7 +360,7 @@ func TestPendingVisitsAreRecheckedWhenTheTerminalIsBack(t *testing.T) {
 		t.Fatal("still pending")
 	}
 	var n int
-	s.db.QueryRow(`select count(*) from outbox where key = ?`, tk.VisitID+":corrected").Scan(&n)
+	s.db.QueryRow(`select count(*) from outbox where key = ?`, tk.VisitID+":corrected:1").Scan(&n)
 	if n != 1 {
 		t.Fatal("no corrected event for the clinic system")
 	}

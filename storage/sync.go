@@ -10,16 +10,17 @@ import (
 	"github.com/uketsuke/uketsuke/kiosk"
 )
 
-// BeginAttempt records that a request for the event is about to leave and
-// returns how many attempts were started before. A non-zero count means an
-// earlier request may have reached the far side: ask it before re-sending.
-func (s *Store) BeginAttempt(ctx context.Context, key string) (int, error) {
+// BeginAttempt records that a request delivering key to dest is about to
+// leave and returns how many were started before. A non-zero count means
+// an earlier request may have reached the far side: ask it before
+// re-sending.
+func (s *Store) BeginAttempt(ctx context.Context, dest, key string) (int, error) {
 	var before int
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `select tried from outbox where key = ?`, key).Scan(&before); err != nil {
+		if err := tx.QueryRowContext(ctx, `select tried from deliveries where key = ? and destination = ?`, key, dest).Scan(&before); err != nil {
 			return wrapDB("begin attempt", err)
 		}
-		_, err := tx.ExecContext(ctx, `update outbox set tried = tried + 1 where key = ?`, key)
+		_, err := tx.ExecContext(ctx, `update deliveries set tried = tried + 1 where key = ? and destination = ?`, key, dest)
 		return wrapDB("begin attempt", err)
 	})
 	return before, err
@@ -31,7 +32,7 @@ type ORCALink struct {
 }
 
 // LinkORCA records ORCA's ids for the visit of a created event and marks
-// the event sent, in one transaction.
+// the event delivered to ORCA, in one transaction.
 func (s *Store) LinkORCA(ctx context.Context, key, visitID string, l ORCALink) error {
 	now := stamp(s.o.Clock.Now())
 	return s.inTx(ctx, func(tx *sql.Tx) error {
@@ -40,8 +41,7 @@ func (s *Store) LinkORCA(ctx context.Context, key, visitID string, l ORCALink) e
 			visitID, l.PatientID, l.AcceptanceID, now); err != nil {
 			return wrapDB("link ORCA", err)
 		}
-		_, err := tx.ExecContext(ctx, `update outbox set done_at = ? where key = ?`, now, key)
-		return wrapDB("link ORCA", err)
+		return s.deliveredTx(ctx, tx, DestORCA, key)
 	})
 }
 
@@ -115,4 +115,23 @@ func (s *Store) LastFinishedRun(ctx context.Context) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("last sync run: %w", err)
 	}
 	return t, nil
+}
+
+// CodesChecked reports whether the ORCA codes described by what (the URL
+// and the configured codes) were found valid on business day day.
+func (s *Store) CodesChecked(ctx context.Context, day, what string) (bool, error) {
+	var v string
+	err := s.db.QueryRowContext(ctx, `select value from settings where key = 'orca_codes_checked'`).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return v == day+" "+what, wrapDB("codes checked", err)
+}
+
+// SetCodesChecked records that the codes described by what were found
+// valid on business day day, so that later runs that day need not ask.
+func (s *Store) SetCodesChecked(ctx context.Context, day, what string) error {
+	_, err := s.db.ExecContext(ctx, `insert into settings (key, value) values ('orca_codes_checked', ?)
+		on conflict (key) do update set value = excluded.value`, day+" "+what)
+	return wrapDB("codes checked", err)
 }

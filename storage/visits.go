@@ -35,7 +35,10 @@ func (s *Store) Register(ctx context.Context, v kiosk.Visit) (kiosk.Ticket, erro
 		status = StatusPending
 	}
 	consent, _ := json.Marshal(v.Consent)
-	var elig, pending []byte
+	var elig, pending, patient []byte
+	if v.Patient != nil {
+		patient, _ = json.Marshal(v.Patient)
+	}
 	if v.Eligibility != nil {
 		elig, _ = json.Marshal(v.Eligibility)
 	}
@@ -68,11 +71,11 @@ func (s *Store) Register(ctx context.Context, v kiosk.Visit) (kiosk.Ticket, erro
 		}
 		number := fmt.Sprintf("%s%03d", s.o.Prefix, seq)
 		_, err = tx.ExecContext(ctx, `insert into visits (id, created_at, business_day, kiosk_id, number, seq, status,
-			path, auth, consent, eligibility, pending_query, name_check, cert_notice, staff, source_key)
-			values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			path, auth, consent, eligibility, pending_query, name_check, cert_notice, staff, source_key, patient)
+			values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, stamp(v.CreatedAt), day, s.o.KioskID, number, seq, status, v.Path.String(), v.Auth.String(),
 			string(consent), nullable(elig), nullable(pending), v.NameCheck, v.CertNotice.String(), string(v.Staff),
-			nullString(v.SourceKey))
+			nullString(v.SourceKey), nullable(patient))
 		if err != nil {
 			return wrapDB("insert visit", err)
 		}
@@ -124,21 +127,22 @@ type VisitRow struct {
 	NameCheck   bool                     `json:"name_check"`
 	CertNotice  string                   `json:"cert_notice"`
 	Eligibility *kiosk.EligibilityResult `json:"eligibility,omitempty"`
+	Patient     *kiosk.PatientDetails    `json:"patient,omitempty"` // typed by staff
 	Purged      bool                     `json:"purged"`
 }
 
 // visitColumns are the columns of a VisitRow, for a query over visits v;
 // scanVisit reads them.
 const visitColumns = `v.id, v.created_at, v.business_day, v.kiosk_id, v.number, v.status, v.path, v.auth,
-	v.name_check, v.cert_notice, v.eligibility, v.purged_at is not null`
+	v.name_check, v.cert_notice, v.eligibility, v.patient, v.purged_at is not null`
 
 // scanVisit scans the columns before (other destinations) and then
 // visitColumns into a VisitRow: the one reader of a visit row.
 func scanVisit(rows *sql.Rows, before ...any) (VisitRow, error) {
 	var r VisitRow
-	var elig sql.NullString
+	var elig, patient sql.NullString
 	dest := append(before, &r.ID, &r.CreatedAt, &r.BusinessDay, &r.KioskID, &r.Number, &r.Status, &r.Path, &r.Auth,
-		&r.NameCheck, &r.CertNotice, &elig, &r.Purged)
+		&r.NameCheck, &r.CertNotice, &elig, &patient, &r.Purged)
 	if err := rows.Scan(dest...); err != nil {
 		return r, err
 	}
@@ -148,7 +152,40 @@ func scanVisit(rows *sql.Rows, before ...any) (VisitRow, error) {
 			return r, fmt.Errorf("visit %s: eligibility: %w", r.ID, err)
 		}
 	}
+	if patient.Valid {
+		r.Patient = &kiosk.PatientDetails{}
+		if err := json.Unmarshal([]byte(patient.String), r.Patient); err != nil {
+			return r, fmt.Errorf("visit %s: patient: %w", r.ID, err)
+		}
+	}
 	return r, nil
+}
+
+// CorrectPatient replaces what staff typed about a visit's patient (name,
+// kana, birth date, sex) and queues a "corrected" event for the clinic
+// system. A hand-over of the visit that was parked for staff is put back
+// in line: the correction is the fix it waited for.
+func (s *Store) CorrectPatient(ctx context.Context, day, number string, p kiosk.PatientDetails, staff string) error {
+	b, _ := json.Marshal(p)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var id string
+		err := tx.QueryRowContext(ctx, `update visits set patient = ? where business_day = ? and number = ? and purged_at is null returning id`,
+			string(b), day, number).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("correct %s %s: %w", day, number, ErrNotFound)
+		}
+		if err != nil {
+			return wrapDB("correct patient", err)
+		}
+		if err := s.enqueueTx(ctx, tx, id, "corrected"); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `update deliveries set parked_at = null, attempts = 0, next_attempt = ?
+			where key in (select key from outbox where visit_id = ?) and parked_at is not null and done_at is null`, stamp(s.o.Clock.Now()), id); err != nil {
+			return wrapDB("correct patient", err)
+		}
+		return s.appendTx(ctx, tx, kiosk.AuditEntry{Actor: staff, Action: "visit.corrected", Outcome: "patient", VisitID: id})
+	})
 }
 
 // List returns the visits of a business day (YYYY-MM-DD), in order.
@@ -198,12 +235,4 @@ func (s *Store) SetStatus(ctx context.Context, day, number, status, actor string
 		}
 		return s.appendTx(ctx, tx, kiosk.AuditEntry{Actor: actor, Action: "visit.status", Outcome: old + "->" + status, VisitID: id})
 	})
-}
-
-// enqueueTx adds an outbox row for a visit event; the key makes a repeat a no-op.
-func (s *Store) enqueueTx(ctx context.Context, tx *sql.Tx, visitID, event string) error {
-	now := stamp(s.o.Clock.Now())
-	_, err := tx.ExecContext(ctx, `insert into outbox (key, visit_id, event, created_at, next_attempt) values (?, ?, ?, ?, ?)
-		on conflict (key) do nothing`, visitID+":"+event, visitID, event, now, now)
-	return wrapDB("enqueue "+event, err)
 }

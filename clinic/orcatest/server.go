@@ -1,7 +1,7 @@
 // Package orcatest is a local ORCA-like HTTP server for tests: it follows
 // the documented xml2 requests and answers of shared/docs/orca-api.md
-// (patientlst3v2, patientmodv2 class 01, acceptmodv2 01/02, acceptlstv2,
-// system01lstv2 classes 01 and 02),
+// (patientlst3v2, patientmodv2 classes 01 and 02, acceptmodv2 01/02,
+// acceptlstv2, system01lstv2 classes 01 and 02),
 // keeps its patients and receptions in memory, and injects faults on
 // demand. It is written from the documented shapes, independently of the
 // client in package clinic.
@@ -11,6 +11,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"sort"
 	"strings"
@@ -49,6 +50,17 @@ type Server struct {
 	receptions []*Reception
 	requests   map[string]int
 	next       int
+	updates    int
+	rateBefore float64
+	rateAfter  float64
+	rng        *rand.Rand
+}
+
+// Updates is how many patient updates (patientmodv2 class 02) were applied.
+func (s *Server) Updates() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.updates
 }
 
 // New returns a server that accepts user / password.
@@ -70,6 +82,17 @@ func (s *Server) SetFault(fault string, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fault, s.faultLeft = fault, n
+}
+
+// SetFaultRates makes each request fail at random, on top of SetFault:
+// with probability before an HTTP 500 and nothing applied, with
+// probability after the request applied and the connection then dropped
+// unanswered (the ambiguous case). seed makes the run repeatable.
+func (s *Server) SetFaultRates(before, after float64, seed uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rateBefore, s.rateAfter = before, after
+	s.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 }
 
 // AddPatient registers a patient directly (a patient ORCA already knows).
@@ -121,6 +144,14 @@ func (s *Server) Requests() map[string]int {
 func (s *Server) takeFault() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.rng != nil {
+		switch x := s.rng.Float64(); {
+		case x < s.rateBefore:
+			return "500"
+		case x < s.rateBefore+s.rateAfter:
+			return "reset-after"
+		}
+	}
 	f := s.fault
 	if f != "" && s.faultLeft > 0 {
 		s.faultLeft--
@@ -201,7 +232,7 @@ func rootFor(path string) string {
 	case "/api01rv2/acceptlstv2":
 		return "acceptlstres"
 	case "/api01rv2/system01lstv2":
-		return "system01_managereq"
+		return "system01res"
 	}
 	return "acceptres"
 }
@@ -272,23 +303,26 @@ func (s *Server) patientList(body []byte) string {
 	return wrap("patientlst2res", "00", "処理終了", field("Target_Patient_Count", fmt.Sprintf("%03d", n))+`<Patient_Information type="array">`+b.String()+`</Patient_Information>`)
 }
 
+// patientMod answers patientmodv2: class 01 registers a new patient
+// (Patient_ID "*"), class 02 updates a registered one; both need every
+// required field, checked as ORCA checks them.
 func (s *Server) patientMod(class string, body []byte) string {
 	q := parse(body)
-	if class != "01" {
-		return wrap("patientmodres", "90", "試験サーバは新規登録のみ", "")
+	if class != "01" && class != "02" {
+		return wrap("patientmodres", "90", "試験サーバは新規登録と更新のみ", "")
 	}
-	if q.get("Patient_ID") != "*" {
-		return wrap("patientmodres", "01", "患者番号に＊を設定してください", "")
-	}
-	p := Patient{Name: q.get("WholeName"), Kana: q.get("WholeName_inKana"), Birth: q.get("BirthDate"), Sex: q.get("Sex"),
+	p := Patient{ID: q.get("Patient_ID"), Name: q.get("WholeName"), Kana: q.get("WholeName_inKana"), Birth: q.get("BirthDate"), Sex: q.get("Sex"),
 		Insurer: q.get("InsuranceProvider_Number"), Symbol: q.get("HealthInsuredPerson_Symbol"), Number: q.get("HealthInsuredPerson_Number")}
-	if p.Name == "" || p.Kana == "" || p.Birth == "" || p.Sex == "" {
+	switch {
+	case p.ID == "":
+		return wrap("patientmodres", "01", "患者番号が未設定です", "")
+	case class == "01" && p.ID != "*":
+		return wrap("patientmodres", "01", "患者番号に＊を設定してください", "")
+	case p.Name == "" || p.Kana == "" || p.Birth == "" || p.Sex == "":
 		return wrap("patientmodres", "01", "必須項目がありません", "")
-	}
-	if !katakana(p.Kana) {
+	case !katakana(p.Kana):
 		return wrap("patientmodres", "03", "カナ氏名に全角カタカナ以外の文字があります", "")
-	}
-	if p.Sex != "1" && p.Sex != "2" {
+	case p.Sex != "1" && p.Sex != "2":
 		return wrap("patientmodres", "04", "性別が誤っています", "")
 	}
 	if _, err := time.Parse("2006-01-02", p.Birth); err != nil {
@@ -296,6 +330,16 @@ func (s *Server) patientMod(class string, body []byte) string {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if class == "02" {
+		for _, e := range s.patients {
+			if e.ID == p.ID {
+				e.Name, e.Kana, e.Birth, e.Sex = p.Name, p.Kana, p.Birth, p.Sex
+				s.updates++
+				return wrap("patientmodres", "00", "更新終了", `<Patient_Information type="record">`+field("Patient_ID", e.ID)+`</Patient_Information>`)
+			}
+		}
+		return wrap("patientmodres", "10", "患者番号に該当する患者が存在しません", "")
+	}
 	for _, e := range s.patients {
 		if e.Name == p.Name && e.Birth == p.Birth {
 			// ORCA warns about a possible duplicate and still registers it.
@@ -379,26 +423,39 @@ func katakana(v string) bool {
 	return v != ""
 }
 
-// systemList answers system01lstv2: class 01 the departments, 02 the
-// physicians. The element names of the list (Department_Information /
-// Physician_Information, children with Code and WholeName) are assumed:
-// orca-api.md names the call but not its answer's shape; check them
-// against ORCA's systemkanri page before a client relies on them.
+// systemList answers system01lstv2 as ORCA's systemkanri page shows it:
+// Request_Number (or the class argument) 01 the 診療科 in a departmentres,
+// 02 the doctors in a physicianres, each a list of children with Code and
+// WholeName; a Base_Date that is not a calendar date is refused.
 func (s *Server) systemList(class string, body []byte) string {
-	if class == "" {
-		class = parse(body).get("Request_Number")
+	q := parse(body)
+	if n := q.get("Request_Number"); n != "" {
+		class = n
+	}
+	var codes map[string]string
+	var root, list string
+	switch class {
+	case "01":
+		root, list = "departmentres", "Department_Information"
+	case "02":
+		root, list = "physicianres", "Physician_Information"
+	default:
+		return wrap("system01res", "91", "処理区分未設定", "")
+	}
+	if d := q.get("Base_Date"); d != "" {
+		if _, err := time.Parse("2006-01-02", d); err != nil {
+			return wrap(root, "01", "基準日が誤っています", "")
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var codes map[string]string
-	var list, child, code, name string
-	switch class {
-	case "01":
-		codes, list, child, code, name = s.Departments, "Department_Information", "Department_Information_child", "Code", "WholeName"
-	case "02":
-		codes, list, child, code, name = s.Physicians, "Physician_Information", "Physician_Information_child", "Code", "WholeName"
-	default:
-		return wrap("system01_managereq", "91", "処理区分未設定", "")
+	if class == "01" {
+		codes = s.Departments
+	} else {
+		codes = s.Physicians
+	}
+	if len(codes) == 0 {
+		return wrap(root, "21", "対象がありません", "")
 	}
 	keys := make([]string, 0, len(codes))
 	for k := range codes {
@@ -407,7 +464,7 @@ func (s *Server) systemList(class string, body []byte) string {
 	sort.Strings(keys)
 	var b strings.Builder
 	for _, k := range keys {
-		b.WriteString(`<` + child + ` type="record">` + field(code, k) + field(name, codes[k]) + `</` + child + `>`)
+		b.WriteString(`<` + list + `_child type="record">` + field("Code", k) + field("WholeName", codes[k]) + `</` + list + `_child>`)
 	}
-	return wrap("system01_managereq", "00", "処理終了", `<`+list+` type="array">`+b.String()+`</`+list+`>`)
+	return wrap(root, "00", "処理終了", field("Base_Date", q.get("Base_Date"))+`<`+list+` type="array">`+b.String()+`</`+list+`>`)
 }

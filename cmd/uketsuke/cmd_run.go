@@ -219,9 +219,10 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	wg.Add(4)
+	wg.Add(5)
 	go func() { defer wg.Done(); s.run(runCtx) }()
 	go func() { defer wg.Done(); scheduleSync(runCtx, g, syncer, st) }()
+	go func() { defer wg.Done(); pushSync(runCtx, g, syncer) }()
 	go func() { defer wg.Done(); publishHourly(runCtx, g, st) }()
 	go func() {
 		defer wg.Done()

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -17,12 +19,22 @@ import (
 
 func runSync(ctx context.Context, g *globals, args []string) error {
 	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
+	backfill := fs.Bool("backfill", false, "run: first give every destination the events of the days from --since on that it lacks")
+	since := fs.String("since", "", "with --backfill: the first business day, YYYY-MM-DD")
 	args, err := parseFlags(g, fs, args)
 	if err != nil {
 		return err
 	}
-	if len(args) != 1 || (args[0] != "run" && args[0] != "status") {
-		return usageError{"want run or status"}
+	if len(args) != 1 || !slices.Contains([]string{"run", "status", "check"}, args[0]) {
+		return usageError{"want run, status or check"}
+	}
+	if *backfill != (*since != "") || (*backfill && args[0] != "run") {
+		return usageError{"--backfill and --since go together, with run"}
+	}
+	if *since != "" {
+		if _, err := time.Parse("2006-01-02", *since); err != nil {
+			return usageError{fmt.Sprintf("--since %q: want YYYY-MM-DD", *since)}
+		}
 	}
 	st, err := openStore(g)
 	if err != nil {
@@ -36,8 +48,20 @@ func runSync(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
+	if args[0] == "check" {
+		return syncCheck(ctx, g, y)
+	}
 	if y == nil {
 		return configError{errors.New("sync: neither [sync.orca] nor [sync.export] is configured")}
+	}
+	if *backfill {
+		n, err := y.Backfill(ctx, *since)
+		if err != nil {
+			return err
+		}
+		for _, d := range slices.Sorted(maps.Keys(n)) {
+			fmt.Fprintf(g.stdout, "backfill %s: %d events from %s on\n", d, n[d], *since)
+		}
 	}
 	rep, err := lockedRun(ctx, g, y, "manual")
 	if err != nil {
@@ -47,6 +71,49 @@ func runSync(ctx context.Context, g *globals, args []string) error {
 	if rep.Failed > 0 {
 		return exitError{code: 1}
 	}
+	return nil
+}
+
+// syncCheck reaches ORCA, authenticates, lists its 診療科 and doctors and
+// says whether the configured codes are among them. It sends nothing.
+func syncCheck(ctx context.Context, g *globals, y *clinic.Syncer) error {
+	if y == nil || y.ORCA == nil {
+		return configError{errors.New("sync check: [sync.orca] is not configured")}
+	}
+	fmt.Fprintf(g.stdout, "ORCA %s (user %q)\n", y.ORCA.BaseURL, y.ORCA.User)
+	c, err := y.CheckCodes(ctx)
+	if err != nil {
+		fmt.Fprintf(g.stdout, "could not read ORCA's code lists: %v\n%s\n", err, clinic.Advice(err.Error()))
+		return exitError{code: 1}
+	}
+	w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+	for _, l := range []struct {
+		title, key, code string
+		list             []clinic.Code
+		ok               bool
+	}{
+		{"診療科 (departments)", "department", y.Visit.Department, c.Departments, c.DepartmentOK},
+		{"医師 (physicians)", "physician", y.Visit.Physician, c.Physicians, c.PhysicianOK},
+	} {
+		fmt.Fprintf(w, "%s:\n", l.title)
+		for _, e := range l.list {
+			mark := ""
+			if e.Code == l.code {
+				mark = "← configured"
+			}
+			fmt.Fprintf(w, "  %s\t%s\t%s\n", e.Code, e.Name, mark)
+		}
+		verdict := "ok"
+		if !l.ok {
+			verdict = "NOT LISTED by ORCA: fix [sync.orca] " + l.key
+		}
+		fmt.Fprintf(w, "[sync.orca] %s = %q: %s\n", l.key, l.code, verdict)
+	}
+	w.Flush()
+	if err := c.Err(y.Visit); err != nil {
+		return exitError{code: 1}
+	}
+	fmt.Fprintln(g.stdout, "ORCA is ready: `uketsuke sync run` hands the visits over (nothing was sent by this check)")
 	return nil
 }
 
@@ -84,6 +151,10 @@ var errSyncBusy = errors.New("a sync is already running")
 // never send the same visit at once. The lock goes with the process, also
 // when it is killed.
 func lockedRun(ctx context.Context, g *globals, y *clinic.Syncer, trigger string) (clinic.Report, error) {
+	return withSyncLock(ctx, g, y, func() (clinic.Report, error) { return y.Run(ctx, trigger) })
+}
+
+func withSyncLock(ctx context.Context, g *globals, y *clinic.Syncer, run func() (clinic.Report, error)) (clinic.Report, error) {
 	dir, err := g.dataDir()
 	if err != nil {
 		return clinic.Report{}, err
@@ -97,9 +168,38 @@ func lockedRun(ctx context.Context, g *globals, y *clinic.Syncer, trigger string
 		return clinic.Report{}, errSyncBusy
 	}
 	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-	rep, err := y.Run(ctx, trigger)
+	rep, err := run()
 	g.publishHead(ctx, y.Store)
 	return rep, err
+}
+
+// PushInterval is how often the kiosk looks for visits to push to ORCA.
+const pushInterval = 3 * time.Second
+
+// pushSync sends new visits to ORCA during the day, seconds after their
+// check-in (and a waiting one when its eligibility answer comes), while
+// the nightly run stays the catch-up and the file export.
+func pushSync(ctx context.Context, g *globals, y *clinic.Syncer) {
+	if y == nil || y.ORCA == nil {
+		return
+	}
+	tick := time.NewTicker(pushInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		rep, err := withSyncLock(ctx, g, y, func() (clinic.Report, error) { return y.Push(ctx) })
+		switch {
+		case errors.Is(err, errSyncBusy), errors.Is(err, context.Canceled):
+		case err != nil:
+			g.log.Error("sync push failed", "err", err)
+		case rep.Sent+rep.Cancelled+rep.Corrected+rep.Failed > 0:
+			g.log.Info("sync push", "report", rep.String())
+		}
+	}
 }
 
 func syncStatus(ctx context.Context, g *globals, st *storage.Store) error {
@@ -122,8 +222,18 @@ func syncStatus(ctx context.Context, g *globals, st *storage.Store) error {
 		fmt.Fprintln(g.stdout, "schedule: none (sync.time is not set)")
 	}
 	fmt.Fprintf(g.stdout, "pending: %d visit events to send, %d parked for staff\n", pending, len(parked))
-	for k, reason := range parked {
-		fmt.Fprintf(g.stdout, "  parked %s: %s\n", k, reason)
+	for _, p := range parked {
+		fmt.Fprintf(g.stdout, "  parked: %s 受付 %s (%s to %s): %s\n    → %s\n", p.Day, p.Number, p.Event, p.Destination, p.Reason, clinic.Advice(p.Reason))
+	}
+	failing, err := st.Failing(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range failing {
+		fmt.Fprintf(g.stdout, "  failing repeatedly (%d attempts, still retried): %s 受付 %s (%s to %s): %s\n    → %s\n", p.Attempts, p.Day, p.Number, p.Event, p.Destination, p.Reason, clinic.Advice(p.Reason))
+	}
+	if n, err := st.Waiting(ctx, storage.DestORCA); err == nil && n > 0 {
+		fmt.Fprintf(g.stdout, "waiting for an eligibility answer: %d (they go to ORCA when it comes; staff: 資格確認 again, or check the patient in by hand)\n", n)
 	}
 	w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "RUN\tSTARTED\tFINISHED\tTRIGGER\tREPORT")

@@ -132,9 +132,14 @@ type EligibilityConfig struct {
 type SyncConfig struct {
 	// Time is the nightly run, HH:MM in Asia/Tokyo; "" turns the schedule off
 	// (sync run still works).
-	Time   string            `toml:"time"`
-	ORCA   *ORCASyncConfig   `toml:"orca"`
-	Export *ExportSyncConfig `toml:"export"`
+	Time string `toml:"time"`
+	// RetryAfter is the wait before the first retry of a delivery that
+	// failed for a passing reason; it doubles at each failure up to
+	// RetryMax. Defaults 30s and 10m.
+	RetryAfter string            `toml:"retry_after"`
+	RetryMax   string            `toml:"retry_max"`
+	ORCA       *ORCASyncConfig   `toml:"orca"`
+	Export     *ExportSyncConfig `toml:"export"`
 }
 
 // ORCASyncConfig is [sync.orca]: the connection and the codes sent with
@@ -145,6 +150,27 @@ type ORCASyncConfig struct {
 	Physician            string `toml:"physician"`
 	Medical              string `toml:"medical"`
 	InsuranceCombination string `toml:"insurance_combination"`
+}
+
+// retry is sync.retry_after and sync.retry_max (0: the store's defaults).
+func (s SyncConfig) retry() (after, most time.Duration, err error) {
+	for _, f := range []struct {
+		key, v string
+		d      *time.Duration
+	}{{"retry_after", s.RetryAfter, &after}, {"retry_max", s.RetryMax, &most}} {
+		if f.v == "" {
+			continue
+		}
+		d, err := time.ParseDuration(f.v)
+		if err != nil || d < 100*time.Millisecond || d > 6*time.Hour {
+			return 0, 0, fmt.Errorf("sync.%s %q: a duration from 100ms to 6h", f.key, f.v)
+		}
+		*f.d = d
+	}
+	if after > 0 && most > 0 && most < after {
+		return 0, 0, fmt.Errorf("sync.retry_max %q is shorter than sync.retry_after %q", s.RetryMax, s.RetryAfter)
+	}
+	return after, most, nil
 }
 
 // ExportSyncConfig is [sync.export].
@@ -375,6 +401,9 @@ func (s SyncConfig) nightly() (hour, minute int, ok bool, err error) {
 
 func (s SyncConfig) validate() error {
 	if _, _, _, err := s.nightly(); err != nil {
+		return err
+	}
+	if _, _, err := s.retry(); err != nil {
 		return err
 	}
 	if o := s.ORCA; o != nil {

@@ -105,6 +105,15 @@ func (d *desk) Devices(ctx context.Context) []app.Device {
 			detail += "; last run " + runs[0].StartedAt + ": " + runs[0].Report
 			ok = runs[0].FinishedAt != "" && !clinic.ReportFailed(runs[0].Report)
 		}
+		if parked, err := d.s.store.Parked(ctx); err == nil && len(parked) > 0 {
+			ok = false
+			for _, p := range parked[:min(len(parked), 3)] {
+				detail += fmt.Sprintf("\n受付 %s %s（%s）: %s", p.Day, p.Number, p.Destination, clinic.Advice(p.Reason))
+			}
+			if len(parked) > 3 {
+				detail += fmt.Sprintf("\nほか %d 件（uketsuke sync status）", len(parked)-3)
+			}
+		}
 		out = append(out, app.Device{Name: "sync", OK: &ok, Detail: detail})
 	}
 	return out

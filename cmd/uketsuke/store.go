@@ -28,8 +28,9 @@ func openStore(g *globals) (*storage.Store, error) {
 	if created {
 		g.log.Warn("created a new audit key; keep it outside the data directory's backups", "file", keyFile)
 	}
+	retry, retryMax, _ := g.cfg.Sync.retry() // validated with the config
 	s, err := storage.Open(filepath.Join(dir, "uketsuke.db"), storage.Options{
-		KioskID: g.cfg.KioskID, Prefix: g.cfg.Reception.NumberPrefix, Log: g.log, AuditKey: key,
+		KioskID: g.cfg.KioskID, Prefix: g.cfg.Reception.NumberPrefix, Log: g.log, AuditKey: key, RetryAfter: retry, RetryMax: retryMax,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open the kiosk database: %w", err)

@@ -183,3 +183,137 @@ func TestSyncSurvivesSIGKILL(t *testing.T) {
 	t.Logf("%d runs, %d killed before they finished; %d visits registered once each, %d cancellations once each; %d patients; requests: %v",
 		runs, killedMidRun, len(perVisit), applied, len(names), s.srv.Requests())
 }
+
+// TestSyncSurvivesFaultsAndKills: 500 visits from `uketsuke simulate` (as
+// complete as a real check-in), with cancellations, handed to the strict
+// orcatest while 15% of requests get a 500 before any work and 15% lose
+// their connection after the work, over runs killed at random and runs
+// left to finish. Every visit reaches ORCA exactly once, every
+// cancellation once, no patient twice, and only the visits made invalid
+// on purpose are parked.
+func TestSyncSurvivesFaultsAndKills(t *testing.T) {
+	bin := binary(t)
+	s := newSyncSetup(t, 0, true, false)
+	cfg, _ := os.ReadFile(s.config)
+	os.WriteFile(s.config, []byte(strings.Replace(string(cfg), "[sync.orca]", "[sync]\nretry_after = \"100ms\"\nretry_max = \"1s\"\n[sync.orca]", 1)), 0o600)
+	if out, err := s.command(bin, "simulate", "--patients", "500", "--seed", "5").CombinedOutput(); err != nil {
+		t.Fatalf("simulate: %v\n%s", err, out)
+	}
+	st := s.open(t)
+	ctx := context.Background()
+	var rows []storage.VisitRow // the simulated day runs past midnight
+	first, _ := time.Parse("2006-01-02", s.day)
+	for d := range 3 {
+		r, err := st.List(ctx, first.AddDate(0, 0, d).Format("2006-01-02"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, r...)
+	}
+	// Two visits ORCA cannot take, on purpose: no kana; sex not set.
+	var invalid []string
+	for i, e := range []kiosk.EligibilityResult{
+		{Validity: kiosk.ValidityValid, Name: "不備　一", Birth: wareki.MustDate(1970, 1, 1), Sex: "1"},
+		{Validity: kiosk.ValidityValid, Name: "不備　二", NameKana: "ﾌﾋﾞ ﾆ", Birth: wareki.MustDate(1970, 1, 2), Sex: "3"},
+	} {
+		tk, err := st.Register(ctx, kiosk.Visit{Path: kiosk.PathMynaCard, Auth: kiosk.AuthPIN, CreatedAt: time.Now().Add(time.Duration(i) * time.Second), Eligibility: &e})
+		if err != nil {
+			t.Fatal(err)
+		}
+		invalid = append(invalid, tk.VisitID)
+	}
+	rng := rand.New(rand.NewPCG(5, 17))
+	want, cancels := 0, 0
+	for _, r := range rows {
+		if r.Status == storage.StatusPending {
+			continue // waits for its eligibility answer
+		}
+		want++
+		if r.Status == storage.StatusWaiting && rng.IntN(10) == 0 {
+			if err := st.SetStatus(ctx, r.BusinessDay, r.Number, storage.StatusCancelled, "s01"); err != nil {
+				t.Fatal(err)
+			}
+			cancels++
+		}
+	}
+	st.Close()
+	s.srv.SetFaultRates(0.15, 0.15, 5)
+	killed := 0
+	for range 40 {
+		c := s.command(bin, "sync", "run")
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(200*time.Millisecond + time.Duration(rng.IntN(600))*time.Millisecond)
+		_ = c.Process.Signal(syscall.SIGKILL)
+		if err := c.Wait(); err != nil && strings.Contains(err.Error(), "killed") {
+			killed++
+		}
+	}
+	left := -1
+	for i := 0; i < 200 && left != 0; i++ {
+		if i == 199 {
+			out, _ := s.command(bin, "sync", "status").CombinedOutput()
+			t.Logf("status:\n%s", out)
+		}
+		s.command(bin, "sync", "run").Run() // exits 1 while something fails
+		st := s.open(t)
+		due, err := st.Due(ctx, storage.DestORCA, time.Now().Add(time.Hour), 1000)
+		st.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		left = 0
+		for _, e := range due {
+			if e.Visit.Status != storage.StatusPending {
+				left++
+				if i == 199 {
+					t.Logf("left: %s %s status %s attempts %d", e.Key, e.Event, e.Visit.Status, e.Attempts)
+				}
+			}
+		}
+		time.Sleep(150 * time.Millisecond)
+	}
+	if left != 0 {
+		t.Fatalf("%d events still not at ORCA after the runs", left)
+	}
+	perVisit, applied := map[string]int{}, 0
+	for _, r := range s.srv.Receptions() {
+		perVisit[r.PatientID+" "+r.Date+" "+r.Time]++
+		if r.Cancelled > 1 {
+			t.Fatalf("reception %s cancelled %d times", r.ID, r.Cancelled)
+		}
+		applied += r.Cancelled
+	}
+	for k, n := range perVisit {
+		if n != 1 {
+			t.Fatalf("visit %s registered %d times", k, n)
+		}
+	}
+	if len(perVisit) != want || applied != cancels {
+		t.Fatalf("%d receptions and %d cancellations at ORCA, want %d and %d", len(perVisit), applied, want, cancels)
+	}
+	seen := map[string]bool{}
+	for _, p := range s.srv.Patients() {
+		if seen[p.Name+p.Birth+p.Sex] {
+			t.Fatalf("patient %s %s registered twice", p.Name, p.Birth)
+		}
+		seen[p.Name+p.Birth+p.Sex] = true
+	}
+	st = s.open(t)
+	defer st.Close()
+	parked, _ := st.Parked(ctx)
+	var got []string
+	for _, p := range parked {
+		got = append(got, p.VisitID)
+	}
+	if strings.Join(got, ",") != strings.Join(invalid, ",") {
+		t.Fatalf("parked %v, want only the invalid visits %v", parked, invalid)
+	}
+	n := 0
+	for _, v := range s.srv.Requests() {
+		n += v
+	}
+	t.Logf("%d visits (+2 invalid), %d cancellations; %d runs killed; %d receptions once each, %d cancellations once each, %d patients, 2 parked; %.2f requests per visit (%v)",
+		want, cancels, killed, len(perVisit), applied, len(seen), float64(n)/float64(want), s.srv.Requests())
+}

@@ -224,21 +224,24 @@ func (v *visitor) next(view kiosk.View) (kiosk.Event, time.Duration) {
 	case kiosk.StatePINLocked, kiosk.StateResult:
 		return kiosk.Acknowledged{}, 5 * time.Second
 	case kiosk.StateStaff:
-		return staffAction(view), 45 * time.Second
+		return staffAction(view, v.p), 45 * time.Second
 	}
 	// A state that waits for a device: the simulation has no such wait,
 	// because Exec answers at once. Treat it as a hang.
 	return nil, 0
 }
 
-// staffAction is what a desk clerk does for each handover reason.
-func staffAction(view kiosk.View) kiosk.Event {
+// staffAction is what a desk clerk does for each handover reason. A
+// check-in by hand carries what the clerk reads off the patient's
+// documents: name, kana, birth date and sex, as a real clerk types them.
+func staffAction(view kiosk.View, p *Persona) kiosk.Event {
 	const clerk kiosk.StaffID = "staff-sim"
 	switch view.Handover {
 	case kiosk.HandoverPINLastTry, kiosk.HandoverPINLocked, kiosk.HandoverAuthFailed:
 		return kiosk.StaffConfirm{Staff: clerk} // 目視確認 of the card photo
 	case kiosk.HandoverNotAccepted, kiosk.HandoverOnlineRequired, kiosk.HandoverCardProblem:
-		return kiosk.StaffCheckIn{Staff: clerk} // マイナポータル screen or 申立書 at the desk
+		return kiosk.StaffCheckIn{Staff: clerk, Visit: kiosk.ManualVisit{ // マイナポータル screen or 申立書 at the desk
+			Patient: &kiosk.PatientDetails{Name: p.Name, Kana: p.Kana, Birth: p.Birth, Sex: p.Sex}}}
 	}
 	return kiosk.StaffCancel{Staff: clerk} // the desk takes it from here
 }
