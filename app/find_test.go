@@ -10,6 +10,8 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/uketsuke/uketsuke/kiosk"
 )
 
 // walk visits every object under o, into containers and scrolls.
@@ -75,6 +77,14 @@ type fakeDesk struct {
 	synced   int
 	calls    []string // desk calls in the order they ran
 	setErr   error    // SetStatus fails with it
+
+	corrections []string // staff:number:kana:sex
+}
+
+func (d *fakeDesk) CorrectPatient(_ context.Context, staff, number string, p kiosk.PatientDetails) error {
+	d.calls = append(d.calls, "correct")
+	d.corrections = append(d.corrections, staff+":"+number+":"+p.Kana+":"+p.Sex)
+	return nil
 }
 
 func (d *fakeDesk) Login(_ context.Context, id, pin string) error {

@@ -400,14 +400,81 @@ func TestStaffLoginLockoutAutoLogoutAndActions(t *testing.T) {
 	}
 }
 
+// TestStaffCheckInByHandFromTheWelcomeScreen: with no eligibility answer,
+// staff type the kana (voiced marks and a space on the katakana
+// keyboard), the birth date and the sex — what ORCA needs of a new
+// patient — and a wrong entry is sent back to its step.
 func TestStaffCheckInByHandFromTheWelcomeScreen(t *testing.T) {
 	h := newHarness(t)
 	h.staffLogin()
 	h.wantText("受付中の患者さんはいません")
 	h.tap("手動で受付する")
+	h.wantText("カナ氏名")
+	for _, k := range []string{"サ", "ト", "ウ", "空白", "ハ", "゛", "ナ", "コ"} {
+		h.tap(k)
+	}
+	h.wantText("サトウ\u3000バナコ")
+	h.shot("staff-patient-kana")
+	h.tap("1字消す")
+	h.tap("1字消す")
+	h.tap("1字消す")
+	for _, k := range []string{"ハ", "ナ", "コ"} {
+		h.tap(k)
+	}
+	h.tap("つぎへ")
+	h.tap("昭和")
+	h.typeDigits("150303")
+	h.tap("つぎへ")
+	h.tap("この内容で受付する") // no sex chosen
+	h.wantText("性別をえらんでください")
+	if len(h.store.Visits()) != 0 {
+		t.Fatal("registered without the sex")
+	}
+	h.tap("女")
+	h.shot("staff-patient-review")
+	h.tap("この内容で受付する")
 	h.want(kiosk.StateTicket)
-	if v := h.store.Visits()[0]; v.Path != kiosk.PathStaff || v.Staff != "7" {
+	v := h.store.Visits()[0]
+	if v.Path != kiosk.PathStaff || v.Staff != "7" || v.Patient == nil {
 		t.Fatalf("visit %+v", v)
+	}
+	if p := *v.Patient; p.Kana != "サトウ\u3000ハナコ" || p.Sex != "2" || p.Birth.String() != "1940-03-03" || p.Name != p.Kana {
+		t.Fatalf("patient %+v", p)
+	}
+}
+
+// TestStaffCorrectsAPatientFromTheQueue: 訂正 on a queue entry sends the
+// typed patient to the desk for that visit.
+func TestStaffCorrectsAPatientFromTheQueue(t *testing.T) {
+	h := newHarness(t)
+	h.staffLogin()
+	h.tap("手動で受付する")
+	for _, k := range []string{"ア", "イ"} {
+		h.tap(k)
+	}
+	h.tap("つぎへ")
+	h.tap("平成")
+	h.typeDigits("020101")
+	h.tap("つぎへ")
+	h.tap("男")
+	h.tap("この内容で受付する")
+	h.want(kiosk.StateTicket)
+	h.staffLogin()
+	h.tap("今日の受付一覧")
+	h.tap("訂正")
+	h.tap("ア")
+	h.tap("ツ")
+	h.tap("小")
+	h.tap("ト")
+	h.tap("つぎへ")
+	h.tap("平成")
+	h.typeDigits("020101")
+	h.tap("つぎへ")
+	h.tap("女")
+	h.tap("この内容で訂正する")
+	h.wantText("受付 001 の患者情報を訂正しました")
+	if got := strings.Join(h.desk.corrections, " "); got != "7:001:アット:2" {
+		t.Fatalf("corrections %q", got)
 	}
 }
 

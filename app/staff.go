@@ -47,6 +47,9 @@ type StaffDesk interface {
 	// Photo is the chip photo of the current session for 目視確認, or nil;
 	// showing it to staff is audited.
 	Photo(staff string) image.Image
+	// CorrectPatient replaces what is known of the patient of today's visit
+	// number (name, kana, birth date, sex); it goes to the clinic system.
+	CorrectPatient(ctx context.Context, staff, number string, p kiosk.PatientDetails) error
 }
 
 // QueueEntry is one visit in the staff queue.
@@ -85,7 +88,7 @@ type staffMode struct {
 	audit   []string
 	devices []Device
 	message string
-	checkIn bool // confirming a manual check-in
+	patient *patientEntry // page "patient": a check-in by hand or a correction
 	// photo is the chip photo for 目視確認, decoded off the UI goroutine
 	// (photoFor says for which session state it was asked; "" not yet).
 	photo    image.Image
@@ -141,6 +144,8 @@ func (u *UI) staffScreen() (fyne.CanvasObject, string) {
 		return u.auditScreen(), "staff-audit"
 	case "devices":
 		return u.devicesScreen(), "staff-devices"
+	case "patient":
+		return u.patientEntryScreen(), "staff-patient"
 	}
 	return u.staffMenu(), "staff-menu"
 }
@@ -264,7 +269,7 @@ func (u *UI) staffMenu() fyne.CanvasObject {
 		session.Add(newTile(u.t("staff.visual"), "", size, func() { u.staffPost(kiosk.StaffConfirm{Staff: kiosk.StaffID(s.id)}) }).primary())
 		session.Add(newTile(u.t("staff.cancel"), "", size, func() { u.staffPost(kiosk.StaffCancel{Staff: kiosk.StaffID(s.id)}) }))
 	}
-	session.Add(newTile(u.t("staff.checkin"), "", size, func() { u.staffPost(kiosk.StaffCheckIn{Staff: kiosk.StaffID(s.id)}) }))
+	session.Add(newTile(u.t("staff.checkin"), "", size, u.staffCheckIn))
 	tools := container.NewVBox(
 		newTile(u.t("staff.queue"), "", size, func() { u.staffPage("queue") }),
 		newTile(u.t("staff.pending.recheck"), "", size, func() {
@@ -384,6 +389,9 @@ func (u *UI) queueScreen() fyne.CanvasObject {
 		if e.Status == "waiting" || e.Status == "called" {
 			buttons.Add(newTile(u.t("staff.done"), "", small, act(e.Number, "done")))
 			buttons.Add(newTile(u.t("staff.remove"), "", small, act(e.Number, "cancelled")).quiet())
+		}
+		if e.Status != "cancelled" {
+			buttons.Add(newTile(u.t("staff.fix"), "", small, func() { u.openPatientEntry(e.Number) }).quiet())
 		}
 		rows.Add(container.NewBorder(nil, nil, nil, buttons, l))
 	}

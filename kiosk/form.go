@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/uketsuke/uketsuke/kiosk/insurance"
 	"github.com/uketsuke/uketsuke/kiosk/name"
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
@@ -92,4 +94,77 @@ func ValidateForm(f Form, today wareki.Date) (ParsedForm, []FieldError) {
 		return ParsedForm{}, errs
 	}
 	return p, nil
+}
+
+// PatientForm is what staff type about a patient checked in by hand, as
+// typed: what the clinic system needs to register a new patient.
+type PatientForm struct {
+	Name  string // 漢字氏名 (optional: the kana stands in until corrected)
+	Kana  string // カナ氏名, full- or half-width katakana
+	Birth string // 生年月日, 和暦 or 西暦
+	Sex   string // 1 男, 2 女
+}
+
+// Patient form fields.
+const (
+	FieldKana insurance.Field = "kana"
+	FieldSex  insurance.Field = "sex"
+)
+
+// Patient form problems (never quoting the value).
+var (
+	ErrKanaEmpty  = errors.New("kana is empty")
+	ErrKanaLetter = errors.New("kana has a character that is not katakana")
+	ErrSex        = errors.New("sex must be 1 (male) or 2 (female)")
+)
+
+// ValidatePatient checks a PatientForm and returns every error at once.
+// The kana is kept full-width, names apart by one U+3000; without a
+// kanji name the kana stands as the name.
+func ValidatePatient(f PatientForm, today wareki.Date) (PatientDetails, []FieldError) {
+	var p PatientDetails
+	var errs []FieldError
+	kana := strings.Join(strings.Fields(norm.NFKC.String(f.Kana)), "\u3000")
+	switch {
+	case kana == "":
+		errs = append(errs, FieldError{FieldKana, ErrKanaEmpty})
+	case !isKatakana(kana):
+		errs = append(errs, FieldError{FieldKana, ErrKanaLetter})
+	}
+	p.Kana = kana
+	if strings.TrimSpace(f.Name) != "" {
+		if _, err := name.Parse(f.Name); err != nil {
+			errs = append(errs, FieldError{FieldName, err})
+		}
+		p.Name = strings.Join(strings.Fields(f.Name), "\u3000")
+	} else {
+		p.Name = kana
+	}
+	birth, err := wareki.Parse(f.Birth)
+	switch {
+	case err != nil:
+		errs = append(errs, FieldError{FieldBirth, dateProblem(err)})
+	case birth.After(today):
+		errs = append(errs, FieldError{FieldBirth, errors.New("birth date is in the future")})
+	}
+	p.Birth = birth
+	if f.Sex != "1" && f.Sex != "2" {
+		errs = append(errs, FieldError{FieldSex, ErrSex})
+	}
+	p.Sex = f.Sex
+	if errs != nil {
+		return PatientDetails{}, errs
+	}
+	return p, nil
+}
+
+// isKatakana reports whether s is full-width katakana, the long vowel
+// mark, the middle dot and U+3000 between names.
+func isKatakana(s string) bool {
+	for _, r := range s {
+		if !(r >= 'ァ' && r <= 'ヶ' || r == 'ー' || r == '・' || r == '\u3000') {
+			return false
+		}
+	}
+	return true
 }

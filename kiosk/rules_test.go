@@ -144,3 +144,49 @@ func FuzzValidateForm(f *testing.F) {
 		}
 	})
 }
+
+// TestValidatePatient: staff's check-in by hand yields what ORCA takes
+// (full-width katakana, 1 or 2), the kana standing in for a name not
+// typed; every wrong field is named, the value never quoted.
+func TestValidatePatient(t *testing.T) {
+	today := d(2026, 11, 25)
+	p, errs := ValidatePatient(PatientForm{Kana: "ｻﾄｳ  ﾊﾅｺ", Birth: "昭和15年3月3日", Sex: "2"}, today)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	if p.Kana != "サトウ\u3000ハナコ" || p.Name != p.Kana || p.Birth != d(1940, 3, 3) || p.Sex != "2" {
+		t.Fatalf("patient %+v", p)
+	}
+	p, errs = ValidatePatient(PatientForm{Name: "佐藤 花子", Kana: "サトウ ハナコ", Birth: "1940-03-03", Sex: "2"}, today)
+	if errs != nil || p.Name != "佐藤\u3000花子" {
+		t.Fatalf("with a kanji name: %+v, %v", p, errs)
+	}
+	_, errs = ValidatePatient(PatientForm{Kana: "さとう", Birth: "2027-01-01", Sex: "3"}, today)
+	got := map[insurance.Field]error{}
+	for _, e := range errs {
+		got[e.Field] = e.Err
+	}
+	if got[FieldKana] != ErrKanaLetter || got[FieldBirth] == nil || got[FieldSex] != ErrSex || len(errs) != 3 {
+		t.Fatalf("errors %v", errs)
+	}
+	if _, errs := ValidatePatient(PatientForm{Birth: "S15.3.3", Sex: "1"}, today); len(errs) != 1 || errs[0].Err != ErrKanaEmpty {
+		t.Fatalf("no kana: %v", errs)
+	}
+}
+
+func FuzzValidatePatient(f *testing.F) {
+	f.Add("", "ｻﾄｳ ﾊﾅｺ", "S15.3.3", "2")
+	f.Add("髙橋　一郎", "タカハシ\u3000イチロウ", "平成12年1月2日", "1")
+	f.Add("\x00", "ｶﾞ\u3099", "", "3")
+	f.Fuzz(func(t *testing.T, nm, kana, birth, sex string) {
+		p, errs := ValidatePatient(PatientForm{Name: nm, Kana: kana, Birth: birth, Sex: sex}, d(2026, 11, 25))
+		for _, e := range errs {
+			if e.Field == "" || e.Err == nil {
+				t.Fatalf("field error without field or cause: %#v", e)
+			}
+		}
+		if errs == nil && (p.Kana == "" || !isKatakana(p.Kana) || p.Name == "" || !p.Birth.Valid() || (p.Sex != "1" && p.Sex != "2")) {
+			t.Fatalf("accepted %+v", p)
+		}
+	})
+}

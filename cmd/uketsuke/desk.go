@@ -193,3 +193,10 @@ func (d *desk) Photo(staff string) image.Image {
 	}
 	return img
 }
+
+// CorrectPatient records staff's correction of the patient of today's
+// visit number; the sync sends it to ORCA (patientmodv2 class 02) and a
+// hand-over parked for want of it is put back in line.
+func (d *desk) CorrectPatient(ctx context.Context, staff, number string, p kiosk.PatientDetails) error {
+	return d.s.store.CorrectPatient(ctx, today(), number, p, staff)
+}
