@@ -317,3 +317,30 @@ func TestSyncSurvivesFaultsAndKills(t *testing.T) {
 	t.Logf("%d visits (+2 invalid), %d cancellations; %d runs killed; %d receptions once each, %d cancellations once each, %d patients, 2 parked; %.2f requests per visit (%v)",
 		want, cancels, killed, len(perVisit), applied, len(seen), float64(n)/float64(want), s.srv.Requests())
 }
+
+// TestSyncCheck: `sync check` lists ORCA's codes, marks the configured
+// ones and sends nothing; a code ORCA does not list exits 1 naming the key.
+func TestSyncCheck(t *testing.T) {
+	bin := binary(t)
+	s := newSyncSetup(t, 3, true, false)
+	out, err := s.command(bin, "sync", "check").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "01  内科  ← configured") || !strings.Contains(string(out), "ORCA is ready") {
+		t.Fatalf("sync check: %v\n%s", err, out)
+	}
+	if n := s.srv.Requests()["/orca11/acceptmodv2"] + s.srv.Requests()["/orca12/patientmodv2"] + s.srv.Requests()["/api01rv2/patientlst3v2"]; n != 0 {
+		t.Fatalf("sync check sent %d patient or reception requests", n)
+	}
+	cfg, _ := os.ReadFile(s.config)
+	os.WriteFile(s.config, []byte(strings.Replace(string(cfg), `physician = "10001"`, `physician = "10009"`, 1)), 0o600)
+	out, err = s.command(bin, "sync", "check").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), `[sync.orca] physician = "10009": NOT LISTED`) {
+		t.Fatalf("a wrong physician: %v\n%s", err, out)
+	}
+	out, err = s.command(bin, "sync", "run").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "valid: 10001 日医　太郎") || len(s.srv.Receptions()) != 0 {
+		t.Fatalf("sync run with a wrong physician: %v\n%s", err, out)
+	}
+	if out, err := s.command(bin, "sync", "run", "--backfill").CombinedOutput(); err == nil {
+		t.Fatalf("--backfill without --since accepted:\n%s", out)
+	}
+}
