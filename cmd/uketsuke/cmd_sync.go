@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/uketsuke/uketsuke/clinic"
+	"github.com/uketsuke/uketsuke/kiosk"
 	"github.com/uketsuke/uketsuke/storage"
 )
 
@@ -123,7 +124,7 @@ func newSyncer(g *globals, st *storage.Store) (*clinic.Syncer, error) {
 	if c.ORCA == nil && c.Export == nil {
 		return nil, nil
 	}
-	y := &clinic.Syncer{Store: st, Log: g.log}
+	y := &clinic.Syncer{Store: st, Log: g.log, Clock: kiosk.SystemClock{}}
 	if o := c.ORCA; o != nil {
 		client, err := clinic.NewORCA(o.ORCAConfig)
 		if err != nil {
