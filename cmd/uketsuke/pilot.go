@@ -147,6 +147,9 @@ func demoPatients() []demoPatient {
 			[]step{wait("ticket")}, tap("終わる"), []step{wait("welcome")})},
 		{"資格確認書 with an invalid insurance: 無効, then staff", join(certificate("06132013", "0000002", "00", "平成", "020601"), tap("提供する"),
 			[]step{wait("result")}, tap("わかりました"), []step{wait("staff")}, staffLogin, tap("手動で受付する"),
+			// No valid answer says who she is: staff type what ORCA needs.
+			[]step{wait("staff-patient")}, tap("ウ", "ケ", "ツ", "ケ", "空白", "ハ", "ナ", "コ", "つぎへ", "平成"), digits("020601"),
+			tap("つぎへ", "女", "この内容で受付する"),
 			[]step{wait("ticket")}, tap("終わる"), []step{wait("welcome")})},
 		{"questions: the ご案内 pages, one printed", join(
 			tap("ご案内・よくある質問"), []step{wait("guide-index")},
