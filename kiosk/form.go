@@ -48,6 +48,18 @@ func dateProblem(err error) error {
 	return wareki.ErrSyntax
 }
 
+// parseBirth reads a typed birth date, which may not be after today.
+func parseBirth(s string, today wareki.Date) (wareki.Date, *FieldError) {
+	birth, err := wareki.Parse(s)
+	switch {
+	case err != nil:
+		return birth, &FieldError{FieldBirth, dateProblem(err)}
+	case birth.After(today):
+		return birth, &FieldError{FieldBirth, errors.New("birth date is in the future")}
+	}
+	return birth, nil
+}
+
 // ParsedForm is a Form that passed validation.
 type ParsedForm struct {
 	Card  insurance.Card
@@ -67,12 +79,9 @@ func ValidateForm(f Form, today wareki.Date) (ParsedForm, []FieldError) {
 		errs = append(errs, FieldError{e.Field, e})
 	}
 	p.Card = card
-	birth, err := wareki.Parse(f.Birth)
-	switch {
-	case err != nil:
-		errs = append(errs, FieldError{FieldBirth, dateProblem(err)})
-	case birth.After(today):
-		errs = append(errs, FieldError{FieldBirth, errors.New("birth date is in the future")})
+	birth, berr := parseBirth(f.Birth, today)
+	if berr != nil {
+		errs = append(errs, *berr)
 	}
 	p.Birth = birth
 	if strings.TrimSpace(f.Name) != "" {
@@ -83,6 +92,7 @@ func ValidateForm(f Form, today wareki.Date) (ParsedForm, []FieldError) {
 		p.Name = n
 	}
 	if f.Kohi != "" || f.Jukyu != "" {
+		var err error
 		if p.Kohi, err = insurance.ParseKohi(f.Kohi); err != nil {
 			errs = append(errs, FieldError{insurance.FieldKohi, err})
 		}
@@ -140,12 +150,9 @@ func ValidatePatient(f PatientForm, today wareki.Date) (PatientDetails, []FieldE
 	} else {
 		p.Name = kana
 	}
-	birth, err := wareki.Parse(f.Birth)
-	switch {
-	case err != nil:
-		errs = append(errs, FieldError{FieldBirth, dateProblem(err)})
-	case birth.After(today):
-		errs = append(errs, FieldError{FieldBirth, errors.New("birth date is in the future")})
+	birth, err := parseBirth(f.Birth, today)
+	if err != nil {
+		errs = append(errs, *err)
 	}
 	p.Birth = birth
 	if f.Sex != "1" && f.Sex != "2" {

@@ -90,6 +90,37 @@ func (s *syncSetup) cancel(t *testing.T, number string) {
 	}
 }
 
+// exactlyOnce checks ORCA holds want receptions, each once, and cancels
+// cancellations, each applied once, and no patient twice (same name,
+// birth date and sex); it returns the number of patients.
+func (s *syncSetup) exactlyOnce(t *testing.T, want, cancels int) int {
+	t.Helper()
+	perVisit, applied := map[string]int{}, 0
+	for _, r := range s.srv.Receptions() {
+		perVisit[r.PatientID+" "+r.Date+" "+r.Time]++
+		if r.Cancelled > 1 {
+			t.Fatalf("reception %s cancelled %d times", r.ID, r.Cancelled)
+		}
+		applied += r.Cancelled
+	}
+	for k, n := range perVisit {
+		if n != 1 {
+			t.Fatalf("visit %s registered %d times", k, n)
+		}
+	}
+	if len(perVisit) != want || applied != cancels {
+		t.Fatalf("%d receptions and %d cancellations at ORCA, want %d and %d", len(perVisit), applied, want, cancels)
+	}
+	seen := map[string]bool{}
+	for _, p := range s.srv.Patients() {
+		if seen[p.Name+p.Birth+p.Sex] {
+			t.Fatalf("patient %s %s registered twice", p.Name, p.Birth)
+		}
+		seen[p.Name+p.Birth+p.Sex] = true
+	}
+	return len(seen)
+}
+
 func (s *syncSetup) command(bin string, args ...string) *exec.Cmd {
 	c := exec.Command(bin, append(args, "--config", s.config, "--data-dir", s.data)...)
 	c.Env = append(os.Environ(), "HOME="+s.data)
@@ -156,32 +187,9 @@ func TestSyncSurvivesSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatalf("final run: %v\n%s", err, out)
 	}
-	perVisit := map[string]int{}
-	applied := 0
-	for _, r := range s.srv.Receptions() {
-		perVisit[r.PatientID+" "+r.Date+" "+r.Time]++
-		if r.Cancelled > 1 {
-			t.Fatalf("reception %s cancelled %d times", r.ID, r.Cancelled)
-		}
-		applied += r.Cancelled
-	}
-	for k, n := range perVisit {
-		if n != 1 {
-			t.Fatalf("visit %s registered %d times", k, n)
-		}
-	}
-	if len(perVisit) != visits || applied != len(cancelled) {
-		t.Fatalf("%d receptions and %d cancellations at ORCA, want %d and %d", len(perVisit), applied, visits, len(cancelled))
-	}
-	names := map[string]int{}
-	for _, p := range s.srv.Patients() {
-		names[p.Name+p.Birth]++
-		if names[p.Name+p.Birth] > 1 {
-			t.Fatalf("patient %s registered twice", p.Name)
-		}
-	}
+	patients := s.exactlyOnce(t, visits, len(cancelled))
 	t.Logf("%d runs, %d killed before they finished; %d visits registered once each, %d cancellations once each; %d patients; requests: %v",
-		runs, killedMidRun, len(perVisit), applied, len(names), s.srv.Requests())
+		runs, killedMidRun, visits, len(cancelled), patients, s.srv.Requests())
 }
 
 // TestSyncSurvivesFaultsAndKills: 500 visits from `uketsuke simulate` (as
@@ -277,29 +285,7 @@ func TestSyncSurvivesFaultsAndKills(t *testing.T) {
 	if left != 0 {
 		t.Fatalf("%d events still not at ORCA after the runs", left)
 	}
-	perVisit, applied := map[string]int{}, 0
-	for _, r := range s.srv.Receptions() {
-		perVisit[r.PatientID+" "+r.Date+" "+r.Time]++
-		if r.Cancelled > 1 {
-			t.Fatalf("reception %s cancelled %d times", r.ID, r.Cancelled)
-		}
-		applied += r.Cancelled
-	}
-	for k, n := range perVisit {
-		if n != 1 {
-			t.Fatalf("visit %s registered %d times", k, n)
-		}
-	}
-	if len(perVisit) != want || applied != cancels {
-		t.Fatalf("%d receptions and %d cancellations at ORCA, want %d and %d", len(perVisit), applied, want, cancels)
-	}
-	seen := map[string]bool{}
-	for _, p := range s.srv.Patients() {
-		if seen[p.Name+p.Birth+p.Sex] {
-			t.Fatalf("patient %s %s registered twice", p.Name, p.Birth)
-		}
-		seen[p.Name+p.Birth+p.Sex] = true
-	}
+	patients := s.exactlyOnce(t, want, cancels)
 	st = s.open(t)
 	defer st.Close()
 	parked, _ := st.Parked(ctx)
@@ -315,7 +301,7 @@ func TestSyncSurvivesFaultsAndKills(t *testing.T) {
 		n += v
 	}
 	t.Logf("%d visits (+2 invalid), %d cancellations; %d runs killed; %d receptions once each, %d cancellations once each, %d patients, 2 parked; %.2f requests per visit (%v)",
-		want, cancels, killed, len(perVisit), applied, len(seen), float64(n)/float64(want), s.srv.Requests())
+		want, cancels, killed, want, cancels, patients, float64(n)/float64(want), s.srv.Requests())
 }
 
 // TestSyncCheck: `sync check` lists ORCA's codes, marks the configured
