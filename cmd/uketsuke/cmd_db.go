@@ -17,8 +17,11 @@ func runAudit(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(args) != 1 || (args[0] != "verify" && args[0] != "publish") {
-		return usageError{"want: audit verify or audit publish"}
+	if len(args) != 1 || (args[0] != "verify" && args[0] != "publish" && args[0] != "key") {
+		return usageError{"want: audit verify, audit publish or audit key"}
+	}
+	if args[0] == "key" {
+		return auditKey(g)
 	}
 	s, err := openStore(g)
 	if err != nil {
@@ -98,4 +101,23 @@ func runDB(ctx context.Context, g *globals, args []string) error {
 		return nil
 	}
 	return usageError{"want backup PATH or purge"}
+}
+
+// auditKey creates the audit chain's key when it is missing and says where
+// it is; the package's installer runs it as the kiosk's user.
+func auditKey(g *globals) error {
+	keyFile, err := g.cfg.auditKeyFile(g.env)
+	if err != nil {
+		return configError{err}
+	}
+	_, created, err := storage.LoadAuditKey(keyFile, true)
+	if err != nil {
+		return err
+	}
+	if created {
+		fmt.Fprintf(g.stdout, "created the audit key %s\n", keyFile)
+	} else {
+		fmt.Fprintf(g.stdout, "audit key %s is in place\n", keyFile)
+	}
+	return nil
 }

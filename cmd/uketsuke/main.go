@@ -114,7 +114,7 @@ func commands() []*command {
 			run:     runQueue,
 		},
 		{
-			name: "audit", args: "verify | publish", summary: "check the audit log's keyed chain and the last published head; publish the head now", run: runAudit,
+			name: "audit", args: "verify | publish | key", summary: "check the audit log's keyed chain and the last published head; publish the head now; create the audit key when missing (at install)", run: runAudit,
 		},
 		{
 			name: "db", args: "backup PATH | purge [--days N]", summary: "online backup of the kiosk database; purge personal data past retention", run: runDB,
@@ -142,6 +142,12 @@ func commands() []*command {
 			args:    "run | status",
 			summary: "hand the visits to the clinic system now ([sync.orca] and/or [sync.export]), or show the last runs and what is pending",
 			run:     runSync,
+		},
+		{
+			name:    "doctor",
+			args:    "[--json]",
+			summary: "check the installation (reader, cameras, models, terminal folder, ORCA, printer, disk, clock, data directory, audit chain); exit 1 when a check fails",
+			run:     runDoctor,
 		},
 		{
 			name:    "licences",
