@@ -5,6 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
 
 	"github.com/uketsuke/uketsuke/internal/audithead"
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
@@ -65,12 +69,13 @@ func runAudit(ctx context.Context, g *globals, args []string) error {
 func runDB(ctx context.Context, g *globals, args []string) error {
 	fs := flag.NewFlagSet("db", flag.ContinueOnError)
 	days := fs.Int("days", 0, "retention in days (default: [retention] days)")
+	keep := fs.Int("keep", 7, "backup into a folder: how many dated backups to keep")
 	args, err := parseFlags(g, fs, args)
 	if err != nil {
 		return err
 	}
 	if len(args) == 0 {
-		return usageError{"want backup PATH or purge"}
+		return usageError{"want backup PATH|DIR or purge"}
 	}
 	s, err := openStore(g)
 	if err != nil {
@@ -79,10 +84,14 @@ func runDB(ctx context.Context, g *globals, args []string) error {
 	defer s.Close()
 	switch {
 	case args[0] == "backup" && len(args) == 2:
-		if err := s.Backup(ctx, args[1]); err != nil {
+		path := args[1]
+		if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+			return backupInto(ctx, g, s, path, *keep)
+		}
+		if err := s.Backup(ctx, path); err != nil {
 			return err
 		}
-		fmt.Fprintf(g.stdout, "backed up to %s\n", args[1])
+		fmt.Fprintf(g.stdout, "backed up to %s\n", path)
 		return nil
 	case args[0] == "purge" && len(args) == 1:
 		r := g.cfg.retention()
@@ -100,7 +109,7 @@ func runDB(ctx context.Context, g *globals, args []string) error {
 		fmt.Fprintf(g.stdout, "purged the personal data of %d visits %s more than %d days ago\n", n, basis, r.Days)
 		return nil
 	}
-	return usageError{"want backup PATH or purge"}
+	return usageError{"want backup PATH|DIR or purge"}
 }
 
 // auditKey creates the audit chain's key when it is missing and says where
@@ -118,6 +127,34 @@ func auditKey(g *globals) error {
 		fmt.Fprintf(g.stdout, "created the audit key %s\n", keyFile)
 	} else {
 		fmt.Fprintf(g.stdout, "audit key %s is in place\n", keyFile)
+	}
+	return nil
+}
+
+// backupPrefix and backupSuffix frame the dated backups in a folder.
+const backupPrefix, backupSuffix = "uketsuke-", ".db"
+
+// backupInto writes a dated backup into dir and removes all but the keep
+// newest dated backups there.
+func backupInto(ctx context.Context, g *globals, s *storage.Store, dir string, keep int) error {
+	if keep < 1 {
+		return usageError{"--keep: at least 1"}
+	}
+	path := filepath.Join(dir, backupPrefix+time.Now().In(wareki.Tokyo).Format("20060102-150405")+backupSuffix)
+	if err := s.Backup(ctx, path); err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stdout, "backed up to %s\n", path)
+	names, err := filepath.Glob(filepath.Join(dir, backupPrefix+"*"+backupSuffix))
+	if err != nil {
+		return err
+	}
+	sort.Strings(names) // dated names sort by time
+	for _, old := range names[:max(0, len(names)-keep)] {
+		if err := os.Remove(old); err != nil {
+			return fmt.Errorf("remove an old backup: %w", err)
+		}
+		fmt.Fprintf(g.stdout, "removed the old backup %s\n", old)
 	}
 	return nil
 }

@@ -259,6 +259,8 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 		<-ctx.Done()
 		fyne.Do(a.Quit)
 	}()
+	wg.Add(1)
+	go func() { defer wg.Done(); notifySystemd(runCtx, g) }()
 	w.ShowAndRun()
 	cancel()
 	wg.Wait()

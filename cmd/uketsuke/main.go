@@ -117,7 +117,7 @@ func commands() []*command {
 			name: "audit", args: "verify | publish | key", summary: "check the audit log's keyed chain and the last published head; publish the head now; create the audit key when missing (at install)", run: runAudit,
 		},
 		{
-			name: "db", args: "backup PATH | purge [--days N]", summary: "online backup of the kiosk database; purge personal data past retention", run: runDB,
+			name: "db", args: "backup PATH | backup DIR [--keep N] | purge [--days N]", summary: "online backup of the kiosk database (into a folder: a dated file, keeping the N newest); purge personal data past retention", run: runDB,
 		},
 		{
 			name:    "eligibility",
