@@ -5,7 +5,7 @@ VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 BIN := bin/uketsuke
 FUZZTIME ?= 30s
 
-.PHONY: setup setup-test build run test fuzz clean
+.PHONY: setup setup-test build deb run test fuzz clean
 
 # Debian packages and Go, only what is missing.
 setup:
@@ -24,6 +24,11 @@ setup-test:
 
 build: setup
 	go build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/uketsuke
+
+# The Debian package, dist/uketsuke_<version>_amd64.deb (see the README,
+# "Installing at a clinic").
+deb: setup
+	./packaging/build-deb.sh
 
 # The kiosk in demo mode, full screen: virtual card over pcscd, camera
 # from images, eligibility simulator. Without a display it runs on its own
@@ -44,4 +49,4 @@ fuzz: setup
 	done
 
 clean:
-	rm -rf bin .build
+	rm -rf bin .build dist

@@ -58,3 +58,10 @@ if [ "$status" -ne 0 ] || [ "$race" -ne 0 ]; then
   echo "TESTS FAILED (full log: $log)"
   exit 1
 fi
+
+# The Debian package, installed on this machine for real (root: apt, a
+# system user, /var/lib). CI runs as root; elsewhere it asks sudo.
+step "the Debian package: build, lintian, install, systemd-analyze verify, doctor, cage + grim, upgrade, purge"
+start=$(date +%s)
+if [ "$(id -u)" -eq 0 ]; then ./packaging/test-deb.sh; else sudo --preserve-env=PATH,UKETSUKE_SHARED ./packaging/test-deb.sh; fi
+printf 'package test: %ds\n' "$(( $(date +%s) - start ))"

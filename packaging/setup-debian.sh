@@ -26,6 +26,8 @@ PACKAGES=(
   ca-certificates curl unzip git make gcc libc6-dev pkg-config
   # the time zone database (the binary embeds tzdata too; tools and tests use the system's)
   tzdata
+  # the Debian package links Debian's SQLite (go-sqlite3's libsqlite3 tag)
+  libsqlite3-dev
   # smart cards: the PC/SC daemon and the headers github.com/ebfe/scard builds against
   pcscd libpcsclite-dev
   # the camera: OpenCV 4.6 for gocv v0.31.0 and the cgo face detector
@@ -53,6 +55,9 @@ TEST_PACKAGES=(
   sqlite3
   # driving the real window under Xvfb
   xdotool
+  # the Debian package: checking it, and the kiosk session it installs
+  # (cage with Xwayland, on its headless backend, photographed with grim)
+  lintian cage xwayland grim
 )
 # The demo (make run) needs the virtual card reader too; a real kiosk is
 # set up without either flag.

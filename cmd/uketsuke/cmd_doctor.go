@@ -252,6 +252,9 @@ func checkAudit(ctx context.Context, g *globals) checkResult {
 		return warn("the database belongs to another user; not opened", "run doctor as the kiosk's user: sudo -u uketsuke uketsuke doctor")
 	}
 	s, err := openStore(g)
+	if errors.Is(err, storage.ErrNewerSchema) {
+		return fail(err.Error(), "a newer Uketsuke wrote this database: install that version again (the database was not changed)")
+	}
 	if err != nil {
 		return fail(err.Error(), "see `uketsuke audit verify`")
 	}

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# The Debian package, for real, on this machine (run as root, by
+# run-tests.sh): build the previous and the current package, lintian,
+# install the previous one with apt, systemd-analyze verify every unit,
+# `uketsuke doctor` as the service user with the virtual card reader,
+# the kiosk session under cage's headless backend photographed with grim,
+# an upgrade with data present, an older package over a newer database,
+# and a purge that leaves the patient data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH=/usr/local/go/bin:$PATH DEBIAN_FRONTEND=noninteractive
+art=.build/artifacts/deb
+rm -rf "$art" && mkdir -p "$art"
+step() { printf '\n-- %s\n' "$*"; }
+die() { echo "PACKAGE TEST FAILED: $*" >&2; exit 1; }
+as_kiosk() { runuser -u uketsuke -- "$@"; }
+[ "$(id -u)" -eq 0 ] || die "run as root (it installs the package)"
+
+# A machine that had the package before starts clean.
+apt-get purge -y -q uketsuke >/dev/null 2>&1 || true
+rm -rf /var/lib/uketsuke /var/lib/uketsuke-audit /etc/uketsuke
+
+step "build: the previous package (an older version of this tree) and the current one"
+current=$(./packaging/build-deb.sh)
+version=$(dpkg-deb -f "$current" Version)
+previous=$(./packaging/build-deb.sh "0~git19700101.000000.0000000" 2>/dev/null)
+dpkg --compare-versions "$version" gt "$(dpkg-deb -f "$previous" Version)" || die "the current version does not sort after the previous one"
+dpkg-deb -f "$current" Depends | tee "$art/depends.txt"
+grep -q -- '-dev' "$art/depends.txt" && die "a -dev package among the dependencies"
+echo "installed size: $(dpkg-deb -f "$current" Installed-Size) KiB"
+
+step "lintian (errors and warnings fail)"
+lintian --fail-on error,warning --display-info "$current" 2>&1 | grep -v '^running with root' | tee "$art/lintian.txt"
+
+step "install the previous package with apt"
+apt-get install -y -q "./$previous" >"$art/install.log" 2>&1 || { tail -30 "$art/install.log"; die "apt-get install"; }
+getent passwd uketsuke >/dev/null || die "no uketsuke user"
+id -nG uketsuke | grep -qw video || die "uketsuke is not in the video group"
+for d in /var/lib/uketsuke /var/lib/uketsuke-audit; do
+  [ "$(stat -c '%a %U' "$d")" = "700 uketsuke" ] || die "$d: $(stat -c '%a %U' "$d")"
+done
+[ "$(stat -c '%a %U' /var/lib/uketsuke-audit/audit.key)" = "600 uketsuke" ] || die "the audit key was not created 0600 at install"
+grep -qx /etc/uketsuke/config.toml /var/lib/dpkg/info/uketsuke.conffiles || die "config.toml is not a conffile"
+man -l /usr/share/man/man1/uketsuke.1.gz 2>/dev/null | grep -q doctor || die "the manual page does not list doctor"
+
+step "systemd-analyze verify"
+systemd-analyze verify /lib/systemd/system/uketsuke-kiosk.service /lib/systemd/system/uketsuke-nightly.service /lib/systemd/system/uketsuke-nightly.timer 2>&1 | tee "$art/verify.txt"
+grep -v -e '^$' "$art/verify.txt" | grep -q . && die "systemd-analyze verify complained"
+
+step "configure like a clinic (the conffile edited) and run doctor as the service user"
+onshi=/srv/uketsuke-test-onshi
+rm -rf "$onshi" && install -d -o uketsuke -g uketsuke -m 0700 "$onshi" "$onshi/req" "$onshi/res" "$onshi/face"
+sed -i -e "s|^# terminal_dir = .*|terminal_dir = \"$onshi\"|" -e 's|^# institution = .*|institution = "1312345678"|' \
+  -e 's|^# device = "/dev/video0"|device = "none"|' /etc/uketsuke/config.toml
+started_pcscd=""
+if ! pcsc_scan -r >/dev/null 2>&1; then
+  pcscd --foreground >"$art/pcscd.log" 2>&1 & started_pcscd=$!
+  for _ in $(seq 50); do pcsc_scan -r >/dev/null 2>&1 && break; sleep 0.1; done
+fi
+cleanup() { [ -n "$started_pcscd" ] && kill "$started_pcscd" 2>/dev/null || true; [ -n "${cage_pid:-}" ] && kill "$cage_pid" 2>/dev/null || true; }
+trap cleanup EXIT
+set +e
+(cd / && as_kiosk uketsuke doctor) | tee "$art/doctor.txt"
+(cd / && as_kiosk uketsuke doctor --json) >"$art/doctor.json"
+code=$?
+set -e
+[ "$code" -eq 0 ] || die "doctor exited $code on the installed package"
+python3 - "$art/doctor.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = {x["name"]: x for x in d["checks"]}
+assert d["ok"], d
+assert c["card reader"]["verdict"] == "warning" and "(virtual)" in c["card reader"]["detail"], c["card reader"]
+for name in ("data directory", "audit chain", "terminal folder", "face models", "config"):
+    assert c[name]["verdict"] == "ok", c[name]
+print("doctor: ok; the virtual reader is flagged; %d checks" % len(c))
+PY
+
+step "the kiosk session: cage (headless) with Xwayland, as the service user, photographed with grim"
+rt=$(mktemp -d /tmp/uketsuke-rt.XXXXXX) && chown uketsuke "$rt" && chmod 0700 "$rt"
+(cd / && runuser -u uketsuke -- env XDG_RUNTIME_DIR="$rt" WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 \
+  cage -d -- /usr/bin/uketsuke run) >"$art/cage.log" 2>&1 & cage_pid=$!
+shot="$art/cage-1280x720.png"
+for _ in $(seq 60); do
+  sleep 1
+  kill -0 "$cage_pid" 2>/dev/null || { tail -20 "$art/cage.log"; die "cage ended"; }
+  if [ -S "$rt/wayland-0" ] && runuser -u uketsuke -- env XDG_RUNTIME_DIR="$rt" WAYLAND_DISPLAY=wayland-0 grim "$rt/shot.png" 2>/dev/null; then
+    # wait until the window has drawn more than a blank surface
+    if [ "$(stat -c %s "$rt/shot.png")" -gt 20000 ]; then
+      cp "$rt/shot.png" "$shot"; break
+    fi
+  fi
+done
+[ -s "$shot" ] || { tail -20 "$art/cage.log"; die "no screenshot of the kiosk under cage"; }
+echo "screenshot: $shot"
+kill "$cage_pid"; wait "$cage_pid" 2>/dev/null || true; cage_pid=""
+
+step "data present: a staff account and audit rows"
+printf '482916\n482916\n' | as_kiosk uketsuke staff add 1001 --name "受付 花子" >/dev/null
+as_kiosk uketsuke audit verify | tee "$art/audit-before.txt"
+
+step "upgrade to the current package"
+apt-get install -y -q "./$current" >"$art/upgrade.log" 2>&1 || { tail -30 "$art/upgrade.log"; die "upgrade"; }
+uketsuke version | grep -q "$version" || die "the upgrade did not install $version"
+grep -q "^terminal_dir = \"$onshi\"" /etc/uketsuke/config.toml || die "the upgrade overwrote the clinic's config edits"
+as_kiosk uketsuke staff list | grep 1001 >/dev/null || die "the staff account was lost in the upgrade"
+as_kiosk uketsuke audit verify | tee "$art/audit-after.txt" | grep intact >/dev/null || die "the audit chain is not intact after the upgrade"
+
+step "an older package over a newer database refuses cleanly"
+db=/var/lib/uketsuke/uketsuke.db
+schema=$(sqlite3 "$db" 'pragma user_version')
+sqlite3 "$db" "pragma user_version = $((schema + 1))"
+set +e
+(cd / && as_kiosk uketsuke doctor) >"$art/doctor-newer.txt"; code=$?
+set -e
+cat "$art/doctor-newer.txt" | grep -A1 'audit chain'
+[ "$code" -eq 1 ] && grep -q 'newer version of Uketsuke' "$art/doctor-newer.txt" || die "a newer database was not refused (doctor exit $code)"
+[ "$(sqlite3 "$db" 'pragma user_version')" = "$((schema + 1))" ] || die "the refused database was changed"
+sqlite3 "$db" "pragma user_version = $schema"
+
+step "purge leaves the patient data and says where"
+apt-get purge -y -q uketsuke >"$art/purge.log" 2>&1 || { tail -20 "$art/purge.log"; die "purge"; }
+grep -q 'patient data was NOT removed: the database is in /var/lib/uketsuke' "$art/purge.log" || die "purge did not say where the data is"
+[ -f "$db" ] && [ -f /var/lib/uketsuke-audit/audit.key ] || die "purge removed the patient data"
+[ ! -e /etc/uketsuke/config.toml ] || die "purge left the configuration"
+rm -rf /var/lib/uketsuke /var/lib/uketsuke-audit "$onshi" "$rt"
+echo "package: built, lintian-clean, installed, verified, doctor ok, screenshot taken, upgraded, refused a newer database, purged"
