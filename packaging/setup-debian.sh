@@ -55,6 +55,8 @@ TEST_PACKAGES=(
   sqlite3
   # driving the real window under Xvfb
   xdotool
+  # reading doctor's JSON in the package test
+  python3
   # the Debian package: checking it, and the kiosk session it installs
   # (cage with Xwayland, on its headless backend, photographed with grim)
   lintian cage xwayland grim
