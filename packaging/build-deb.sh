@@ -29,7 +29,7 @@ CGO_LDFLAGS="${CGO_LDFLAGS:-} -Wl,-z,relro,-z,now" go build -trimpath -buildmode
 install -m 0644 .build/models/face_detection_yunet_2022mar.onnx .build/models/dlib_face_recognition_resnet.onnx "$stage/usr/share/uketsuke/models/"
 d=packaging/deb
 install -m 0644 "$d/config.toml" "$stage/etc/uketsuke/config.toml"
-install -m 0644 "$d"/uketsuke-kiosk.service "$d"/uketsuke-nightly.service "$d"/uketsuke-nightly.timer "$stage/lib/systemd/system/"
+install -m 0644 "$d"/uketsuke-kiosk.service "$stage/lib/systemd/system/"
 install -m 0644 "$d/60-uketsuke-pcscd.rules" "$stage/usr/share/polkit-1/rules.d/"
 install -m 0644 README.md "$stage/usr/share/doc/uketsuke/README.md"
 gzip -9n "$stage/usr/share/doc/uketsuke/README.md"
@@ -77,8 +77,9 @@ Description: reception kiosk for Japanese clinics and pharmacies
  prints the reception number. Manual entry of a 資格確認書 is a normal path.
  .
  The package runs the kiosk screen full screen under cage on tty1 at boot,
- with a systemd watchdog, and a nightly timer for the hand-over to the
- clinic system, the retention purge and a database backup.
+ with a systemd watchdog; the kiosk hands the visits to the clinic system
+ nightly, purges personal data past retention and backs its database up
+ daily.
  The command "uketsuke doctor" checks the installation.
 CONTROL
 echo /etc/uketsuke/config.toml >"$stage/DEBIAN/conffiles"

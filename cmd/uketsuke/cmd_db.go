@@ -5,9 +5,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/uketsuke/uketsuke/internal/audithead"
@@ -69,7 +71,7 @@ func runAudit(ctx context.Context, g *globals, args []string) error {
 func runDB(ctx context.Context, g *globals, args []string) error {
 	fs := flag.NewFlagSet("db", flag.ContinueOnError)
 	days := fs.Int("days", 0, "retention in days (default: [retention] days)")
-	keep := fs.Int("keep", 7, "backup into a folder: how many dated backups to keep")
+	keep := fs.Int("keep", 0, "backup into a folder: how many dated backups to keep (default: [backup] keep)")
 	args, err := parseFlags(g, fs, args)
 	if err != nil {
 		return err
@@ -86,7 +88,22 @@ func runDB(ctx context.Context, g *globals, args []string) error {
 	case args[0] == "backup" && len(args) == 2:
 		path := args[1]
 		if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-			return backupInto(ctx, g, s, path, *keep)
+			n := g.cfg.Backup.Keep
+			if *keep != 0 {
+				n = *keep
+			}
+			if n < 1 {
+				return usageError{"--keep: at least 1"}
+			}
+			made, removed, err := backupInto(ctx, s, path, n, time.Now())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "backed up to %s\n", made)
+			for _, old := range removed {
+				fmt.Fprintf(g.stdout, "removed the old backup %s\n", old)
+			}
+			return nil
 		}
 		if err := s.Backup(ctx, path); err != nil {
 			return err
@@ -132,29 +149,82 @@ func auditKey(g *globals) error {
 }
 
 // backupPrefix and backupSuffix frame the dated backups in a folder.
-const backupPrefix, backupSuffix = "uketsuke-", ".db"
+const backupPrefix, backupSuffix, backupStamp = "uketsuke-", ".db", "20060102-150405"
 
 // backupInto writes a dated backup into dir and removes all but the keep
 // newest dated backups there.
-func backupInto(ctx context.Context, g *globals, s *storage.Store, dir string, keep int) error {
-	if keep < 1 {
-		return usageError{"--keep: at least 1"}
+func backupInto(ctx context.Context, s *storage.Store, dir string, keep int, now time.Time) (made string, removed []string, err error) {
+	made = filepath.Join(dir, backupPrefix+now.In(wareki.Tokyo).Format(backupStamp)+backupSuffix)
+	if err := s.Backup(ctx, made); err != nil {
+		return "", nil, err
 	}
-	path := filepath.Join(dir, backupPrefix+time.Now().In(wareki.Tokyo).Format("20060102-150405")+backupSuffix)
-	if err := s.Backup(ctx, path); err != nil {
-		return err
-	}
-	fmt.Fprintf(g.stdout, "backed up to %s\n", path)
-	names, err := filepath.Glob(filepath.Join(dir, backupPrefix+"*"+backupSuffix))
+	names, err := datedBackups(dir)
 	if err != nil {
-		return err
+		return made, nil, err
 	}
-	sort.Strings(names) // dated names sort by time
 	for _, old := range names[:max(0, len(names)-keep)] {
 		if err := os.Remove(old); err != nil {
-			return fmt.Errorf("remove an old backup: %w", err)
+			return made, removed, fmt.Errorf("remove an old backup: %w", err)
 		}
-		fmt.Fprintf(g.stdout, "removed the old backup %s\n", old)
+		removed = append(removed, old)
 	}
-	return nil
+	return made, removed, nil
+}
+
+// datedBackups lists dir's dated backups, oldest first.
+func datedBackups(dir string) ([]string, error) {
+	names, err := filepath.Glob(filepath.Join(dir, backupPrefix+"*"+backupSuffix))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names) // dated names sort by time
+	return names, nil
+}
+
+// newestBackup is when the newest dated backup in dir was made; false
+// when there is none.
+func newestBackup(dir string) (time.Time, bool) {
+	names, err := datedBackups(dir)
+	for i := len(names) - 1; err == nil && i >= 0; i-- {
+		stamp := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(names[i]), backupPrefix), backupSuffix)
+		if t, err := time.ParseInLocation(backupStamp, stamp, wareki.Tokyo); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// runBackups makes a backup when the newest in dir is a day old, checking
+// every hour, until ctx ends.
+func runBackups(ctx context.Context, log *slog.Logger, s *storage.Store, c BackupConfig) {
+	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
+		log.Error("daily backup: no folder", "dir", c.Dir, "err", err)
+	}
+	check := func() {
+		if last, ok := newestBackup(c.Dir); ok && time.Since(last) < 24*time.Hour {
+			return
+		}
+		made, removed, err := backupInto(ctx, s, c.Dir, c.Keep, time.Now())
+		if err != nil {
+			log.Error("daily backup failed", "dir", c.Dir, "err", err)
+			return
+		}
+		log.Info("daily backup", "file", made, "removed", len(removed))
+	}
+	check()
+	every(ctx, time.Hour, check)
+}
+
+// every runs f at each tick of period until ctx ends.
+func every(ctx context.Context, period time.Duration, f func()) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			f()
+		}
+	}
 }

@@ -62,6 +62,7 @@ func doctorChecks() []doctorCheck {
 		{"clock", checkClock},
 		{"time zone", checkTimeZone},
 		{"audit chain", checkAudit},
+		{"backup", checkBackup},
 		{"card reader", checkReader},
 		{"face models", checkModels},
 		{"face camera", func(ctx context.Context, g *globals) checkResult {
@@ -433,4 +434,22 @@ func checkPrinter(_ context.Context, g *globals) checkResult {
 		return fail(cmd[0]+" not found", "install the print command or fix [reception] print_command")
 	}
 	return ok("tickets go to " + p)
+}
+
+func checkBackup(_ context.Context, g *globals) checkResult {
+	dir := g.cfg.Backup.Dir
+	if dir == "" {
+		return warn("no daily backup", "set [backup] dir (the package uses /var/lib/uketsuke/backup)")
+	}
+	if err := unix.Access(dir, unix.W_OK); err != nil {
+		return fail(dir+" is missing or not writable", "create it, 0700, owned by the kiosk's user")
+	}
+	last, found := newestBackup(dir)
+	switch {
+	case !found:
+		return warn("none in "+dir+" yet", "the kiosk makes one at start and then daily")
+	case time.Since(last) > 48*time.Hour:
+		return warn("the newest in "+dir+" is from "+last.Format("2006-01-02 15:04"), "is the kiosk running? see journalctl -u uketsuke-kiosk")
+	}
+	return ok(fmt.Sprintf("newest %s, %d kept at most", last.Format("2006-01-02 15:04"), g.cfg.Backup.Keep))
 }

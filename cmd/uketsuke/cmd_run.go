@@ -224,19 +224,7 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 	go func() { defer wg.Done(); scheduleSync(runCtx, g, syncer, st) }()
 	go func() { defer wg.Done(); pushSync(runCtx, g, syncer) }()
 	go func() { defer wg.Done(); publishHourly(runCtx, g, st) }()
-	go func() {
-		defer wg.Done()
-		tick := time.NewTicker(time.Second)
-		defer tick.Stop()
-		for {
-			select {
-			case <-runCtx.Done():
-				return
-			case <-tick.C:
-				fyne.Do(ui.Tick)
-			}
-		}
-	}()
+	go func() { defer wg.Done(); every(runCtx, time.Second, func() { fyne.Do(ui.Tick) }) }()
 	if o.uiMap != "" {
 		wg.Add(1)
 		go func() { defer wg.Done(); writeUIMap(runCtx, ui, o.uiMap, g) }()
@@ -280,14 +268,7 @@ type uiMap struct {
 // through a real window with xdotool.
 func writeUIMap(ctx context.Context, ui *app.UI, path string, g *globals) {
 	var last []byte
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
+	every(ctx, 100*time.Millisecond, func() {
 		var m uiMap
 		done := make(chan struct{})
 		fyne.Do(func() { m = uiMap{Screen: ui.Screen(), Targets: ui.Targets()}; close(done) })
@@ -298,14 +279,14 @@ func writeUIMap(ctx context.Context, ui *app.UI, path string, g *globals) {
 		}
 		b, _ := json.Marshal(m)
 		if string(b) == string(last) {
-			continue
+			return
 		}
 		if err := atomicfile.WriteFile(path, b, 0o644); err != nil {
 			g.log.Error("write ui map", "err", err)
-			continue
+			return
 		}
 		last = b
-	}
+	})
 }
 
 // startXvfb starts a 1280×800 virtual screen on a free display number and

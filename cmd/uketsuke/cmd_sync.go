@@ -184,14 +184,7 @@ func pushSync(ctx context.Context, g *globals, y *clinic.Syncer) {
 	if y == nil || y.ORCA == nil {
 		return
 	}
-	tick := time.NewTicker(pushInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
+	every(ctx, pushInterval, func() {
 		rep, err := withSyncLock(ctx, g, y, func() (clinic.Report, error) { return y.Push(ctx) })
 		switch {
 		case errors.Is(err, errSyncBusy), errors.Is(err, context.Canceled):
@@ -200,7 +193,7 @@ func pushSync(ctx context.Context, g *globals, y *clinic.Syncer) {
 		case rep.Sent+rep.Cancelled+rep.Corrected+rep.Failed > 0:
 			g.log.Info("sync push", "report", rep.String())
 		}
-	}
+	})
 }
 
 func syncStatus(ctx context.Context, g *globals, st *storage.Store) error {

@@ -37,6 +37,7 @@ type Config struct {
 	Sync        SyncConfig        `toml:"sync"`
 	Retention   RetentionConfig   `toml:"retention"`
 	Audit       AuditConfig       `toml:"audit"`
+	Backup      BackupConfig      `toml:"backup"`
 
 	source string // the file it came from; "" for the embedded defaults
 }
@@ -77,6 +78,15 @@ func (c Config) auditKeyFile(env func(string) string) (string, error) {
 		return filepath.Join(env("HOME"), ".config", "uketsuke", "audit.key"), nil
 	}
 	return "", errors.New("no place for the audit key: set [audit] key_file, XDG_CONFIG_HOME or HOME")
+}
+
+// BackupConfig is the kiosk's daily online backup.
+type BackupConfig struct {
+	// Dir receives a dated copy of the database once a day (and at start
+	// when the newest is a day old); "" turns the backup off.
+	Dir string `toml:"dir"`
+	// Keep is how many dated copies stay in Dir (1-365, default 7).
+	Keep int `toml:"keep"`
 }
 
 // RetentionConfig is how long personal data is kept.
@@ -221,6 +231,7 @@ func defaultConfig() Config {
 		KioskID:   "kiosk-1",
 		LogLevel:  "info",
 		Retention: RetentionConfig{Days: storage.DefaultRetentionDays},
+		Backup:    BackupConfig{Keep: 7},
 		Reception: ReceptionConfig{
 			FaceAttempts: d.FaceAttempts, CodeBMaxWrong: d.CodeBMaxWrong, CodeBReserve: d.CodeBReserve,
 			MinutesPerPatient: 5,
@@ -284,6 +295,9 @@ func loadConfig(path string, env func(string) string) (Config, error) {
 
 // validate checks every key; the kiosk never starts on a bad config.
 func (c Config) validate() error {
+	if c.Backup.Keep < 1 || c.Backup.Keep > 365 {
+		return fmt.Errorf("backup.keep %d: 1-365", c.Backup.Keep)
+	}
 	if c.Retention.Days < 1 || c.Retention.Days > 3650 {
 		return fmt.Errorf("retention.days %d: 1-3650", c.Retention.Days)
 	}

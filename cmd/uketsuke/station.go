@@ -36,6 +36,7 @@ type station struct {
 	cardCamera bool               // front reads a document camera over the tray
 	elig       kiosk.EligibilityChecker
 	health     *health
+	backup     BackupConfig // the daily backup; Dir "": none
 	cleanup    []func()
 }
 
@@ -56,6 +57,9 @@ type stationOptions struct {
 // newStation builds the kiosk; close releases what it opened.
 func newStation(g *globals, st *storage.Store, o stationOptions) (*station, error) {
 	s := &station{log: g.log, store: st, health: &health{}, retention: g.cfg.retention()}
+	if !o.demo { // the demo's store is never copied into the clinic's backups
+		s.backup = g.cfg.Backup
+	}
 	if dir, err := g.dataDir(); err == nil {
 		s.sweep = append(s.sweep, retention.Files{Dir: dir, Pattern: "uketsuke.db.corrupt-*", Keep: "*.audit.jsonl"},
 			retention.Files{Dir: filepath.Join(dir, "exports"), Pattern: "uketsuke-visits-*"})
@@ -175,6 +179,9 @@ func (s *station) run(ctx context.Context) {
 	defer recheck.Stop()
 	defer purge.Stop()
 	start(func() { s.store.RunRecheck(ctx, s.elig, recheck.C) })
+	if s.backup.Dir != "" {
+		start(func() { runBackups(ctx, s.log, s.store, s.backup) })
+	}
 	if s.faceIntake != nil {
 		start(func() { _ = s.faceIntake.Run(ctx) })
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"time"
 
 	"fyne.io/fyne/v2"
 
@@ -29,19 +28,10 @@ func notifySystemd(ctx context.Context, g *globals) {
 		}
 	}
 	fyne.Do(func() { send(sdnotify.Ready) })
-	every, ok := sdnotify.WatchdogInterval(g.env)
+	period, ok := sdnotify.WatchdogInterval(g.env)
 	if !ok {
 		return
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			send(sdnotify.Stopping)
-			return
-		case <-t.C:
-			fyne.Do(func() { send(sdnotify.Watchdog) })
-		}
-	}
+	every(ctx, period, func() { fyne.Do(func() { send(sdnotify.Watchdog) }) })
+	send(sdnotify.Stopping)
 }
