@@ -57,7 +57,17 @@ if ! pcsc_scan -r >/dev/null 2>&1; then
   pcscd --foreground >"$art/pcscd.log" 2>&1 & started_pcscd=$!
   for _ in $(seq 50); do pcsc_scan -r >/dev/null 2>&1 && break; sleep 0.1; done
 fi
-cleanup() { [ -n "$started_pcscd" ] && kill "$started_pcscd" 2>/dev/null || true; [ -n "${cage_pid:-}" ] && kill "$cage_pid" 2>/dev/null || true; }
+# stop_cage ends the kiosk session and whatever its Xwayland left in /tmp
+# (an X lock or socket there would mislead the next X server's tests).
+stop_cage() {
+  pkill -TERM -u uketsuke -x cage 2>/dev/null || true
+  for _ in $(seq 50); do pgrep -u uketsuke -x cage >/dev/null || break; sleep 0.1; done
+  pkill -KILL -u uketsuke -x cage 2>/dev/null || true
+  pkill -KILL -u uketsuke -x Xwayland 2>/dev/null || true
+  find /tmp -maxdepth 1 -name '.X*-lock' -user uketsuke -delete 2>/dev/null || true
+  find /tmp/.X11-unix -maxdepth 1 -user uketsuke -delete 2>/dev/null || true
+}
+cleanup() { [ -n "$started_pcscd" ] && kill "$started_pcscd" 2>/dev/null || true; getent passwd uketsuke >/dev/null && stop_cage; }
 trap cleanup EXIT
 set +e
 (cd / && as_kiosk uketsuke doctor) | tee "$art/doctor.txt"
@@ -93,7 +103,7 @@ for _ in $(seq 60); do
 done
 [ -s "$shot" ] || { tail -20 "$art/cage.log"; die "no screenshot of the kiosk under cage"; }
 echo "screenshot: $shot"
-kill "$cage_pid"; wait "$cage_pid" 2>/dev/null || true; cage_pid=""
+stop_cage; wait "$cage_pid" 2>/dev/null || true
 ls /var/lib/uketsuke/backup/uketsuke-*.db >/dev/null 2>&1 || die "the kiosk made no backup at its first start"
 [ "$(stat -c '%a %U' /var/lib/uketsuke/backup/uketsuke-*.db)" = "600 uketsuke" ] || die "the backup is not 0600 uketsuke"
 (cd / && as_kiosk uketsuke doctor) | grep -E '^OK +backup' || die "doctor does not see the kiosk's backup"
