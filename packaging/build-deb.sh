@@ -23,7 +23,7 @@ install -d -m 0755 "$stage"/usr/bin "$stage"/usr/share/uketsuke/models "$stage"/
 log "building the binary $version"
 # System SQLite (libsqlite3-0) instead of the embedded copy; PIE, full RELRO.
 CGO_LDFLAGS="${CGO_LDFLAGS:-} -Wl,-z,relro,-z,now" go build -trimpath -buildmode=pie -tags libsqlite3 \
-  -ldflags "-s -w -X main.version=$version" -o "$stage/usr/bin/uketsuke" ./cmd/uketsuke
+  -ldflags "-s -w -X main.version=$version -X main.revision=$(git rev-parse HEAD)" -o "$stage/usr/bin/uketsuke" ./cmd/uketsuke
 
 ./packaging/setup-models.sh >/dev/null
 install -m 0644 .build/models/face_detection_yunet_2022mar.onnx .build/models/dlib_face_recognition_resnet.onnx "$stage/usr/share/uketsuke/models/"

@@ -35,17 +35,17 @@ lintian --fail-on error,warning --display-info "$current" 2>&1 | grep -v '^runni
 step "install the previous package with apt"
 apt-get install -y -q "./$previous" >"$art/install.log" 2>&1 || { tail -30 "$art/install.log"; die "apt-get install"; }
 getent passwd uketsuke >/dev/null || die "no uketsuke user"
-id -nG uketsuke | grep -qw video || die "uketsuke is not in the video group"
+[[ " $(id -nG uketsuke) " == *" video "* ]] || die "uketsuke is not in the video group"
 for d in /var/lib/uketsuke /var/lib/uketsuke-audit; do
   [ "$(stat -c '%a %U' "$d")" = "700 uketsuke" ] || die "$d: $(stat -c '%a %U' "$d")"
 done
 [ "$(stat -c '%a %U' /var/lib/uketsuke-audit/audit.key)" = "600 uketsuke" ] || die "the audit key was not created 0600 at install"
 grep -qx /etc/uketsuke/config.toml /var/lib/dpkg/info/uketsuke.conffiles || die "config.toml is not a conffile"
-man -l /usr/share/man/man1/uketsuke.1.gz 2>/dev/null | grep -q doctor || die "the manual page does not list doctor"
+man -l /usr/share/man/man1/uketsuke.1.gz 2>/dev/null >"$art/man.txt" && grep -q doctor "$art/man.txt" || die "the manual page does not list doctor"
 
 step "systemd-analyze verify"
 systemd-analyze verify /lib/systemd/system/uketsuke-kiosk.service 2>&1 | tee "$art/verify.txt"
-grep -v -e '^$' "$art/verify.txt" | grep -q . && die "systemd-analyze verify complained"
+grep -q . "$art/verify.txt" && die "systemd-analyze verify complained"
 
 step "configure like a clinic (the conffile edited) and run doctor as the service user"
 onshi=/srv/uketsuke-test-onshi
@@ -114,7 +114,10 @@ as_kiosk uketsuke audit verify | tee "$art/audit-before.txt"
 
 step "upgrade to the current package"
 apt-get install -y -q "./$current" >"$art/upgrade.log" 2>&1 || { tail -30 "$art/upgrade.log"; die "upgrade"; }
-uketsuke version | grep -q "$version" || die "the upgrade did not install $version"
+# (whole outputs are captured before grep -q: with pipefail, grep -q ending
+# the pipe early would fail the pipeline whenever the writer was not done)
+installed=$(/usr/bin/uketsuke version)
+grep -qF "uketsuke $version " <<<"$installed" || die "the upgrade did not install $version: $installed"
 grep -q "^terminal_dir = \"$onshi\"" /etc/uketsuke/config.toml || die "the upgrade overwrote the clinic's config edits"
 as_kiosk uketsuke staff list | grep 1001 >/dev/null || die "the staff account was lost in the upgrade"
 as_kiosk uketsuke audit verify | tee "$art/audit-after.txt" | grep intact >/dev/null || die "the audit chain is not intact after the upgrade"

@@ -377,22 +377,7 @@ func checkTerminal(_ context.Context, g *globals) checkResult {
 	if err := unix.Access(filepath.Join(c.TerminalDir, "req"), unix.W_OK); err != nil {
 		return fail(filepath.Join(c.TerminalDir, "req")+" is not writable for this user", "give the kiosk's user write access to the share (mount options uid=/gid=)")
 	}
-	if !validInstitution(c.Institution) {
-		return warn(c.TerminalDir+" is ready but [eligibility] institution is not a 10-digit 医療機関コード", "set institution: requests carry it")
-	}
 	return ok(c.TerminalDir + " with req/ res/ face/, writable")
-}
-
-func validInstitution(s string) bool {
-	if len(s) != 10 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func checkClinic(ctx context.Context, g *globals) checkResult {

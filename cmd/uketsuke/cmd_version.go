@@ -10,17 +10,24 @@ import (
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
+// revision is the commit, set at build time where the Go tool does not
+// stamp it (builds with -buildvcs=false or outside a checkout).
+var revision = ""
+
 func runVersion(_ context.Context, g *globals, args []string) error {
 	fs := flag.NewFlagSet("version", flag.ContinueOnError)
 	args, err := parseFlags(g, fs, args)
 	if err != nil {
 		return err
 	}
-	rev, goVersion := "unknown", "unknown"
+	rev, goVersion := revision, "unknown"
+	if rev == "" {
+		rev = "unknown"
+	}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		goVersion = bi.GoVersion
 		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" {
+			if s.Key == "vcs.revision" && revision == "" {
 				rev = s.Value
 			}
 		}
