@@ -1,6 +1,8 @@
 # The two commands of the README: `make run` and `make test`.
 SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(PATH)
+# Tesseract's OpenMP: one thread per recogniser (camera/cardfront/tess)
+export OMP_THREAD_LIMIT := 1
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 BIN := bin/uketsuke
 FUZZTIME ?= 30s

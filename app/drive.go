@@ -13,6 +13,8 @@ type Target struct {
 	Title string  `json:"title"`
 	X     float32 `json:"x"` // centre, in window coordinates
 	Y     float32 `json:"y"`
+	W     float32 `json:"w"` // size
+	H     float32 `json:"h"`
 }
 
 // Tap taps the tile titled title on the current screen, as a finger
@@ -44,7 +46,7 @@ func (u *UI) Targets() []Target {
 		}
 		p := d.AbsolutePositionForObject(t)
 		s := t.Size()
-		out = append(out, Target{Title: strings.TrimSpace(t.Title), X: p.X + s.Width/2, Y: p.Y + s.Height/2})
+		out = append(out, Target{Title: strings.TrimSpace(t.Title), X: p.X + s.Width/2, Y: p.Y + s.Height/2, W: s.Width, H: s.Height})
 		return false
 	})
 	return out

@@ -41,6 +41,13 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
+	return newHarnessAt(t, DesignWidth, DesignHeight)
+}
+
+// newHarnessAt is newHarness on a w × h pixel screen: the canvas scaled
+// by FitScale, as the kiosk runs there.
+func newHarnessAt(t *testing.T, sw, sh int) *harness {
+	t.Helper()
 	a := test.NewTempApp(t)
 	a.Settings().SetTheme(Theme())
 	h := &harness{
@@ -54,16 +61,19 @@ func newHarness(t *testing.T) *harness {
 	h.m = kiosk.NewMachine(kiosk.Config{FaceAttempts: 2, CodeBMaxWrong: 2, CodeBReserve: 3})
 	h.r = kiosk.NewRunner(h.m, kiosk.Ports{Card: h.card, Face: h.face, Eligibility: h.elig, Store: h.store, Audit: h.store, Clock: h}, nil)
 	h.w = test.NewTempWindow(t, nil)
-	h.w.Resize(fyne.NewSize(1280, 800))
+	scale := FitScale(sw, sh)
+	h.w.Canvas().(test.WindowlessCanvas).SetScale(scale)
+	lw, lh := float32(sw)/scale, float32(sh)/scale
+	h.w.Resize(fyne.NewSize(lw, lh))
 	h.ui = New(h.w, Deps{
 		Post: h.post, Staff: h.desk, Clock: h, MinutesPerPatient: 5, ClinicName: "うけつけ医院",
 		Printer: slipPrinter{h},
 		OnScreen: func(n string) {
 			h.shots = append(h.shots, n)
-			// Every screen must fit the 1280×800 kiosk screen: nothing may
-			// be pushed off the bottom where a patient cannot see it.
-			if m := h.w.Content().MinSize(); m.Width > 1280 || m.Height > 800 {
-				t.Errorf("screen %s needs %.0f×%.0f, more than 1280×800", n, m.Width, m.Height)
+			// Every screen must fit the kiosk screen: nothing may be
+			// pushed off the bottom where a patient cannot see it.
+			if m := h.w.Content().MinSize(); m.Width > lw || m.Height > lh {
+				t.Errorf("screen %s needs %.0f×%.0f, more than %.0f×%.0f", n, m.Width, m.Height, lw, lh)
 			}
 		},
 	})

@@ -162,6 +162,9 @@ func (u *UI) Tick() {
 // Lang is the current language.
 func (u *UI) Lang() catalog.Lang { return u.lang }
 
+// Canvas is the window's canvas (its size and scale, for --ui-map).
+func (u *UI) Canvas() fyne.Canvas { return u.win.Canvas() }
+
 // Screen names the screen on display (see Deps.OnScreen).
 func (u *UI) Screen() string { return u.screen }
 
@@ -192,8 +195,15 @@ func (u *UI) refresh() {
 	u.idle.Importance = widget.DangerImportance
 	u.idle.Alignment = fyne.TextAlignCenter
 	u.Tick()
-	content := container.NewBorder(u.header(), u.footer(), nil, nil, container.NewPadded(body))
+	header, footer := u.header(), u.footer()
+	room := DesignHeight - header.MinSize().Height - footer.MinSize().Height
+	content := container.NewBorder(header, footer, nil, nil, container.New(bodyLayout{room}, container.NewPadded(body)))
 	u.win.SetContent(content)
+	// A wrapped label knows its height only once it has its width: the
+	// first layout gives every label its width, the second stacks them by
+	// their wrapped heights (else a two-line heading overlaps the line
+	// under it).
+	content.Refresh()
 	u.screen = name
 	if u.d.OnScreen != nil {
 		u.d.OnScreen(name)

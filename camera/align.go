@@ -6,7 +6,7 @@ import (
 	"image/color"
 	"math"
 
-	"gocv.io/x/gocv"
+	"github.com/uketsuke/uketsuke/camera/cv"
 
 	"github.com/uketsuke/uketsuke/camera/dlibconv"
 )
@@ -65,22 +65,22 @@ func EstimateSimilarity(src, dst [][2]float64) (Similarity, error) {
 
 // Align warps the face of img to the 150×150 chip. The caller closes the
 // returned Mat.
-func Align(img gocv.Mat, f Face) (gocv.Mat, error) {
+func Align(img cv.Mat, f Face) (cv.Mat, error) {
 	src := make([][2]float64, 5)
 	for i, p := range f.Marks {
 		src[i] = [2]float64{float64(p.X), float64(p.Y)}
 	}
 	s, err := EstimateSimilarity(src, Template[:])
 	if err != nil {
-		return gocv.NewMat(), err
+		return cv.NewMat(), err
 	}
-	m := gocv.NewMatWithSize(2, 3, gocv.MatTypeCV64F)
+	m := cv.NewMatWithSize(2, 3, cv.MatTypeCV64F)
 	defer m.Close()
 	for i, v := range []float64{s.A, -s.B, s.TX, s.B, s.A, s.TY} {
 		m.SetDoubleAt(i/3, i%3, v)
 	}
-	out := gocv.NewMat()
-	gocv.WarpAffineWithParams(img, &out, m, image.Pt(dlibconv.InputSize, dlibconv.InputSize),
-		gocv.InterpolationLinear, gocv.BorderReplicate, color.RGBA{})
+	out := cv.NewMat()
+	cv.WarpAffineWithParams(img, &out, m, image.Pt(dlibconv.InputSize, dlibconv.InputSize),
+		cv.InterpolationLinear, cv.BorderReplicate, color.RGBA{})
 	return out, nil
 }

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"gocv.io/x/gocv"
+	"github.com/uketsuke/uketsuke/camera/cv"
 )
 
 // shared is the project's reference folder: $UKETSUKE_SHARED (set by
@@ -125,7 +125,7 @@ func newTestEngine(t *testing.T) *Engine {
 
 func TestCorruptCardPhoto(t *testing.T) {
 	e := newTestEngine(t)
-	img := gocv.IMRead(filepath.Join(facesDir, "krasserm-lfw/Tony_Blair/Tony_Blair_0001.jpg"), gocv.IMReadColor)
+	img := mustRead(t, filepath.Join(facesDir, "krasserm-lfw/Tony_Blair/Tony_Blair_0001.jpg"))
 	defer img.Close()
 	_, f, err := e.Describe(img)
 	if err != nil {
@@ -152,7 +152,7 @@ func TestCorruptCardPhoto(t *testing.T) {
 
 func TestDetectorFindsOneFaceWithLandmarks(t *testing.T) {
 	e := newTestEngine(t)
-	img := gocv.IMRead(filepath.Join(facesDir, "krasserm-lfw/Colin_Powell/Colin_Powell_0001.jpg"), gocv.IMReadColor)
+	img := mustRead(t, filepath.Join(facesDir, "krasserm-lfw/Colin_Powell/Colin_Powell_0001.jpg"))
 	defer img.Close()
 	faces, err := e.Detect(img)
 	if err != nil || len(faces) == 0 {
@@ -173,8 +173,8 @@ func TestDetectorFindsOneFaceWithLandmarks(t *testing.T) {
 // photo of one image against other photos of the same person and of others.
 func TestCardVersusLive(t *testing.T) {
 	e := newTestEngine(t)
-	describe := func(path string) (Descriptor, gocv.Mat, Face) {
-		img := gocv.IMRead(filepath.Join(facesDir, path), gocv.IMReadColor)
+	describe := func(path string) (Descriptor, cv.Mat, Face) {
+		img := mustRead(t, filepath.Join(facesDir, path))
 		d, f, err := e.Describe(img)
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)

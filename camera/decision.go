@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"math"
 
-	"gocv.io/x/gocv"
+	"github.com/uketsuke/uketsuke/camera/cv"
 )
 
 // CardThreshold is the largest descriptor distance accepted between the
@@ -160,7 +160,7 @@ func fuse(ds []Descriptor) Descriptor {
 // why when the print is no evidence either way (no face to align by, a
 // chip photo cropped too tight, no face to describe, seen too small); a
 // print that is another picture is returned with Same false, and why.
-func (e *Engine) PrintEvidence(pm PictureMatcher, chip, printed gocv.Mat, detail float64, chipWidth int) (*Print, string, error) {
+func (e *Engine) PrintEvidence(pm PictureMatcher, chip, printed cv.Mat, detail float64, chipWidth int) (*Print, string, error) {
 	score, same, err := pm.SamePicture(chip, printed)
 	if err != nil {
 		return nil, "not comparable as a picture: " + err.Error(), nil

@@ -1,8 +1,8 @@
 package camera
 
 /*
-#cgo pkg-config: opencv4
-#cgo CXXFLAGS: -std=c++11
+#cgo CXXFLAGS: -std=c++11 -I/usr/include/opencv4
+#cgo LDFLAGS: -lopencv_objdetect -lopencv_dnn -lopencv_imgproc -lopencv_core
 #include <stdlib.h>
 #include "yunet.h"
 */
@@ -14,14 +14,14 @@ import (
 	"image"
 	"unsafe"
 
-	"gocv.io/x/gocv"
+	"github.com/uketsuke/uketsuke/camera/cv"
 )
 
 // Face is one detected face, in the coordinates of the frame given to
 // Detect.
 type Face struct {
 	Box   image.Rectangle
-	Marks [5]gocv.Point2f // right eye, left eye, nose tip, right and left mouth corner (as seen in the image)
+	Marks [5]cv.Point2f // right eye, left eye, nose tip, right and left mouth corner (as seen in the image)
 	Score float32
 }
 
@@ -66,7 +66,7 @@ func (d *Detector) Close() error {
 const maxDetectWidth = 640
 
 // Detect finds the faces in a BGR frame.
-func (d *Detector) Detect(img gocv.Mat) ([]Face, error) {
+func (d *Detector) Detect(img cv.Mat) ([]Face, error) {
 	if d.p == nil {
 		return nil, errors.New("detect: detector closed")
 	}
@@ -76,9 +76,9 @@ func (d *Detector) Detect(img gocv.Mat) ([]Face, error) {
 	src, scale := img, 1.0
 	if img.Cols() > maxDetectWidth {
 		scale = float64(img.Cols()) / maxDetectWidth
-		small := gocv.NewMat()
+		small := cv.NewMat()
 		defer small.Close()
-		gocv.Resize(img, &small, image.Pt(maxDetectWidth, int(float64(img.Rows())/scale+0.5)), 0, 0, gocv.InterpolationArea)
+		cv.Resize(img, &small, image.Pt(maxDetectWidth, int(float64(img.Rows())/scale+0.5)), 0, 0, cv.InterpolationArea)
 		src = small
 	}
 	var buf [maxFaces * 15]C.float
@@ -92,7 +92,7 @@ func (d *Detector) Detect(img gocv.Mat) ([]Face, error) {
 		v := func(j int) float64 { return float64(buf[i*15+j]) * scale }
 		faces[i].Box = image.Rect(int(v(0)), int(v(1)), int(v(0)+v(2)), int(v(1)+v(3)))
 		for k := range 5 {
-			faces[i].Marks[k] = gocv.Point2f{X: float32(v(4 + 2*k)), Y: float32(v(5 + 2*k))}
+			faces[i].Marks[k] = cv.Point2f{X: float32(v(4 + 2*k)), Y: float32(v(5 + 2*k))}
 		}
 		faces[i].Score = float32(buf[i*15+14])
 	}

@@ -7,5 +7,5 @@
 //
 // Privacy: frames, crops and descriptors stay in memory for one session;
 // nothing here writes an image or a descriptor to disk or a log, and
-// every gocv Mat is closed when its work is done.
+// every cv Mat is closed when its work is done.
 package camera

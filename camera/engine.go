@@ -6,7 +6,7 @@ import (
 	"image"
 	"math"
 
-	"gocv.io/x/gocv"
+	"github.com/uketsuke/uketsuke/camera/cv"
 )
 
 // ErrNoFace means no usable face was found in the image.
@@ -72,12 +72,12 @@ func (e *Engine) Detector() *Detector { return e.det }
 // compared with it in colour, DescribeFace), and as the chip photo sees
 // it (DescribeLive at the chip's face width; chipWidth 0: not computed).
 // width is the printed face's width in px.
-func (e *Engine) DescribePrinted(photo gocv.Mat, chipWidth int) (face, forChip Descriptor, width int, err error) {
+func (e *Engine) DescribePrinted(photo cv.Mat, chipWidth int) (face, forChip Descriptor, width int, err error) {
 	bgr := photo
 	if photo.Channels() == 1 {
-		bgr = gocv.NewMat()
+		bgr = cv.NewMat()
 		defer bgr.Close()
-		gocv.CvtColor(photo, &bgr, gocv.ColorGrayToBGR)
+		cv.CvtColor(photo, &bgr, cv.ColorGrayToBGR)
 	}
 	face, f, err := e.Describe(bgr)
 	if err != nil {
@@ -90,7 +90,7 @@ func (e *Engine) DescribePrinted(photo gocv.Mat, chipWidth int) (face, forChip D
 }
 
 // Detect finds the faces of a BGR frame.
-func (e *Engine) Detect(img gocv.Mat) ([]Face, error) { return e.det.Detect(img) }
+func (e *Engine) Detect(img cv.Mat) ([]Face, error) { return e.det.Detect(img) }
 
 // Central picks the face nearest the image centre: the largest one is
 // often a blurred face in the background of a large photo (face.md).
@@ -107,8 +107,8 @@ func Central(faces []Face, size image.Point) (Face, bool) {
 }
 
 // DescribeFace describes face f of img with the engine's recogniser.
-func (e *Engine) DescribeFace(img gocv.Mat, f Face) (Descriptor, error) {
-	ds, err := e.DescribeFaces([]gocv.Mat{img}, []Face{f})
+func (e *Engine) DescribeFace(img cv.Mat, f Face) (Descriptor, error) {
+	ds, err := e.DescribeFaces([]cv.Mat{img}, []Face{f})
 	if err != nil {
 		return Descriptor{}, err
 	}
@@ -117,7 +117,7 @@ func (e *Engine) DescribeFace(img gocv.Mat, f Face) (Descriptor, error) {
 
 // DescribeFaces is DescribeFace of face i of image i, in one pass of the
 // network.
-func (e *Engine) DescribeFaces(imgs []gocv.Mat, faces []Face) ([]Descriptor, error) {
+func (e *Engine) DescribeFaces(imgs []cv.Mat, faces []Face) ([]Descriptor, error) {
 	return e.rec.DescribeFaces(imgs, faces)
 }
 
@@ -132,26 +132,26 @@ func (e *Engine) Thresholds() Thresholds { return e.rec.Thresholds() }
 // than the card's face (cardWidth, 0: unknown), brought down to that
 // resolution and back up, so that both sides carry the same detail.
 // Measured on the shared set: card TAR@FAR 1e-3 70.8% → 73.1%.
-func (e *Engine) DescribeLive(img gocv.Mat, f Face, cardWidth int) (Descriptor, error) {
-	grey, back := gocv.NewMat(), gocv.NewMat()
+func (e *Engine) DescribeLive(img cv.Mat, f Face, cardWidth int) (Descriptor, error) {
+	grey, back := cv.NewMat(), cv.NewMat()
 	defer grey.Close()
 	defer back.Close()
-	gocv.CvtColor(img, &grey, gocv.ColorBGRToGray)
-	gocv.CvtColor(grey, &back, gocv.ColorGrayToBGR)
+	cv.CvtColor(img, &grey, cv.ColorBGRToGray)
+	cv.CvtColor(grey, &back, cv.ColorGrayToBGR)
 	if cardWidth > 0 && f.Width() > cardWidth {
 		k := float64(cardWidth) / float64(f.Width())
-		small, big := gocv.NewMat(), gocv.NewMat()
+		small, big := cv.NewMat(), cv.NewMat()
 		defer small.Close()
 		defer big.Close()
-		gocv.Resize(back, &small, image.Pt(max(int(float64(back.Cols())*k), 1), max(int(float64(back.Rows())*k), 1)), 0, 0, gocv.InterpolationArea)
-		gocv.Resize(small, &big, image.Pt(back.Cols(), back.Rows()), 0, 0, gocv.InterpolationCubic)
+		cv.Resize(back, &small, image.Pt(max(int(float64(back.Cols())*k), 1), max(int(float64(back.Rows())*k), 1)), 0, 0, cv.InterpolationArea)
+		cv.Resize(small, &big, image.Pt(back.Cols(), back.Rows()), 0, 0, cv.InterpolationCubic)
 		return e.DescribeFace(big, f)
 	}
 	return e.DescribeFace(back, f)
 }
 
 // Describe finds the face nearest the centre of a BGR image and describes it.
-func (e *Engine) Describe(img gocv.Mat) (Descriptor, Face, error) {
+func (e *Engine) Describe(img cv.Mat) (Descriptor, Face, error) {
 	faces, err := e.det.Detect(img)
 	if err != nil {
 		return Descriptor{}, Face{}, err
@@ -176,7 +176,7 @@ const minCardSide = 240
 // describes its face, upscaling a small face before detecting it again. It
 // also returns the face's width in the photo as stored, for DescribeLive.
 func (e *Engine) DescribeCard(photo []byte) (Descriptor, int, error) {
-	img, err := gocv.IMDecode(photo, gocv.IMReadColor)
+	img, err := cv.IMDecode(photo, cv.IMReadColor)
 	if err != nil || img.Empty() {
 		img.Close()
 		return Descriptor{}, 0, fmt.Errorf("decode card photo: %w", errors.Join(err, ErrCorruptPhoto))
@@ -188,8 +188,8 @@ func (e *Engine) DescribeCard(photo []byte) (Descriptor, int, error) {
 	if side := min(img.Cols(), img.Rows()); side < minCardSide {
 		k := float64(minCardSide) / float64(side)
 		pre = k
-		big := gocv.NewMat()
-		gocv.Resize(img, &big, image.Pt(int(float64(img.Cols())*k+0.5), int(float64(img.Rows())*k+0.5)), 0, 0, gocv.InterpolationCubic)
+		big := cv.NewMat()
+		cv.Resize(img, &big, image.Pt(int(float64(img.Cols())*k+0.5), int(float64(img.Rows())*k+0.5)), 0, 0, cv.InterpolationCubic)
 		img.Close()
 		img = big
 	}
@@ -204,9 +204,9 @@ func (e *Engine) DescribeCard(photo []byte) (Descriptor, int, error) {
 	stored := int(float64(f.Width()) / pre)
 	if w := f.Width(); w > 0 && w < cardFaceWidth {
 		k := float64(cardFaceWidth) / float64(w)
-		big := gocv.NewMat()
+		big := cv.NewMat()
 		defer big.Close()
-		gocv.Resize(img, &big, image.Pt(int(float64(img.Cols())*k), int(float64(img.Rows())*k)), 0, 0, gocv.InterpolationCubic)
+		cv.Resize(img, &big, image.Pt(int(float64(img.Cols())*k), int(float64(img.Rows())*k)), 0, 0, cv.InterpolationCubic)
 		if faces, err := e.det.Detect(big); err == nil {
 			if g, ok := Central(faces, image.Pt(big.Cols(), big.Rows())); ok {
 				d, err := e.DescribeFace(big, g)
@@ -221,4 +221,4 @@ func (e *Engine) DescribeCard(photo []byte) (Descriptor, int, error) {
 // ErrCorruptPhoto is a card photo that does not decode as an image.
 var ErrCorruptPhoto = errors.New("card photo does not decode")
 
-func imgSize(m gocv.Mat) image.Point { return image.Pt(m.Cols(), m.Rows()) }
+func imgSize(m cv.Mat) image.Point { return image.Pt(m.Cols(), m.Rows()) }

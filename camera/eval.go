@@ -13,7 +13,7 @@ import (
 	"strconv"
 	"time"
 
-	"gocv.io/x/gocv"
+	"github.com/uketsuke/uketsuke/camera/cv"
 )
 
 // Sample is one labelled image of a dataset.
@@ -178,24 +178,22 @@ const CardFaceWidth = 60
 // CardLike turns a live image into what the chip holds: greyscale, the
 // face about 60 px wide, JPEG 2000 at about 20:1. It returns the encoded
 // photo.
-func CardLike(img gocv.Mat, face Face) ([]byte, error) { return CardLikeAt(img, face, CardFaceWidth) }
+func CardLike(img cv.Mat, face Face) ([]byte, error) { return CardLikeAt(img, face, CardFaceWidth) }
 
 // CardLikeAt is CardLike with the face width px wide.
-func CardLikeAt(img gocv.Mat, face Face, width int) ([]byte, error) {
-	grey := gocv.NewMat()
+func CardLikeAt(img cv.Mat, face Face, width int) ([]byte, error) {
+	grey := cv.NewMat()
 	defer grey.Close()
-	gocv.CvtColor(img, &grey, gocv.ColorBGRToGray)
+	cv.CvtColor(img, &grey, cv.ColorBGRToGray)
 	k := float64(width) / float64(max(face.Width(), 1))
-	small := gocv.NewMat()
+	small := cv.NewMat()
 	defer small.Close()
-	gocv.Resize(grey, &small, image.Pt(max(int(float64(img.Cols())*k), 1), max(int(float64(img.Rows())*k), 1)), 0, 0, gocv.InterpolationArea)
-	// IMWRITE_JPEG2000_COMPRESSION_X1000 = 272: 50 is 1000/20, i.e. 20:1.
-	buf, err := gocv.IMEncodeWithParams(".jp2", small, []int{272, 50})
+	cv.Resize(grey, &small, image.Pt(max(int(float64(img.Cols())*k), 1), max(int(float64(img.Rows())*k), 1)), 0, 0, cv.InterpolationArea)
+	buf, err := cv.EncodeJPEG2000(small, 20)
 	if err != nil {
 		return nil, fmt.Errorf("encode JPEG 2000: %w", err)
 	}
-	defer buf.Close()
-	return slices.Clone(buf.GetBytes()), nil
+	return buf, nil
 }
 
 // Evaluate describes every image live and card-like and scores all pairs.
@@ -216,9 +214,9 @@ func (e *Engine) Evaluate(samples []Sample) (Report, error) {
 	var detect, embed, decision []float64
 	rep := Report{Images: len(samples)}
 	for i, s := range samples {
-		img := gocv.IMRead(s.Path, gocv.IMReadColor)
-		if img.Empty() {
-			return rep, fmt.Errorf("read %s", s.Path)
+		img, err := cv.IMRead(s.Path, cv.IMReadColor)
+		if err != nil {
+			return rep, err
 		}
 		t0 := time.Now()
 		faces, err := e.det.Detect(img)
@@ -330,7 +328,7 @@ func (e *Engine) Evaluate(samples []Sample) (Report, error) {
 // cardAt describes img's face as a chip photo with the face width px
 // wide, and the live face as compared with it; ok is false when the chip
 // photo cannot be encoded or shows no face (a miss, not an error).
-func (e *Engine) cardAt(img gocv.Mat, f Face, width int, card, forCard *Descriptor, ok *bool) error {
+func (e *Engine) cardAt(img cv.Mat, f Face, width int, card, forCard *Descriptor, ok *bool) error {
 	photo, err := CardLikeAt(img, f, width)
 	if err != nil {
 		return nil

@@ -11,20 +11,27 @@ import (
 	"testing"
 	"time"
 
-	"gocv.io/x/gocv"
+	"github.com/uketsuke/uketsuke/camera/cv"
 )
 
-func readFace(t *testing.T, rel string) gocv.Mat {
+func readFace(t *testing.T, rel string) cv.Mat {
 	t.Helper()
-	m := gocv.IMRead(filepath.Join(facesDir, rel), gocv.IMReadColor)
-	if m.Empty() {
-		t.Fatalf("cannot read %s", rel)
-	}
+	m := mustRead(t, filepath.Join(facesDir, rel))
 	t.Cleanup(func() { m.Close() })
 	return m
 }
 
-func assess(t *testing.T, e *Engine, img gocv.Mat) Problem {
+// mustRead decodes an image file (B G R); the caller closes it.
+func mustRead(t testing.TB, path string) cv.Mat {
+	t.Helper()
+	m, err := cv.IMRead(path, cv.IMReadColor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func assess(t *testing.T, e *Engine, img cv.Mat) Problem {
 	t.Helper()
 	faces, err := e.Detect(img)
 	if err != nil {
@@ -40,33 +47,33 @@ func TestQualityGate(t *testing.T) {
 	if p := assess(t, e, good); p != QualityOK {
 		t.Fatalf("a good portrait: %s", p)
 	}
-	derive := func(f func(dst *gocv.Mat)) gocv.Mat {
-		m := gocv.NewMat()
+	derive := func(f func(dst *cv.Mat)) cv.Mat {
+		m := cv.NewMat()
 		f(&m)
 		t.Cleanup(func() { m.Close() })
 		return m
 	}
-	cases := map[Problem]gocv.Mat{
-		NoFace: derive(func(d *gocv.Mat) {
-			*d = gocv.NewMatWithSizeFromScalar(gocv.NewScalar(128, 128, 128, 0), 250, 250, gocv.MatTypeCV8UC3)
+	cases := map[Problem]cv.Mat{
+		NoFace: derive(func(d *cv.Mat) {
+			*d = cv.NewMatWithSizeFromScalar(cv.NewScalar(128, 128, 128, 0), 250, 250, cv.MatTypeCV8UC3)
 		}),
-		TooDark:   derive(func(d *gocv.Mat) { good.ConvertToWithParams(d, gocv.MatTypeCV8UC3, 0.2, 0) }),
-		TooBright: derive(func(d *gocv.Mat) { good.ConvertToWithParams(d, gocv.MatTypeCV8UC3, 1, 150) }),
-		Blurry:    derive(func(d *gocv.Mat) { gocv.GaussianBlur(good, d, image.Pt(0, 0), 4, 4, gocv.BorderDefault) }),
-		TooSmall: derive(func(d *gocv.Mat) {
-			gocv.CopyMakeBorder(good, d, 500, 500, 500, 500, gocv.BorderConstant, color.RGBA{128, 128, 128, 0})
+		TooDark:   derive(func(d *cv.Mat) { good.ConvertToWithParams(d, cv.MatTypeCV8UC3, 0.2, 0) }),
+		TooBright: derive(func(d *cv.Mat) { good.ConvertToWithParams(d, cv.MatTypeCV8UC3, 1, 150) }),
+		Blurry:    derive(func(d *cv.Mat) { cv.GaussianBlur(good, d, image.Pt(0, 0), 4, 4, cv.BorderDefault) }),
+		TooSmall: derive(func(d *cv.Mat) {
+			cv.CopyMakeBorder(good, d, 500, 500, 500, 500, cv.BorderConstant, color.RGBA{128, 128, 128, 0})
 		}),
-		OffCentre: derive(func(d *gocv.Mat) {
-			gocv.CopyMakeBorder(good, d, 0, 0, 0, 300, gocv.BorderConstant, color.RGBA{128, 128, 128, 0})
+		OffCentre: derive(func(d *cv.Mat) {
+			cv.CopyMakeBorder(good, d, 0, 0, 0, 300, cv.BorderConstant, color.RGBA{128, 128, 128, 0})
 		}),
-		Tilted: derive(func(d *gocv.Mat) {
-			rot := gocv.GetRotationMatrix2D(image.Pt(125, 125), 30, 1)
+		Tilted: derive(func(d *cv.Mat) {
+			rot := cv.GetRotationMatrix2D(image.Pt(125, 125), 30, 1)
 			defer rot.Close()
-			gocv.WarpAffine(good, d, rot, image.Pt(250, 250))
+			cv.WarpAffine(good, d, rot, image.Pt(250, 250))
 		}),
-		ManyFaces: derive(func(d *gocv.Mat) {
+		ManyFaces: derive(func(d *cv.Mat) {
 			other := readFace(t, "krasserm-lfw/Tony_Blair/Tony_Blair_0001.jpg")
-			gocv.Hconcat(good, other, d)
+			cv.Hconcat(good, other, d)
 		}),
 	}
 	for want, img := range cases {
@@ -81,12 +88,9 @@ func TestQualityGate(t *testing.T) {
 
 // faceIn reads a dataset image and finds its central face; the image is
 // closed at the end of the test.
-func faceIn(t testing.TB, e *Engine, rel string) (gocv.Mat, Face) {
+func faceIn(t testing.TB, e *Engine, rel string) (cv.Mat, Face) {
 	t.Helper()
-	img := gocv.IMRead(filepath.Join(facesDir, rel), gocv.IMReadColor)
-	if img.Empty() {
-		t.Fatalf("cannot read %s", rel)
-	}
+	img := mustRead(t, filepath.Join(facesDir, rel))
 	t.Cleanup(func() { img.Close() })
 	faces, err := e.Detect(img)
 	if err != nil {
@@ -114,12 +118,12 @@ func TestLivenessRefusesAStill(t *testing.T) {
 	var moving Liveness
 	defer moving.Reset()
 	for i := range 3 {
-		m := gocv.NewMat()
-		shift := gocv.NewMatWithSize(2, 3, gocv.MatTypeCV64F)
+		m := cv.NewMat()
+		shift := cv.NewMatWithSize(2, 3, cv.MatTypeCV64F)
 		for k, v := range []float64{1, 0, float64(i * 2), 0, 1, float64(i)} {
 			shift.SetDoubleAt(k/3, k%3, v)
 		}
-		gocv.WarpAffine(img, &m, shift, image.Pt(img.Cols(), img.Rows()))
+		cv.WarpAffine(img, &m, shift, image.Pt(img.Cols(), img.Rows()))
 		shift.Close()
 		fs, _ := e.Detect(m)
 		g, _ := Central(fs, imgSize(m))
@@ -232,9 +236,9 @@ func TestForgetDropsTheCard(t *testing.T) {
 // slowSource hands out numbered frames as fast as asked.
 type countSource struct{ n int }
 
-func (c *countSource) Read() (gocv.Mat, error) {
+func (c *countSource) Read() (cv.Mat, error) {
 	c.n++
-	return gocv.NewMatWithSizeFromScalar(gocv.NewScalar(float64(c.n%256), 0, 0, 0), 4, 4, gocv.MatTypeCV8UC3), nil
+	return cv.NewMatWithSizeFromScalar(cv.NewScalar(float64(c.n%256), 0, 0, 0), 4, 4, cv.MatTypeCV8UC3), nil
 }
 func (c *countSource) Close() error { return nil }
 
@@ -264,11 +268,11 @@ type stampSource struct {
 	gate chan struct{}
 }
 
-func (s *stampSource) Read() (gocv.Mat, error) {
+func (s *stampSource) Read() (cv.Mat, error) {
 	if s.n++; s.n > 4 {
 		<-s.gate
 	}
-	m := gocv.NewMatWithSize(1, 8, gocv.MatTypeCV8UC1)
+	m := cv.NewMatWithSize(1, 8, cv.MatTypeCV8UC1)
 	b, _ := m.DataPtrUint8()
 	binary.LittleEndian.PutUint64(b, uint64(time.Now().UnixNano()))
 	return m, nil

@@ -4,7 +4,7 @@ import (
 	"image"
 	"math"
 
-	"gocv.io/x/gocv"
+	"github.com/uketsuke/uketsuke/camera/cv"
 )
 
 // Liveness is a first defence against a photo held up to the camera: the
@@ -18,7 +18,7 @@ import (
 // face-authentication readers use dedicated hardware for that, and staff
 // remain the last check (目視確認).
 type Liveness struct {
-	prev      gocv.Mat
+	prev      cv.Mat
 	hasPrev   bool
 	nose      [][2]float64
 	identical int
@@ -34,20 +34,20 @@ const (
 )
 
 // Observe adds a frame with its accepted face.
-func (l *Liveness) Observe(img gocv.Mat, f Face) {
+func (l *Liveness) Observe(img cv.Mat, f Face) {
 	region := f.Box.Intersect(image.Rect(0, 0, img.Cols(), img.Rows()))
 	if region.Empty() {
 		return
 	}
 	roi := img.Region(region)
-	grey, crop := gocv.NewMat(), gocv.NewMat()
-	gocv.CvtColor(roi, &grey, gocv.ColorBGRToGray)
+	grey, crop := cv.NewMat(), cv.NewMat()
+	cv.CvtColor(roi, &grey, cv.ColorBGRToGray)
 	roi.Close()
-	gocv.Resize(grey, &crop, image.Pt(64, 64), 0, 0, gocv.InterpolationArea)
+	cv.Resize(grey, &crop, image.Pt(64, 64), 0, 0, cv.InterpolationArea)
 	grey.Close()
 	if l.hasPrev {
-		diff := gocv.NewMat()
-		gocv.AbsDiff(crop, l.prev, &diff)
+		diff := cv.NewMat()
+		cv.AbsDiff(crop, l.prev, &diff)
 		if diff.Mean().Val1 < identicalDiff {
 			l.identical++
 		}

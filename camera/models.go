@@ -10,9 +10,10 @@ import (
 	"path/filepath"
 )
 
-// ModelFile is a model with the size and sha256 it must have. OpenCV and
-// gocv abort the whole process on a missing or corrupt model, so every
-// model is checked before OpenCV sees it.
+// ModelFile is a model with the size and sha256 it must have: every model
+// is checked before OpenCV parses it, so a truncated or swapped file is a
+// clear error naming the file rather than whatever the ONNX parser makes
+// of it.
 type ModelFile struct {
 	Path   string
 	Size   int64

@@ -4,7 +4,7 @@ import (
 	"image"
 	"math"
 
-	"gocv.io/x/gocv"
+	"github.com/uketsuke/uketsuke/camera/cv"
 )
 
 // Problem is why a live frame cannot be used, for patient guidance.
@@ -61,7 +61,7 @@ func DefaultGate() Gate {
 
 // Assess picks the face to use in a frame and says what, if anything, is
 // wrong with it.
-func (g Gate) Assess(img gocv.Mat, faces []Face) (Face, Problem) {
+func (g Gate) Assess(img cv.Mat, faces []Face) (Face, Problem) {
 	size := imgSize(img)
 	f, ok := Central(faces, size)
 	if !ok {
@@ -91,9 +91,9 @@ func (g Gate) Assess(img gocv.Mat, faces []Face) (Face, Problem) {
 	}
 	roi := img.Region(region)
 	defer roi.Close()
-	grey := gocv.NewMat()
+	grey := cv.NewMat()
 	defer grey.Close()
-	gocv.CvtColor(roi, &grey, gocv.ColorBGRToGray)
+	cv.CvtColor(roi, &grey, cv.ColorBGRToGray)
 	mean := grey.Mean().Val1
 	switch {
 	case mean < g.MinBrightness:
@@ -111,25 +111,25 @@ func (g Gate) Assess(img gocv.Mat, faces []Face) (Face, Problem) {
 // wide (so that it does not depend on the distance): low when blurred.
 // Measured on the shared photos: sharp 2,500–3,800; Gaussian blur σ 2:
 // 150–320; σ 3: 60–115; σ 4: 35–70.
-func sharpness(grey gocv.Mat) float64 {
-	norm := gocv.NewMat()
+func sharpness(grey cv.Mat) float64 {
+	norm := cv.NewMat()
 	defer norm.Close()
 	h := max(grey.Rows()*96/max(grey.Cols(), 1), 1)
-	gocv.Resize(grey, &norm, image.Pt(96, h), 0, 0, gocv.InterpolationArea)
+	cv.Resize(grey, &norm, image.Pt(96, h), 0, 0, cv.InterpolationArea)
 	return LaplacianVariance(norm, 3)
 }
 
 // LaplacianVariance is the variance of a greyscale image's Laplacian
 // (aperture ksize: 1 or 3): how much fine detail it shows, low when the
 // image is blurred.
-func LaplacianVariance(grey gocv.Mat, ksize int) float64 {
-	lap := gocv.NewMat()
+func LaplacianVariance(grey cv.Mat, ksize int) float64 {
+	lap := cv.NewMat()
 	defer lap.Close()
-	gocv.Laplacian(grey, &lap, gocv.MatTypeCV64F, ksize, 1, 0, gocv.BorderDefault)
-	mean, std := gocv.NewMat(), gocv.NewMat()
+	cv.Laplacian(grey, &lap, cv.MatTypeCV64F, ksize, 1, 0, cv.BorderDefault)
+	mean, std := cv.NewMat(), cv.NewMat()
 	defer mean.Close()
 	defer std.Close()
-	gocv.MeanStdDev(lap, &mean, &std)
+	cv.MeanStdDev(lap, &mean, &std)
 	s := std.GetDoubleAt(0, 0)
 	return s * s
 }

@@ -6,7 +6,7 @@ import (
 	"image"
 	"math"
 
-	"gocv.io/x/gocv"
+	"github.com/uketsuke/uketsuke/camera/cv"
 
 	"github.com/uketsuke/uketsuke/camera/dlibconv"
 )
@@ -31,7 +31,7 @@ func Distance(a, b Descriptor) float64 {
 // concurrent use.
 type Model interface {
 	// DescribeFaces describes face i of BGR image i.
-	DescribeFaces(imgs []gocv.Mat, faces []Face) ([]Descriptor, error)
+	DescribeFaces(imgs []cv.Mat, faces []Face) ([]Descriptor, error)
 	// Distance is how unlike two descriptors are (0: the same).
 	Distance(a, b Descriptor) float64
 	// Thresholds are the largest distances still a match.
@@ -43,18 +43,18 @@ type Model interface {
 // OpenCV's dnn module, on face chips aligned to 150×150. Not safe for
 // concurrent use.
 type Recognizer struct {
-	net gocv.Net
+	net cv.Net
 }
 
-// NewRecognizer loads the ONNX model after checking the file (gocv aborts
-// the process on a bad model file instead of returning an error).
+// NewRecognizer loads the ONNX model after checking the file's size and
+// digest.
 func NewRecognizer(m ModelFile) (*Recognizer, error) {
 	if err := m.Check(); err != nil {
 		return nil, fmt.Errorf("recogniser: %w", err)
 	}
-	net := gocv.ReadNetFromONNX(m.Path)
-	if net.Empty() {
-		return nil, fmt.Errorf("recogniser: OpenCV could not load %s", m.Path)
+	net, err := cv.ReadNetFromONNX(m.Path)
+	if err != nil {
+		return nil, fmt.Errorf("recogniser: %w", err)
 	}
 	return &Recognizer{net: net}, nil
 }
@@ -73,8 +73,8 @@ func (r *Recognizer) Thresholds() Thresholds { return DlibThresholds }
 // DescribeFaces implements Model: each face aligned to the 150×150
 // template, described with its mirror image (test-time flip, which evens
 // out lighting and pose asymmetry), all in one pass of the network.
-func (r *Recognizer) DescribeFaces(imgs []gocv.Mat, faces []Face) ([]Descriptor, error) {
-	var chips []gocv.Mat
+func (r *Recognizer) DescribeFaces(imgs []cv.Mat, faces []Face) ([]Descriptor, error) {
+	var chips []cv.Mat
 	defer func() {
 		for _, c := range chips {
 			c.Close()
@@ -85,8 +85,8 @@ func (r *Recognizer) DescribeFaces(imgs []gocv.Mat, faces []Face) ([]Descriptor,
 		if err != nil {
 			return nil, err
 		}
-		flipped := gocv.NewMat()
-		gocv.Flip(chip, &flipped, 1)
+		flipped := cv.NewMat()
+		cv.Flip(chip, &flipped, 1)
 		chips = append(chips, chip, flipped)
 	}
 	ds, err := r.DescribeAll(chips)
@@ -103,8 +103,8 @@ func (r *Recognizer) DescribeFaces(imgs []gocv.Mat, faces []Face) ([]Descriptor,
 }
 
 // Describe computes the descriptor of a 150×150 chip in OpenCV's BGR order.
-func (r *Recognizer) Describe(chip gocv.Mat) (Descriptor, error) {
-	ds, err := r.DescribeAll([]gocv.Mat{chip})
+func (r *Recognizer) Describe(chip cv.Mat) (Descriptor, error) {
+	ds, err := r.DescribeAll([]cv.Mat{chip})
 	if err != nil {
 		return Descriptor{}, err
 	}
@@ -113,7 +113,7 @@ func (r *Recognizer) Describe(chip gocv.Mat) (Descriptor, error) {
 
 // DescribeAll computes the descriptors of several chips in one pass of
 // the network (a batch uses the cores better than one chip at a time).
-func (r *Recognizer) DescribeAll(chips []gocv.Mat) ([]Descriptor, error) {
+func (r *Recognizer) DescribeAll(chips []cv.Mat) ([]Descriptor, error) {
 	for _, chip := range chips {
 		if chip.Empty() || chip.Cols() != dlibconv.InputSize || chip.Rows() != dlibconv.InputSize || chip.Channels() != 3 {
 			return nil, errors.New("describe: want 150×150 colour chips")
@@ -121,13 +121,20 @@ func (r *Recognizer) DescribeAll(chips []gocv.Mat) ([]Descriptor, error) {
 	}
 	// (RGB − mean) / 256, planar RGB: blobFromImage subtracts the mean in
 	// the image's channel order, so swap to RGB first.
-	blob := gocv.NewMat()
+	blob := cv.NewMat()
 	defer blob.Close()
-	gocv.BlobFromImages(chips, &blob, 1/dlibconv.Scale, image.Pt(dlibconv.InputSize, dlibconv.InputSize),
-		gocv.NewScalar(dlibconv.Mean[0], dlibconv.Mean[1], dlibconv.Mean[2], 0), true, false, gocv.MatTypeCV32F)
-	r.net.SetInput(blob, "")
-	out := r.net.Forward("")
+	if err := cv.BlobFromImages(chips, &blob, 1/dlibconv.Scale, image.Pt(dlibconv.InputSize, dlibconv.InputSize),
+		cv.NewScalar(dlibconv.Mean[0], dlibconv.Mean[1], dlibconv.Mean[2], 0), true, false, cv.MatTypeCV32F); err != nil {
+		return nil, fmt.Errorf("describe: %w", err)
+	}
+	if err := r.net.SetInput(blob, ""); err != nil {
+		return nil, fmt.Errorf("describe: %w", err)
+	}
+	out, err := r.net.Forward("")
 	defer out.Close()
+	if err != nil {
+		return nil, fmt.Errorf("describe: %w", err)
+	}
 	ds := make([]Descriptor, len(chips))
 	if out.Total() != len(ds)*len(ds[0]) {
 		return nil, fmt.Errorf("describe: network gave %d values, want %d", out.Total(), len(ds)*len(ds[0]))

@@ -6,8 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
-	"gocv.io/x/gocv"
 )
 
 // modelDir is where the set-up puts the models (make models).
@@ -46,7 +44,7 @@ func TestConversionReproducesTheOriginalModel(t *testing.T) {
 	}
 	worst := 1.0
 	for _, ref := range refs {
-		img := gocv.IMRead(filepath.Join(refDir, ref.Chip), gocv.IMReadColor)
+		img := mustRead(t, filepath.Join(refDir, ref.Chip))
 		d, err := r.Describe(img)
 		img.Close()
 		if err != nil {

@@ -1,8 +1,8 @@
 package camera
 
 /*
-#cgo pkg-config: opencv4
-#cgo CXXFLAGS: -std=c++11
+#cgo CXXFLAGS: -std=c++11 -I/usr/include/opencv4
+#cgo LDFLAGS: -lopencv_objdetect -lopencv_dnn -lopencv_imgproc -lopencv_core
 #include <stdlib.h>
 #include "sface.h"
 */
@@ -20,7 +20,7 @@ import (
 	"path/filepath"
 	"unsafe"
 
-	"gocv.io/x/gocv"
+	"github.com/uketsuke/uketsuke/camera/cv"
 )
 
 // SFaceThresholds are OpenCV's documented cut-off for SFace (cosine
@@ -78,11 +78,11 @@ func (m *SFaceModel) Official() bool { return m.official }
 // checkContract describes a blank face: the model must take the 112×112
 // crop and give 128 values.
 func (m *SFaceModel) checkContract() error {
-	img := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(128, 128, 128, 0), 160, 160, gocv.MatTypeCV8UC3)
+	img := cv.NewMatWithSizeFromScalar(cv.NewScalar(128, 128, 128, 0), 160, 160, cv.MatTypeCV8UC3)
 	defer img.Close()
 	f := Face{Box: image.Rect(40, 40, 120, 120), Score: 1}
 	for i, p := range [5][2]float32{{62, 70}, {98, 70}, {80, 90}, {66, 106}, {94, 106}} {
-		f.Marks[i] = gocv.Point2f{X: p[0], Y: p[1]}
+		f.Marks[i] = cv.Point2f{X: p[0], Y: p[1]}
 	}
 	_, err := m.describe(img, f)
 	return err
@@ -98,7 +98,7 @@ func (m *SFaceModel) Close() error {
 }
 
 // DescribeFaces implements Model.
-func (m *SFaceModel) DescribeFaces(imgs []gocv.Mat, faces []Face) ([]Descriptor, error) {
+func (m *SFaceModel) DescribeFaces(imgs []cv.Mat, faces []Face) ([]Descriptor, error) {
 	out := make([]Descriptor, len(imgs))
 	for i, img := range imgs {
 		d, err := m.describe(img, faces[i])
@@ -110,7 +110,7 @@ func (m *SFaceModel) DescribeFaces(imgs []gocv.Mat, faces []Face) ([]Descriptor,
 	return out, nil
 }
 
-func (m *SFaceModel) describe(img gocv.Mat, f Face) (Descriptor, error) {
+func (m *SFaceModel) describe(img cv.Mat, f Face) (Descriptor, error) {
 	var d Descriptor
 	if m.p == nil {
 		return d, errors.New("describe: recogniser closed")

@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"gocv.io/x/gocv"
-
 	"github.com/uketsuke/uketsuke/camera/onnx"
 )
 
@@ -52,7 +50,7 @@ func TestSFacePlumbing(t *testing.T) {
 		t.Errorf("thresholds %+v", e.Thresholds())
 	}
 	describe := func(rel string) Descriptor {
-		img := gocv.IMRead(filepath.Join(facesDir, rel), gocv.IMReadColor)
+		img := mustRead(t, filepath.Join(facesDir, rel))
 		defer img.Close()
 		d, _, err := e.Describe(img)
 		if err != nil {

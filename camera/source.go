@@ -12,44 +12,81 @@ import (
 	"sync"
 	"time"
 
-	"gocv.io/x/gocv"
+	"github.com/uketsuke/uketsuke/camera/cv"
+	"github.com/uketsuke/uketsuke/camera/v4l2"
 )
 
 // Source produces frames. Read blocks until the next frame; the caller
 // owns (and closes) the returned Mat.
 type Source interface {
-	Read() (gocv.Mat, error)
+	Read() (cv.Mat, error)
 	Close() error
 }
 
-// DeviceSource is a V4L2 camera through OpenCV's VideoCapture.
-type DeviceSource struct{ vc *gocv.VideoCapture }
+// DeviceSource is a V4L2 camera (a UVC webcam), 1280×720 where it
+// offers that: enough for the card front's small print.
+type DeviceSource struct{ dev *v4l2.Device }
+
+// Capture size asked of a camera, and how long Read waits for a frame.
+const (
+	captureWidth  = 1280
+	captureHeight = 720
+	frameTimeout  = 2 * time.Second
+)
 
 // OpenDevice opens a camera by index or path (e.g. "/dev/video0").
 func OpenDevice(device string) (*DeviceSource, error) {
-	vc, err := gocv.OpenVideoCapture(device)
+	dev, err := v4l2.Open(device, captureWidth, captureHeight)
 	if err != nil {
-		return nil, fmt.Errorf("open camera %s: %w", device, err)
+		return nil, err
 	}
-	if !vc.IsOpened() {
-		vc.Close()
-		return nil, fmt.Errorf("open camera %s: not opened", device)
-	}
-	return &DeviceSource{vc: vc}, nil
+	return &DeviceSource{dev: dev}, nil
 }
 
-// Read grabs the next frame.
-func (d *DeviceSource) Read() (gocv.Mat, error) {
-	m := gocv.NewMat()
-	if ok := d.vc.Read(&m); !ok || m.Empty() {
-		m.Close()
-		return gocv.NewMat(), errors.New("camera: no frame (unplugged?)")
+// Info describes the camera and the format it streams.
+func (d *DeviceSource) Info() v4l2.Info { return d.dev.Info() }
+
+// Read grabs the next frame as B G R.
+func (d *DeviceSource) Read() (cv.Mat, error) {
+	f, err := d.dev.Read(frameTimeout)
+	if err != nil {
+		return cv.NewMat(), fmt.Errorf("camera: %w", err)
 	}
-	return m, nil
+	return FrameToMat(f)
 }
 
 // Close releases the camera.
-func (d *DeviceSource) Close() error { return d.vc.Close() }
+func (d *DeviceSource) Close() error { return d.dev.Close() }
+
+// FrameToMat decodes a captured MJPEG or YUYV frame to B G R.
+func FrameToMat(f v4l2.Frame) (cv.Mat, error) {
+	switch f.Format {
+	case v4l2.MJPEG:
+		m, err := cv.IMDecode(f.Data, cv.IMReadColor)
+		if err != nil {
+			return m, fmt.Errorf("camera: MJPEG frame: %w", err)
+		}
+		return m, nil
+	case v4l2.YUYV:
+		if f.Width <= 0 || f.Height <= 0 || len(f.Data) < f.Width*f.Height*2 {
+			return cv.NewMat(), fmt.Errorf("camera: YUYV frame of %d bytes for %d × %d", len(f.Data), f.Width, f.Height)
+		}
+		raw := cv.NewMatWithSize(f.Height, f.Width, cv.MatTypeCV8UC2)
+		defer raw.Close()
+		px, err := raw.DataPtrUint8()
+		if err != nil {
+			return cv.NewMat(), err
+		}
+		copy(px, f.Data)
+		m := cv.NewMat()
+		if err := cv.CvtColor(raw, &m, cv.ColorYUV2BGRYUY2); err != nil {
+			m.Close()
+			return cv.NewMat(), fmt.Errorf("camera: YUYV frame: %w", err)
+		}
+		return m, nil
+	}
+	return cv.NewMat(), fmt.Errorf("camera: frames in %v are not supported", f.Format)
+}
 
 // FolderSource loops over the images of a folder (demo and tests), at
 // most FPS frames a second (0: as fast as asked).
@@ -99,7 +136,7 @@ func OpenFiles(files []string, fps float64) (*FolderSource, error) {
 
 // Read returns the next image, looping; an unreadable file is an error
 // for that read only.
-func (f *FolderSource) Read() (gocv.Mat, error) {
+func (f *FolderSource) Read() (cv.Mat, error) {
 	if f.fps > 0 {
 		if wait := time.Duration(float64(time.Second)/f.fps) - time.Since(f.last); wait > 0 {
 			time.Sleep(wait)
@@ -108,10 +145,9 @@ func (f *FolderSource) Read() (gocv.Mat, error) {
 	}
 	path := f.files[f.i%len(f.files)]
 	f.i++
-	m := gocv.IMRead(path, gocv.IMReadColor)
-	if m.Empty() {
-		m.Close()
-		return gocv.NewMat(), fmt.Errorf("image folder: cannot decode %s", filepath.Base(path))
+	m, err := cv.IMRead(path, cv.IMReadColor)
+	if err != nil {
+		return m, fmt.Errorf("image folder: cannot decode %s: %w", filepath.Base(path), errors.Unwrap(err))
 	}
 	return m, nil
 }
@@ -123,18 +159,18 @@ func (f *FolderSource) Close() error { return nil }
 // (the demo's card camera looking at a card on the tray). The image stays
 // in memory.
 type StillSource struct {
-	img  gocv.Mat
+	img  cv.Mat
 	fps  float64
 	last time.Time
 }
 
 // NewStillSource shows a copy of frame (BGR).
-func NewStillSource(frame gocv.Mat, fps float64) *StillSource {
+func NewStillSource(frame cv.Mat, fps float64) *StillSource {
 	return &StillSource{img: frame.Clone(), fps: fps}
 }
 
 // Read returns a copy of the image.
-func (s *StillSource) Read() (gocv.Mat, error) {
+func (s *StillSource) Read() (cv.Mat, error) {
 	if s.fps > 0 {
 		if wait := time.Duration(float64(time.Second)/s.fps) - time.Since(s.last); wait > 0 {
 			time.Sleep(wait)
@@ -152,7 +188,7 @@ func (s *StillSource) Close() error { return s.img.Close() }
 // capture never stalls the consumer.
 type Feed struct {
 	mu      sync.Mutex
-	frames  []gocv.Mat
+	frames  []cv.Mat
 	size    int
 	err     error
 	ready   chan struct{}
@@ -199,7 +235,7 @@ func (f *Feed) run(ctx context.Context, src Source) {
 
 // Next waits for the oldest buffered frame and hands it over; the caller
 // closes it. It returns the source's last error while no frame comes.
-func (f *Feed) Next(ctx context.Context) (gocv.Mat, error) {
+func (f *Feed) Next(ctx context.Context) (cv.Mat, error) {
 	for {
 		f.mu.Lock()
 		if len(f.frames) > 0 {
@@ -211,11 +247,11 @@ func (f *Feed) Next(ctx context.Context) (gocv.Mat, error) {
 		err := f.err
 		f.mu.Unlock()
 		if err != nil {
-			return gocv.NewMat(), err
+			return cv.NewMat(), err
 		}
 		select {
 		case <-ctx.Done():
-			return gocv.NewMat(), ctx.Err()
+			return cv.NewMat(), ctx.Err()
 		case <-f.ready:
 		}
 	}
@@ -268,12 +304,12 @@ func (s *Switch) Set(src Source) {
 }
 
 // Read reads a frame from the current source.
-func (s *Switch) Read() (gocv.Mat, error) {
+func (s *Switch) Read() (cv.Mat, error) {
 	s.mu.Lock()
 	src := s.src
 	s.mu.Unlock()
 	if src == nil {
-		return gocv.NewMat(), errors.New("camera switch: no source set")
+		return cv.NewMat(), errors.New("camera switch: no source set")
 	}
 	return src.Read()
 }
@@ -285,7 +321,7 @@ func (s *Switch) Close() error { return nil }
 // DecodeImage decodes an encoded image (JPEG, PNG, JPEG 2000 — the chip
 // photo) in memory, for showing it to staff; nothing touches the disk.
 func DecodeImage(data []byte) (image.Image, error) {
-	m, err := gocv.IMDecode(data, gocv.IMReadColor)
+	m, err := cv.IMDecode(data, cv.IMReadColor)
 	if err != nil {
 		return nil, fmt.Errorf("decode image: %w", err)
 	}

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"gocv.io/x/gocv"
+	"github.com/uketsuke/uketsuke/camera/cv"
 
 	"github.com/uketsuke/uketsuke/kiosk"
 )
@@ -20,7 +20,7 @@ var ErrNotLive = errors.New("the face did not look live")
 // PictureMatcher tells whether a printed photo is the chip photo's own
 // picture (camera/picture implements it). Either image may be grey or BGR.
 type PictureMatcher interface {
-	SamePicture(chip, printed gocv.Mat) (score float64, same bool, err error)
+	SamePicture(chip, printed cv.Mat) (score float64, same bool, err error)
 }
 
 // Verifier is the kiosk's face port (kiosk.FaceVerifier): it holds the
@@ -57,7 +57,7 @@ type Verifier struct {
 	card      *Descriptor
 	cardWidth int
 	photo     []byte
-	printed   gocv.Mat // BGR; empty: no front seen this session
+	printed   cv.Mat // BGR; empty: no front seen this session
 	// evidence is the print's evidence, weighed once per chip and print
 	// (weighed says it was; nil evidence: none).
 	evidence *Print
@@ -87,7 +87,7 @@ func (v *Verifier) Enroll(_ context.Context, photo []byte) error {
 // PrintEvidence), for this session (until Forget). The card-front
 // scanner calls it.
 func (v *Verifier) SetPrinted(photo image.Image, detail float64) {
-	m, err := gocv.ImageToMatRGB(photo)
+	m, err := cv.ImageToMatRGB(photo)
 	if err != nil {
 		return
 	}
@@ -188,7 +188,7 @@ func (v *Verifier) print(chipWidth int) (*Print, error) {
 	if v.printed.Ptr() == nil || v.printed.Empty() {
 		return nil, nil
 	}
-	chip, err := gocv.IMDecode(v.photo, gocv.IMReadGrayScale)
+	chip, err := cv.IMDecode(v.photo, cv.IMReadGrayScale)
 	if err != nil || chip.Empty() {
 		chip.Close()
 		return nil, nil
@@ -226,7 +226,7 @@ func (v *Verifier) dropEvidence() {
 }
 
 // frame assesses one frame and describes its face when it is good.
-func (v *Verifier) frame(img gocv.Mat, lv *Liveness, cardWidth int) (Descriptor, Face, Problem, error) {
+func (v *Verifier) frame(img cv.Mat, lv *Liveness, cardWidth int) (Descriptor, Face, Problem, error) {
 	faces, err := v.Engine.Detect(img)
 	if err != nil {
 		return Descriptor{}, Face{}, NoFace, fmt.Errorf("verify: %w", err)
@@ -249,14 +249,14 @@ const PreviewWidth = 480
 
 // Preview scales a frame down to PreviewWidth as an image.Image and the
 // face box with it.
-func Preview(frame gocv.Mat, box image.Rectangle) (image.Image, image.Rectangle, error) {
+func Preview(frame cv.Mat, box image.Rectangle) (image.Image, image.Rectangle, error) {
 	k := 1.0
 	small := frame
 	if frame.Cols() > PreviewWidth {
 		k = float64(PreviewWidth) / float64(frame.Cols())
-		small = gocv.NewMat()
+		small = cv.NewMat()
 		defer small.Close()
-		gocv.Resize(frame, &small, image.Pt(PreviewWidth, int(float64(frame.Rows())*k+0.5)), 0, 0, gocv.InterpolationArea)
+		cv.Resize(frame, &small, image.Pt(PreviewWidth, int(float64(frame.Rows())*k+0.5)), 0, 0, cv.InterpolationArea)
 	}
 	img, err := small.ToImage()
 	if err != nil {
@@ -279,7 +279,7 @@ func (v *Verifier) Forget() {
 	clear(v.photo)
 	v.photo = nil
 	v.printed.Close()
-	v.printed = gocv.Mat{}
+	v.printed = cv.Mat{}
 	v.dropEvidence()
 }
 

@@ -16,7 +16,7 @@ func TestNoForbiddenImports(t *testing.T) {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}
 	forbidden := []string{
-		"runtime/cgo", "fyne.io/", "github.com/ebfe/scard", "gocv.io/", "github.com/mattn/go-sqlite3",
+		"runtime/cgo", "fyne.io/", "github.com/ebfe/scard", "github.com/mattn/go-sqlite3",
 		"database/sql", "net/http", "os/exec", "github.com/uketsuke/uketsuke/app",
 		"github.com/uketsuke/uketsuke/reader", "github.com/uketsuke/uketsuke/camera",
 		"github.com/uketsuke/uketsuke/storage",

@@ -30,9 +30,12 @@ PACKAGES=(
   libsqlite3-dev
   # smart cards: the PC/SC daemon and the headers github.com/ebfe/scard builds against
   pcscd libpcsclite-dev
-  # the camera: OpenCV 4.6 for gocv v0.31.0 and the cgo face detector
-  # wrapper (JPEG 2000 decodes through OpenJPEG)
-  libopencv-dev
+  # the camera: the four OpenCV 4.6 modules the face and card-front code
+  # uses (core, imgproc, dnn, objdetect), and the image codecs it decodes
+  # with directly: libjpeg-turbo (JPEG, camera MJPEG) and OpenJPEG (the
+  # chip's JPEG 2000 photo)
+  libopencv-core-dev libopencv-imgproc-dev libopencv-dnn-dev libopencv-objdetect-dev
+  libjpeg-dev libopenjp2-7-dev
   # the card front's 照合番号B: Tesseract and its Japanese and English models
   libtesseract-dev tesseract-ocr-jpn tesseract-ocr-eng
   # the screen: exactly what Fyne's cgo (GLFW, OpenGL) builds against; the

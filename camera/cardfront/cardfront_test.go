@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"gocv.io/x/gocv"
+	"github.com/uketsuke/uketsuke/camera/cv"
 
 	"github.com/uketsuke/uketsuke/camera"
 	"github.com/uketsuke/uketsuke/camera/cardfront/artwork"
@@ -129,7 +129,7 @@ func TestBacksAndOtherCardsGiveNothing(t *testing.T) {
 
 // hanakoOnTray is a photo of 受付 花子's card front (昭和55年2月17日, 2035,
 // 2285) on the tray.
-func hanakoOnTray(t *testing.T) gocv.Mat {
+func hanakoOnTray(t *testing.T) cv.Mat {
 	t.Helper()
 	h := artwork.Holder{Name: "受付\u3000花子", Address: "東京都千代田区霞が関一丁目2番3号", Birth: wareki.MustDate(1980, 2, 17),
 		Sex: "女", Expiry: wareki.MustDate(2035, 2, 17), SecurityCode: "2285", Photo: testFaces(t)[0], Issuer: "千代田区長"}
@@ -152,7 +152,7 @@ func TestUpsideDownCardIsRead(t *testing.T) {
 	for _, turn := range []bool{false, true} {
 		f := frame.Clone()
 		if turn {
-			gocv.Rotate(f, &f, gocv.Rotate180Clockwise)
+			cv.Rotate(f, &f, cv.Rotate180Clockwise)
 		}
 		rd, err := r.Read(f)
 		f.Close()
@@ -169,17 +169,17 @@ func TestUpsideDownCardIsRead(t *testing.T) {
 // is not BGR is an error, never a reading.
 func TestNoCardAndGarbageFrames(t *testing.T) {
 	r := newReader(t)
-	blank := gocv.NewMatWithSize(720, 1280, gocv.MatTypeCV8UC3)
+	blank := cv.NewMatWithSize(720, 1280, cv.MatTypeCV8UC3)
 	defer blank.Close()
 	if rd, err := r.Read(blank); err != nil || rd.Kind != NoCard {
 		t.Fatalf("blank frame: %v %v", rd, err)
 	}
-	gray := gocv.NewMatWithSize(100, 100, gocv.MatTypeCV8UC1)
+	gray := cv.NewMatWithSize(100, 100, cv.MatTypeCV8UC1)
 	defer gray.Close()
 	if _, err := r.Read(gray); err == nil {
 		t.Fatal("a greyscale frame was read")
 	}
-	if _, err := r.Read(gocv.NewMat()); err == nil {
+	if _, err := r.Read(cv.NewMat()); err == nil {
 		t.Fatal("an empty frame was read")
 	}
 	r.Close()
@@ -328,7 +328,7 @@ func TestBlurredCardIsNotRead(t *testing.T) {
 	r := newReader(t)
 	frame := hanakoOnTray(t)
 	defer frame.Close()
-	gocv.GaussianBlur(frame, &frame, image.Pt(0, 0), 4, 4, gocv.BorderDefault)
+	cv.GaussianBlur(frame, &frame, image.Pt(0, 0), 4, 4, cv.BorderDefault)
 	rd, err := r.Read(frame)
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,7 @@ import (
 	"math"
 	"sort"
 
-	"gocv.io/x/gocv"
+	"github.com/uketsuke/uketsuke/camera/cv"
 
 	"github.com/uketsuke/uketsuke/camera/cardfront/artwork"
 )
@@ -22,7 +22,7 @@ const cardAspect = artwork.WidthMM / artwork.HeightMM
 
 // quad is a card's corners in the frame: top left, top right, bottom
 // right, bottom left, the top edge one of the long ones.
-type quad [4]gocv.Point2f
+type quad [4]cv.Point2f
 
 // findWidth: frames are searched for the card at this width.
 const findWidth = 640
@@ -34,38 +34,39 @@ type found struct {
 }
 
 // findCard finds the largest card-shaped quadrilateral in a BGR frame.
-func findCard(frame gocv.Mat) (found, bool) {
+func findCard(frame cv.Mat) (found, bool) {
 	scale := 1.0
-	gray := gocv.NewMat()
+	gray := cv.NewMat()
 	defer gray.Close()
-	gocv.CvtColor(frame, &gray, gocv.ColorBGRToGray)
+	cv.CvtColor(frame, &gray, cv.ColorBGRToGray)
 	if gray.Cols() > findWidth {
 		scale = float64(gray.Cols()) / findWidth
-		small := gocv.NewMat()
-		gocv.Resize(gray, &small, image.Pt(findWidth, int(float64(gray.Rows())/scale+0.5)), 0, 0, gocv.InterpolationArea)
+		small := cv.NewMat()
+		cv.Resize(gray, &small, image.Pt(findWidth, int(float64(gray.Rows())/scale+0.5)), 0, 0, cv.InterpolationArea)
 		gray.Close()
 		gray = small
 	}
-	blur := gocv.NewMat()
+	blur := cv.NewMat()
 	defer blur.Close()
-	gocv.GaussianBlur(gray, &blur, image.Pt(5, 5), 0, 0, gocv.BorderDefault)
+	cv.GaussianBlur(gray, &blur, image.Pt(5, 5), 0, 0, cv.BorderDefault)
 	minArea := 0.04 * float64(gray.Rows()*gray.Cols())
 	frameBox := image.Rect(0, 0, gray.Cols(), gray.Rows())
 
 	var best found
 	bestScore := 0.0
-	consider := func(bin gocv.Mat, mode gocv.RetrievalMode) {
-		contours := gocv.FindContours(bin, mode, gocv.ChainApproxSimple)
-		defer contours.Close()
-		for i := 0; i < contours.Size(); i++ {
-			c := contours.At(i)
-			area := gocv.ContourArea(c)
+	consider := func(bin cv.Mat, mode cv.RetrievalMode) {
+		contours, err := cv.FindContours(bin, mode, cv.ChainApproxSimple)
+		if err != nil {
+			return // no contours in this binarisation; the others may have them
+		}
+		for _, c := range contours {
+			area := cv.ContourArea(c)
 			if area < minArea {
 				continue
 			}
 			// The frame's own border (a dark background thresholded the
 			// other way) is no card.
-			if bb := gocv.BoundingRect(c); bb.Dx() >= frameBox.Dx()-4 && bb.Dy() >= frameBox.Dy()-4 {
+			if bb := cv.BoundingRect(c); bb.Dx() >= frameBox.Dx()-4 && bb.Dy() >= frameBox.Dy()-4 {
 				continue
 			}
 			q, ok := cardQuad(c)
@@ -93,39 +94,41 @@ func findCard(frame gocv.Mat) (found, bool) {
 		}
 	}
 
-	edges := gocv.NewMat()
+	edges := cv.NewMat()
 	defer edges.Close()
-	gocv.Canny(blur, &edges, 30, 90)
-	kernel := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(3, 3))
+	cv.Canny(blur, &edges, 30, 90)
+	kernel := cv.GetStructuringElement(cv.MorphRect, image.Pt(3, 3))
 	defer kernel.Close()
-	gocv.Dilate(edges, &edges, kernel)
-	consider(edges, gocv.RetrievalExternal)
+	cv.Dilate(edges, &edges, kernel)
+	consider(edges, cv.RetrievalExternal)
 	// The card's paper between its edges, a region of its own even where
 	// things behind the card touch its border (a busy room).
-	gocv.BitwiseNot(edges, &edges)
-	consider(edges, gocv.RetrievalList)
-	bin := gocv.NewMat()
+	cv.BitwiseNot(edges, &edges)
+	consider(edges, cv.RetrievalList)
+	bin := cv.NewMat()
 	defer bin.Close()
-	gocv.Threshold(blur, &bin, 0, 255, gocv.ThresholdBinary|gocv.ThresholdOtsu)
-	gocv.MorphologyEx(bin, &bin, gocv.MorphOpen, kernel)
-	consider(bin, gocv.RetrievalExternal)
-	gocv.BitwiseNot(bin, &bin)
-	consider(bin, gocv.RetrievalExternal)
+	cv.Threshold(blur, &bin, 0, 255, cv.ThresholdBinary|cv.ThresholdOtsu)
+	cv.MorphologyEx(bin, &bin, cv.MorphOpen, kernel)
+	consider(bin, cv.RetrievalExternal)
+	cv.BitwiseNot(bin, &bin)
+	consider(bin, cv.RetrievalExternal)
 	return best, bestScore > 0
 }
 
 // cardQuad fits four corners to a contour: the polygon approximation when
 // it has four corners, else the minimum-area rectangle (rounded corners).
-func cardQuad(c gocv.PointVector) (quad, bool) {
-	peri := gocv.ArcLength(c, true)
-	approx := gocv.ApproxPolyDP(c, 0.02*peri, true)
-	defer approx.Close()
-	var pts []image.Point
-	if approx.Size() == 4 {
-		pts = approx.ToPoints()
-	} else {
-		r := gocv.MinAreaRect(c)
-		pts = r.Points
+func cardQuad(c []image.Point) (quad, bool) {
+	peri := cv.ArcLength(c, true)
+	pts, err := cv.ApproxPolyDP(c, 0.02*peri, true)
+	if err != nil {
+		return quad{}, false
+	}
+	if len(pts) != 4 {
+		r := cv.MinAreaRect(c)
+		pts = pts[:0]
+		for _, p := range r.Points {
+			pts = append(pts, image.Pt(int(math.Round(float64(p.X))), int(math.Round(float64(p.Y)))))
+		}
 	}
 	if len(pts) != 4 {
 		return quad{}, false
@@ -154,7 +157,7 @@ func orderCorners(pts []image.Point) quad {
 	var q quad
 	for k := range q {
 		p := pts[(start+k)%4]
-		q[k] = gocv.Point2f{X: float32(p.X), Y: float32(p.Y)}
+		q[k] = cv.Point2f{X: float32(p.X), Y: float32(p.Y)}
 	}
 	if dist(q[0], q[1])+dist(q[2], q[3]) < dist(q[1], q[2])+dist(q[3], q[0]) {
 		q = quad{q[1], q[2], q[3], q[0]} // held upright: the long edge is vertical
@@ -162,7 +165,7 @@ func orderCorners(pts []image.Point) quad {
 	return q
 }
 
-func dist(a, b gocv.Point2f) float64 {
+func dist(a, b cv.Point2f) float64 {
 	return math.Hypot(float64(a.X-b.X), float64(a.Y-b.Y))
 }
 
@@ -182,15 +185,14 @@ func (q quad) area() float64 {
 }
 
 // rectify warps the card to rectW × rectH, its top edge first.
-func rectify(frame gocv.Mat, q quad) gocv.Mat {
-	sv := gocv.NewPoint2fVectorFromPoints(q[:])
-	defer sv.Close()
-	dv := gocv.NewPoint2fVectorFromPoints([]gocv.Point2f{{X: 0, Y: 0}, {X: rectW, Y: 0}, {X: rectW, Y: rectH}, {X: 0, Y: rectH}})
-	defer dv.Close()
-	m := gocv.GetPerspectiveTransform2f(sv, dv)
+func rectify(frame cv.Mat, q quad) cv.Mat {
+	out := cv.NewMat()
+	m, err := cv.GetPerspectiveTransform2f(q[:], []cv.Point2f{{X: 0, Y: 0}, {X: rectW, Y: 0}, {X: rectW, Y: rectH}, {X: 0, Y: rectH}})
+	if err != nil {
+		return out // empty: the caller reads nothing from it
+	}
 	defer m.Close()
-	out := gocv.NewMat()
-	gocv.WarpPerspective(frame, &out, m, image.Pt(rectW, rectH))
+	cv.WarpPerspective(frame, &out, m, image.Pt(rectW, rectH))
 	return out
 }
 

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"sort"
 
-	"gocv.io/x/gocv"
+	"github.com/uketsuke/uketsuke/camera/cv"
 )
 
 // mm is one millimetre of the rectified card, in pixels.
@@ -15,37 +15,37 @@ const mm = float64(rectW) / 85.60
 // outside the box skip (the photo), top to bottom. Ruled frames are found
 // and painted out of gray (to white), so that a boxed line is found, and
 // later read, as a line alone.
-func textLines(gray *gocv.Mat, skip image.Rectangle) []image.Rectangle {
-	ink := gocv.NewMat()
+func textLines(gray *cv.Mat, skip image.Rectangle) []image.Rectangle {
+	ink := cv.NewMat()
 	defer ink.Close()
-	gocv.AdaptiveThreshold(*gray, &ink, 255, gocv.AdaptiveThresholdMean, gocv.ThresholdBinaryInv, 31, 18)
+	cv.AdaptiveThreshold(*gray, &ink, 255, cv.AdaptiveThresholdMean, cv.ThresholdBinaryInv, 31, 18)
 
 	// Long thin runs are rules (frames, the card's edge), not text.
-	grow := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(5, 5))
+	grow := cv.GetStructuringElement(cv.MorphRect, image.Pt(5, 5))
 	defer grow.Close()
 	for _, k := range []image.Point{{X: px(12), Y: 1}, {X: 1, Y: px(5)}} {
-		kern := gocv.GetStructuringElement(gocv.MorphRect, k)
-		rules := gocv.NewMat()
-		gocv.MorphologyEx(ink, &rules, gocv.MorphOpen, kern)
-		gocv.Dilate(rules, &rules, grow)
-		gocv.Subtract(ink, rules, &ink)
-		gocv.Max(*gray, rules, gray)
+		kern := cv.GetStructuringElement(cv.MorphRect, k)
+		rules := cv.NewMat()
+		cv.MorphologyEx(ink, &rules, cv.MorphOpen, kern)
+		cv.Dilate(rules, &rules, grow)
+		cv.Subtract(ink, rules, &ink)
+		cv.Max(*gray, rules, gray)
 		rules.Close()
 		kern.Close()
 	}
 
 	// Join the characters of a line, not the lines.
-	joined := gocv.NewMat()
+	joined := cv.NewMat()
 	defer joined.Close()
-	kern := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(px(1.6), 3))
+	kern := cv.GetStructuringElement(cv.MorphRect, image.Pt(px(1.6), 3))
 	defer kern.Close()
-	gocv.Dilate(ink, &joined, kern)
+	cv.Dilate(ink, &joined, kern)
 
-	labels, stats, cents := gocv.NewMat(), gocv.NewMat(), gocv.NewMat()
+	labels, stats, cents := cv.NewMat(), cv.NewMat(), cv.NewMat()
 	defer labels.Close()
 	defer stats.Close()
 	defer cents.Close()
-	n := gocv.ConnectedComponentsWithStats(joined, &labels, &stats, &cents)
+	n, _ := cv.ConnectedComponentsWithStats(joined, &labels, &stats, &cents) // on error 0: no lines
 	var boxes []image.Rectangle
 	for i := 1; i < n; i++ {
 		x, y := int(stats.GetIntAt(i, 0)), int(stats.GetIntAt(i, 1))
@@ -95,15 +95,15 @@ func mergeRows(boxes []image.Rectangle) []image.Rectangle {
 // crop cuts a line out of the greyscale card with a margin, scaled by
 // scale, cleared of rules and made black on white, as an image.Gray for
 // Tesseract.
-func crop(gray gocv.Mat, r image.Rectangle, scale float64, binary bool) *image.Gray {
+func crop(gray cv.Mat, r image.Rectangle, scale float64, binary bool) *image.Gray {
 	pad := cropPad(r)
 	r = image.Rect(r.Min.X-pad, r.Min.Y-pad, r.Max.X+pad, r.Max.Y+pad).Intersect(image.Rect(0, 0, gray.Cols(), gray.Rows()))
 	region := gray.Region(r)
 	defer region.Close()
-	dense := gocv.NewMat()
+	dense := cv.NewMat()
 	defer dense.Close()
 	if scale != 1 {
-		gocv.Resize(region, &dense, image.Pt(int(float64(r.Dx())*scale+0.5), int(float64(r.Dy())*scale+0.5)), 0, 0, gocv.InterpolationCubic)
+		cv.Resize(region, &dense, image.Pt(int(float64(r.Dx())*scale+0.5), int(float64(r.Dy())*scale+0.5)), 0, 0, cv.InterpolationCubic)
 	} else {
 		region.CopyTo(&dense)
 	}
@@ -113,7 +113,7 @@ func crop(gray gocv.Mat, r image.Rectangle, scale float64, binary bool) *image.G
 	// "385" or "3185" at one scale and another): it is given black on
 	// white.
 	if binary {
-		gocv.Threshold(dense, &dense, 0, 255, gocv.ThresholdBinary|gocv.ThresholdOtsu)
+		cv.Threshold(dense, &dense, 0, 255, cv.ThresholdBinary|cv.ThresholdOtsu)
 	}
 	img := image.NewGray(image.Rect(0, 0, dense.Cols(), dense.Rows()))
 	copy(img.Pix, dense.ToBytes())
@@ -132,15 +132,15 @@ func cardX(r image.Rectangle, scale float64, x int) int {
 // of ink that are left of a frame's rules when the card is not quite
 // square after rectifying and textLines missed them; Tesseract reads a
 // line between two such rules as nothing. textH is the text's height.
-func clearRules(img *gocv.Mat, textH float64) {
-	ink := gocv.NewMat()
+func clearRules(img *cv.Mat, textH float64) {
+	ink := cv.NewMat()
 	defer ink.Close()
-	gocv.Threshold(*img, &ink, 0, 255, gocv.ThresholdBinaryInv|gocv.ThresholdOtsu)
-	labels, stats, cents := gocv.NewMat(), gocv.NewMat(), gocv.NewMat()
+	cv.Threshold(*img, &ink, 0, 255, cv.ThresholdBinaryInv|cv.ThresholdOtsu)
+	labels, stats, cents := cv.NewMat(), cv.NewMat(), cv.NewMat()
 	defer labels.Close()
 	defer stats.Close()
 	defer cents.Close()
-	n := gocv.ConnectedComponentsWithStats(ink, &labels, &stats, &cents)
+	n, _ := cv.ConnectedComponentsWithStats(ink, &labels, &stats, &cents) // on error 0: no rules
 	var rules []int32
 	for i := 1; i < n; i++ {
 		w, h := float64(stats.GetIntAt(i, 2)), float64(stats.GetIntAt(i, 3))
@@ -152,19 +152,19 @@ func clearRules(img *gocv.Mat, textH float64) {
 	if len(rules) == 0 {
 		return
 	}
-	grow := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(3, 3))
+	grow := cv.GetStructuringElement(cv.MorphRect, image.Pt(3, 3))
 	defer grow.Close()
-	mask := gocv.NewMatWithSize(img.Rows(), img.Cols(), gocv.MatTypeCV8U)
+	mask := cv.NewMatWithSize(img.Rows(), img.Cols(), cv.MatTypeCV8U)
 	defer mask.Close()
-	mask.SetTo(gocv.NewScalar(0, 0, 0, 0))
-	one := gocv.NewMat()
+	mask.SetTo(cv.NewScalar(0, 0, 0, 0))
+	one := cv.NewMat()
 	defer one.Close()
 	for _, i := range rules {
-		gocv.InRangeWithScalar(labels, gocv.NewScalar(float64(i), 0, 0, 0), gocv.NewScalar(float64(i), 0, 0, 0), &one)
-		gocv.BitwiseOr(mask, one, &mask)
+		cv.InRangeWithScalar(labels, cv.NewScalar(float64(i), 0, 0, 0), cv.NewScalar(float64(i), 0, 0, 0), &one)
+		cv.BitwiseOr(mask, one, &mask)
 	}
-	gocv.Dilate(mask, &mask, grow)
-	gocv.Max(*img, mask, img)
+	cv.Dilate(mask, &mask, grow)
+	cv.Max(*img, mask, img)
 }
 
 // px is v millimetres of the rectified card in whole pixels.
@@ -241,14 +241,18 @@ func inkProfile(img *image.Gray) (inked []bool, em int) {
 	if w < 2 || h < 5 {
 		return nil, 0
 	}
-	m, err := gocv.ImageGrayToMatGray(img)
+	m, err := cv.ImageGrayToMatGray(img)
 	if err != nil {
 		return nil, 0
 	}
 	defer m.Close()
-	ink := gocv.NewMat()
+	ink := cv.NewMat()
 	defer ink.Close()
-	t := int(gocv.Threshold(m, &ink, 0, 255, gocv.ThresholdBinaryInv|gocv.ThresholdOtsu))
+	th, err := cv.Threshold(m, &ink, 0, 255, cv.ThresholdBinaryInv|cv.ThresholdOtsu)
+	if err != nil {
+		return nil, 0
+	}
+	t := int(th)
 	pix := m.ToBytes()
 	// The text's band: crop pads a line by a third of its height.
 	top, bot := h/5, h-h/5

@@ -5,7 +5,7 @@ import (
 	"image"
 	"testing"
 
-	"gocv.io/x/gocv"
+	"github.com/uketsuke/uketsuke/camera/cv"
 )
 
 // blank is a white line image.
@@ -97,7 +97,7 @@ func TestClearRulesKeepsText(t *testing.T) {
 	fill(img, image.Rect(40, 20, 60, 50), 0)   // a glyph
 	fill(img, image.Rect(80, 34, 110, 37), 0)  // ー
 	fill(img, image.Rect(130, 20, 150, 50), 0) // a glyph
-	m, err := gocv.ImageGrayToMatGray(img)
+	m, err := cv.ImageGrayToMatGray(img)
 	if err != nil {
 		t.Fatal(err)
 	}

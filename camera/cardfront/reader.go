@@ -23,7 +23,7 @@ import (
 	"sync"
 	"time"
 
-	"gocv.io/x/gocv"
+	"github.com/uketsuke/uketsuke/camera/cv"
 
 	"github.com/uketsuke/uketsuke/camera"
 	"github.com/uketsuke/uketsuke/camera/cardfront/tess"
@@ -215,7 +215,7 @@ var ErrNotImage = errors.New("cardfront: not a JPEG or PNG image")
 
 // ReadImage reads one encoded photo (JPEG or PNG) of a card, in memory.
 func (r *Reader) ReadImage(data []byte) (Reading, error) {
-	frame, err := gocv.IMDecode(data, gocv.IMReadColor)
+	frame, err := cv.IMDecode(data, cv.IMReadColor)
 	if err != nil || frame.Empty() {
 		frame.Close()
 		return Reading{}, ErrNotImage
@@ -225,7 +225,7 @@ func (r *Reader) ReadImage(data []byte) (Reading, error) {
 }
 
 // Read reads one BGR frame.
-func (r *Reader) Read(frame gocv.Mat) (Reading, error) {
+func (r *Reader) Read(frame cv.Mat) (Reading, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.det == nil {
@@ -260,8 +260,8 @@ func (r *Reader) Read(frame gocv.Mat) (Reading, error) {
 	out.Kind = NotFront
 	today := wareki.Today(r.now())
 	for _, w := range ways {
-		gray := gocv.NewMat()
-		gocv.CvtColor(w.card, &gray, gocv.ColorBGRToGray)
+		gray := cv.NewMat()
+		cv.CvtColor(w.card, &gray, cv.ColorBGRToGray)
 		// Cut before fields, which paints rules out of the card.
 		photo := printedPhoto(w.card, w.face)
 		fields, front := r.fields(gray, w.face, today)
@@ -279,24 +279,24 @@ func (r *Reader) Read(frame gocv.Mat) (Reading, error) {
 // text: the face decision's fast path. ok is false when no card photo
 // is seen; otherwise the caller closes the photo. detail is as
 // Reading.PrintedPhoto's.
-func (r *Reader) Photo(frame gocv.Mat) (photo gocv.Mat, detail float64, ok bool, err error) {
+func (r *Reader) Photo(frame cv.Mat) (photo cv.Mat, detail float64, ok bool, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.det == nil {
-		return gocv.Mat{}, 0, false, ErrClosed
+		return cv.Mat{}, 0, false, ErrClosed
 	}
 	if frame.Empty() || frame.Channels() != 3 {
-		return gocv.Mat{}, 0, false, errors.New("cardfront: want a non-empty BGR frame")
+		return cv.Mat{}, 0, false, errors.New("cardfront: want a non-empty BGR frame")
 	}
 	f, found := findCard(frame)
 	if !found || f.width < MinWidth {
-		return gocv.Mat{}, 0, false, nil
+		return cv.Mat{}, 0, false, nil
 	}
 	card := rectify(frame, f.corners)
 	defer card.Close()
 	ways, err := r.orientations(card)
 	if err != nil {
-		return gocv.Mat{}, 0, false, err
+		return cv.Mat{}, 0, false, err
 	}
 	defer func() {
 		for _, w := range ways {
@@ -304,7 +304,7 @@ func (r *Reader) Photo(frame gocv.Mat) (photo gocv.Mat, detail float64, ok bool,
 		}
 	}()
 	if len(ways) == 0 {
-		return gocv.Mat{}, 0, false, nil
+		return cv.Mat{}, 0, false, nil
 	}
 	// Without the card's name read, the layout decides: a front's photo
 	// is on its right.
@@ -315,7 +315,7 @@ func (r *Reader) Photo(frame gocv.Mat) (photo gocv.Mat, detail float64, ok bool,
 	photo = cutPhoto(w.card, w.face)
 	if photo.Empty() {
 		photo.Close()
-		return gocv.Mat{}, 0, false, nil
+		return cv.Mat{}, 0, false, nil
 	}
 	return photo, detailOf(f.width), true, nil
 }
@@ -325,7 +325,7 @@ const faceWidth = 400
 
 // oriented is the rectified card one way up, with the face in its photo.
 type oriented struct {
-	card gocv.Mat
+	card cv.Mat
 	face image.Rectangle
 }
 
@@ -334,10 +334,10 @@ type oriented struct {
 // faces upside down too, but scores them lower: the way up with the
 // clearly better face comes first, and in a near tie the one with the
 // photo on the card's right. The caller closes the cards.
-func (r *Reader) orientations(card gocv.Mat) ([]oriented, error) {
-	small := gocv.NewMat()
+func (r *Reader) orientations(card cv.Mat) ([]oriented, error) {
+	small := cv.NewMat()
 	defer small.Close()
-	gocv.Resize(card, &small, image.Pt(faceWidth, faceWidth*rectH/rectW), 0, 0, gocv.InterpolationArea)
+	cv.Resize(card, &small, image.Pt(faceWidth, faceWidth*rectH/rectW), 0, 0, cv.InterpolationArea)
 	const k = float64(rectW) / faceWidth
 	type cand struct {
 		turned bool
@@ -347,7 +347,7 @@ func (r *Reader) orientations(card gocv.Mat) ([]oriented, error) {
 	var cands []cand
 	for _, turned := range []bool{false, true} {
 		if turned {
-			gocv.Rotate(small, &small, gocv.Rotate180Clockwise)
+			cv.Rotate(small, &small, cv.Rotate180Clockwise)
 		}
 		faces, err := r.det.Detect(small)
 		if err != nil {
@@ -381,7 +381,7 @@ func (r *Reader) orientations(card gocv.Mat) ([]oriented, error) {
 	for _, c := range cands {
 		m := card.Clone()
 		if c.turned {
-			gocv.Rotate(m, &m, gocv.Rotate180Clockwise)
+			cv.Rotate(m, &m, cv.Rotate180Clockwise)
 		}
 		out = append(out, oriented{m, c.face})
 	}
@@ -389,7 +389,7 @@ func (r *Reader) orientations(card gocv.Mat) ([]oriented, error) {
 }
 
 // printedPhoto is cutPhoto as an image; nil when the region is empty.
-func printedPhoto(card gocv.Mat, face image.Rectangle) image.Image {
+func printedPhoto(card cv.Mat, face image.Rectangle) image.Image {
 	m := cutPhoto(card, face)
 	defer m.Close()
 	if m.Empty() {
@@ -404,10 +404,10 @@ func printedPhoto(card gocv.Mat, face image.Rectangle) image.Image {
 
 // cutPhoto cuts the printed photo around its face out of the upright
 // BGR card (photoRegion). The caller closes it.
-func cutPhoto(card gocv.Mat, face image.Rectangle) gocv.Mat {
+func cutPhoto(card cv.Mat, face image.Rectangle) cv.Mat {
 	r := photoRegion(face, card.Cols(), card.Rows())
 	if r.Empty() {
-		return gocv.NewMat()
+		return cv.NewMat()
 	}
 	region := card.Region(r)
 	defer region.Close()
@@ -430,10 +430,10 @@ func photoRegion(face image.Rectangle, w, h int) image.Rectangle {
 
 // sharpness is the variance of the Laplacian of a BGR card image's grey
 // levels: how much fine detail it shows.
-func sharpness(card gocv.Mat) float64 {
-	gray := gocv.NewMat()
+func sharpness(card cv.Mat) float64 {
+	gray := cv.NewMat()
 	defer gray.Close()
-	gocv.CvtColor(card, &gray, gocv.ColorBGRToGray)
+	cv.CvtColor(card, &gray, cv.ColorBGRToGray)
 	return camera.LaplacianVariance(gray, 1)
 }
 
@@ -597,7 +597,7 @@ func (l *cardLine) settle() {
 
 // fields finds and reads the title and the three fields on the upright
 // card. front is false when the printed card name is not read.
-func (r *Reader) fields(gray gocv.Mat, face image.Rectangle, today wareki.Date) (Reading, bool) {
+func (r *Reader) fields(gray cv.Mat, face image.Rectangle, today wareki.Date) (Reading, bool) {
 	fw, fh := face.Dx(), face.Dy()
 	fcx := (face.Min.X + face.Max.X) / 2
 	// Around the face is the photo, no text; the code is printed just

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"gocv.io/x/gocv"
+	"github.com/uketsuke/uketsuke/camera/cv"
 )
 
 // BenchmarkDecision is one whole decision from its images: a tray photo
@@ -29,15 +29,15 @@ func BenchmarkDecision(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer ph.Frame.Close()
-	var live []gocv.Mat
+	var live []cv.Mat
 	for _, p := range holder[1:4] {
-		m, err := gocv.ImageToMatRGB(p.Image)
+		m, err := cv.ImageToMatRGB(p.Image)
 		if err != nil {
 			b.Fatal(err)
 		}
 		defer m.Close()
 		// A camera frame: the photo in the middle of a 640×480 view.
-		frame := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(90, 90, 90, 0), 480, 640, gocv.MatTypeCV8UC3)
+		frame := cv.NewMatWithSizeFromScalar(cv.NewScalar(90, 90, 90, 0), 480, 640, cv.MatTypeCV8UC3)
 		defer frame.Close()
 		roi := frame.Region(imageRect(m, frame))
 		m.CopyTo(&roi)
@@ -60,7 +60,7 @@ func BenchmarkDecision(b *testing.B) {
 }
 
 // imageRect centres m's size in frame.
-func imageRect(m, frame gocv.Mat) image.Rectangle {
+func imageRect(m, frame cv.Mat) image.Rectangle {
 	x, y := (frame.Cols()-m.Cols())/2, (frame.Rows()-m.Rows())/2
 	return image.Rect(x, y, x+m.Cols(), y+m.Rows())
 }

@@ -7,7 +7,7 @@ import (
 	"math"
 	"slices"
 
-	"gocv.io/x/gocv"
+	"github.com/uketsuke/uketsuke/camera/cv"
 
 	"github.com/uketsuke/uketsuke/camera"
 	"github.com/uketsuke/uketsuke/camera/cardfront/photoset"
@@ -303,7 +303,7 @@ func (c *Checker) describe(s *side, pm *picture.Matcher, gen *photoset.Generator
 
 // describeLive describes photo img as a live face.
 func (c *Checker) describeLive(s *side, img image.Image) error {
-	m, err := gocv.ImageToMatRGB(img)
+	m, err := cv.ImageToMatRGB(img)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ import (
 	"math"
 	"sync"
 
-	"gocv.io/x/gocv"
+	"github.com/uketsuke/uketsuke/camera/cv"
 
 	"github.com/uketsuke/uketsuke/camera"
 	"github.com/uketsuke/uketsuke/camera/cardfront"
@@ -26,9 +26,9 @@ import (
 
 // Case is one face decision's input.
 type Case struct {
-	Chip  []byte     // the chip photo as read from the card (JPEG 2000, JPEG or PNG)
-	Front gocv.Mat   // a photo of the card front, BGR; empty or zero: none was taken
-	Live  []gocv.Mat // live frames, BGR
+	Chip  []byte   // the chip photo as read from the card (JPEG 2000, JPEG or PNG)
+	Front cv.Mat   // a photo of the card front, BGR; empty or zero: none was taken
+	Live  []cv.Mat // live frames, BGR
 }
 
 // Outcome is a case's decision.
@@ -98,11 +98,11 @@ func (c *Checker) CheckEncoded(chip, front []byte, live [][]byte) (Result, error
 			m.Close()
 		}
 	}()
-	decode := func(data []byte) (gocv.Mat, bool) {
-		m, err := gocv.IMDecode(data, gocv.IMReadColor)
+	decode := func(data []byte) (cv.Mat, bool) {
+		m, err := cv.IMDecode(data, cv.IMReadColor)
 		if err != nil || m.Empty() {
 			m.Close()
-			return gocv.Mat{}, false
+			return cv.Mat{}, false
 		}
 		return m, true
 	}
@@ -138,7 +138,7 @@ func (c *Checker) Check(k Case) (Result, error) {
 	// The card-front reader has its own detector, and so may Live: the
 	// printed photo and the live faces are found while the engine works
 	// on the chip photo.
-	var printed gocv.Mat
+	var printed cv.Mat
 	var detail float64
 	var seen bool
 	var frontErr error
@@ -189,7 +189,7 @@ func (c *Checker) Check(k Case) (Result, error) {
 	// one frame is compared with it.
 	byPrint := print != nil && print.Same
 	var forChip, forPrint []camera.Descriptor
-	var imgs []gocv.Mat
+	var imgs []cv.Mat
 	var faces []camera.Face
 	for i, l := range lives {
 		img := k.Live[l.frame]
@@ -244,7 +244,7 @@ func num(x float64) *float64 {
 type chipSide struct {
 	desc  camera.Descriptor
 	width int
-	grey  gocv.Mat
+	grey  cv.Mat
 	pic   *picture.Photo // prepared for the picture test by Evaluate; nil: not, or it cannot be
 }
 
@@ -261,7 +261,7 @@ func (c *Checker) chip(data []byte) (*chipSide, error) {
 		return nil, err
 	}
 	s := &chipSide{desc: d, width: w}
-	s.grey, _ = gocv.IMDecode(data, gocv.IMReadGrayScale)
+	s.grey, _ = cv.IMDecode(data, cv.IMReadGrayScale)
 	return s, nil
 }
 
@@ -284,7 +284,7 @@ func start(run, concurrent bool, f func()) (wait func()) {
 }
 
 // liveFaces finds the face of each live frame that shows one.
-func (c *Checker) liveFaces(frames []gocv.Mat) ([]live, error) {
+func (c *Checker) liveFaces(frames []cv.Mat) ([]live, error) {
 	var out []live
 	for i, img := range frames {
 		l, ok, err := c.live(img)
@@ -300,7 +300,7 @@ func (c *Checker) liveFaces(frames []gocv.Mat) ([]live, error) {
 }
 
 // present reports whether m holds an image (the zero Mat does not).
-func present(m gocv.Mat) bool { return m.Ptr() != nil && !m.Empty() }
+func present(m cv.Mat) bool { return m.Ptr() != nil && !m.Empty() }
 
 // live is one live frame's face.
 type live struct {
@@ -308,7 +308,7 @@ type live struct {
 	frame int // index in Case.Live
 }
 
-func (c *Checker) live(img gocv.Mat) (live, bool, error) {
+func (c *Checker) live(img cv.Mat) (live, bool, error) {
 	if !present(img) || img.Channels() != 3 {
 		return live{}, false, nil
 	}
@@ -349,11 +349,11 @@ func ChipPhoto(det *camera.Detector, img image.Image, width int) ([]byte, error)
 }
 
 // idPhoto is the 4:5 ID crop of img (BGR) and its face.
-func idPhoto(det *camera.Detector, img image.Image) (gocv.Mat, camera.Face, error) {
+func idPhoto(det *camera.Detector, img image.Image) (cv.Mat, camera.Face, error) {
 	r := artwork.CoverCrop(img.Bounds(), artwork.PhotoAspect)
 	crop := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
 	draw.Draw(crop, crop.Rect, img, r.Min, draw.Src)
-	m, err := gocv.ImageToMatRGB(crop)
+	m, err := cv.ImageToMatRGB(crop)
 	if err != nil {
 		return m, camera.Face{}, err
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"gocv.io/x/gocv"
+	"github.com/uketsuke/uketsuke/camera/cv"
 
 	"github.com/uketsuke/uketsuke/camera"
 	"github.com/uketsuke/uketsuke/camera/cardfront"
@@ -114,7 +114,7 @@ func TestCasesMeetTheTargets(t *testing.T) {
 }
 
 // cardOf makes photo p's chip photo and a tray photo of its card front.
-func cardOf(t *testing.T, c *Checker, gen *photoset.Generator, p Photo) ([]byte, gocv.Mat) {
+func cardOf(t *testing.T, c *Checker, gen *photoset.Generator, p Photo) ([]byte, cv.Mat) {
 	t.Helper()
 	chip, err := ChipPhoto(c.Engine.Detector(), p.Image, camera.CardFaceWidth)
 	if err != nil {
@@ -128,9 +128,9 @@ func cardOf(t *testing.T, c *Checker, gen *photoset.Generator, p Photo) ([]byte,
 	return chip, ph.Frame
 }
 
-func liveOf(t *testing.T, p Photo) gocv.Mat {
+func liveOf(t *testing.T, p Photo) cv.Mat {
 	t.Helper()
-	m, err := gocv.ImageToMatRGB(p.Image)
+	m, err := cv.ImageToMatRGB(p.Image)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestCheckDecidesEachKindOfCase(t *testing.T) {
 	liveA, liveB := liveOf(t, byID(t, photos, a, 1)), liveOf(t, byID(t, photos, b, 1))
 	// A card held up to the face camera is seen at half the resolution:
 	// its print does not decide.
-	var small gocv.Mat
+	var small cv.Mat
 	for range 20 {
 		ph, err := gen.NextWith(photoset.Handheld, byID(t, photos, a, 0).Image)
 		if err != nil {
@@ -181,7 +181,7 @@ func TestCheckDecidesEachKindOfCase(t *testing.T) {
 	if small.Ptr() == nil {
 		t.Fatal("no hand-held card found in 20 photos")
 	}
-	blank := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(128, 128, 128, 0), 480, 640, gocv.MatTypeCV8UC3)
+	blank := cv.NewMatWithSizeFromScalar(cv.NewScalar(128, 128, 128, 0), 480, 640, cv.MatTypeCV8UC3)
 	defer blank.Close()
 	for _, tc := range []struct {
 		name     string
@@ -190,14 +190,14 @@ func TestCheckDecidesEachKindOfCase(t *testing.T) {
 		evidence string
 		same     *bool
 	}{
-		{"holder", Case{chipA, frontA, []gocv.Mat{liveA}}, Match, "print", ptr(true)},
-		{"holder, no front", Case{chipA, gocv.Mat{}, []gocv.Mat{liveA}}, "", "chip", nil},
-		{"impostor", Case{chipA, frontA, []gocv.Mat{liveB}}, NoMatch, "print", ptr(true)},
-		{"tampered: B's photo on A's card, B live", Case{chipA, frontB, []gocv.Mat{liveB}}, NoMatch, "conflict", ptr(false)},
-		{"front is not a card", Case{chipA, blank, []gocv.Mat{liveA}}, "", "chip", nil},
-		{"card seen too small", Case{chipA, small, []gocv.Mat{liveA}}, "", "chip", nil},
-		{"no face live", Case{chipA, frontA, []gocv.Mat{blank}}, Unusable, "", nil},
-		{"chip is garbage", Case{[]byte("not a photo"), frontA, []gocv.Mat{liveA}}, Unusable, "", nil},
+		{"holder", Case{chipA, frontA, []cv.Mat{liveA}}, Match, "print", ptr(true)},
+		{"holder, no front", Case{chipA, cv.Mat{}, []cv.Mat{liveA}}, "", "chip", nil},
+		{"impostor", Case{chipA, frontA, []cv.Mat{liveB}}, NoMatch, "print", ptr(true)},
+		{"tampered: B's photo on A's card, B live", Case{chipA, frontB, []cv.Mat{liveB}}, NoMatch, "conflict", ptr(false)},
+		{"front is not a card", Case{chipA, blank, []cv.Mat{liveA}}, "", "chip", nil},
+		{"card seen too small", Case{chipA, small, []cv.Mat{liveA}}, "", "chip", nil},
+		{"no face live", Case{chipA, frontA, []cv.Mat{blank}}, Unusable, "", nil},
+		{"chip is garbage", Case{[]byte("not a photo"), frontA, []cv.Mat{liveA}}, Unusable, "", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r, err := c.Check(tc.k)

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"gocv.io/x/gocv"
+	"github.com/uketsuke/uketsuke/camera/cv"
 
 	"github.com/uketsuke/uketsuke/camera"
 	"github.com/uketsuke/uketsuke/camera/cardfront/photoset"
@@ -126,7 +126,7 @@ type countingMatcher struct {
 	n int
 }
 
-func (m *countingMatcher) SamePicture(chip, printed gocv.Mat) (float64, bool, error) {
+func (m *countingMatcher) SamePicture(chip, printed cv.Mat) (float64, bool, error) {
 	m.n++
 	return m.PictureMatcher.SamePicture(chip, printed)
 }

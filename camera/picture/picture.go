@@ -18,7 +18,7 @@ import (
 	"image/color"
 	"math"
 
-	"gocv.io/x/gocv"
+	"github.com/uketsuke/uketsuke/camera/cv"
 
 	"github.com/uketsuke/uketsuke/camera"
 )
@@ -54,7 +54,7 @@ const minSide = 240
 // Compare gives how alike the chip photo and the printed photo are as
 // pictures: the best normalised cross-correlation of their aligned
 // frames, from −1 to 1. Either image may be grey or BGR.
-func (m *Matcher) Compare(chip, printed gocv.Mat) (float64, error) {
+func (m *Matcher) Compare(chip, printed cv.Mat) (float64, error) {
 	a, err := m.Prepare(chip)
 	if err != nil {
 		return 0, fmt.Errorf("chip photo: %w", err)
@@ -70,7 +70,7 @@ func (m *Matcher) Compare(chip, printed gocv.Mat) (float64, error) {
 
 // SamePicture implements camera.PictureMatcher: Compare, and whether
 // the score reaches Threshold.
-func (m *Matcher) SamePicture(chip, printed gocv.Mat) (float64, bool, error) {
+func (m *Matcher) SamePicture(chip, printed cv.Mat) (float64, bool, error) {
 	s, err := m.Compare(chip, printed)
 	return s, err == nil && s >= Threshold, err
 }
@@ -90,14 +90,17 @@ func Score(chip, printed *Photo) (float64, error) {
 	templ := fa.Region(in)
 	defer templ.Close()
 	best := math.Inf(-1)
-	res, mask := gocv.NewMat(), gocv.NewMat()
+	res, mask := cv.NewMat(), cv.NewMat()
 	defer res.Close()
 	defer mask.Close()
 	score := func(turn, scale float64) float64 {
 		fb := printed.frame(turn, scale)
 		defer fb.Close()
-		gocv.MatchTemplate(fb, templ, &res, gocv.TmCcoeffNormed, mask)
-		_, v, _, _ := gocv.MinMaxLoc(res)
+		cv.MatchTemplate(fb, templ, &res, cv.TmCcoeffNormed, mask)
+		_, v, _, _, err := cv.MinMaxLoc(res)
+		if err != nil {
+			return math.Inf(-1)
+		}
 		return float64(v)
 	}
 	// Coarse to fine: the landmarks of a small, soft chip photo can be
@@ -143,7 +146,7 @@ func (a *Photo) inside() image.Rectangle {
 // Photo is a photo prepared for Score: in grey, with its face's
 // landmarks. Close it when done.
 type Photo struct {
-	grey  gocv.Mat
+	grey  cv.Mat
 	marks [5][2]float64
 }
 
@@ -153,19 +156,19 @@ func (a *Photo) Close() error { return a.grey.Close() }
 // Prepare greys img and finds its face: a small photo is brought up for
 // the detector, a large one down to about twice the frame's resolution
 // (so that the warp averages its pixels instead of picking some).
-func (m *Matcher) Prepare(img gocv.Mat) (*Photo, error) {
-	grey := gocv.NewMat()
+func (m *Matcher) Prepare(img cv.Mat) (*Photo, error) {
+	grey := cv.NewMat()
 	if img.Channels() == 1 {
 		img.CopyTo(&grey)
 	} else {
-		gocv.CvtColor(img, &grey, gocv.ColorBGRToGray)
+		cv.CvtColor(img, &grey, cv.ColorBGRToGray)
 	}
 	resize := func(k float64) {
-		interp := gocv.InterpolationArea
+		interp := cv.InterpolationArea
 		if k > 1 {
-			interp = gocv.InterpolationCubic
+			interp = cv.InterpolationCubic
 		}
-		gocv.Resize(grey, &grey, image.Pt(max(1, int(float64(grey.Cols())*k+0.5)), max(1, int(float64(grey.Rows())*k+0.5))), 0, 0, interp)
+		cv.Resize(grey, &grey, image.Pt(max(1, int(float64(grey.Cols())*k+0.5)), max(1, int(float64(grey.Rows())*k+0.5))), 0, 0, interp)
 	}
 	if side := min(grey.Cols(), grey.Rows()); side < minSide {
 		resize(float64(minSide) / float64(side))
@@ -192,10 +195,10 @@ func (m *Matcher) Prepare(img gocv.Mat) (*Photo, error) {
 }
 
 // face is the face nearest the centre of a grey image.
-func (m *Matcher) face(grey gocv.Mat) (camera.Face, error) {
-	bgr := gocv.NewMat()
+func (m *Matcher) face(grey cv.Mat) (camera.Face, error) {
+	bgr := cv.NewMat()
 	defer bgr.Close()
-	gocv.CvtColor(grey, &bgr, gocv.ColorGrayToBGR)
+	cv.CvtColor(grey, &bgr, cv.ColorGrayToBGR)
 	faces, err := m.Detector.Detect(bgr)
 	if err != nil {
 		return camera.Face{}, err
@@ -225,17 +228,17 @@ func (a *Photo) toFrame(turn, scale float64) camera.Similarity {
 // scaled by scale about the frame's centre, as float grey levels evened
 // out: equalised, and lightly blurred against print dots and JPEG 2000's
 // ringing. The caller closes it.
-func (a *Photo) frame(turn, scale float64) gocv.Mat {
+func (a *Photo) frame(turn, scale float64) cv.Mat {
 	sim := a.toFrame(turn, scale)
-	mat := gocv.NewMatWithSize(2, 3, gocv.MatTypeCV64F)
+	mat := cv.NewMatWithSize(2, 3, cv.MatTypeCV64F)
 	defer mat.Close()
 	for i, v := range []float64{sim.A, -sim.B, sim.TX, sim.B, sim.A, sim.TY} {
 		mat.SetDoubleAt(i/3, i%3, v)
 	}
-	out := gocv.NewMat()
-	gocv.WarpAffineWithParams(a.grey, &out, mat, image.Pt(frameW, frameH), gocv.InterpolationLinear, gocv.BorderReplicate, color.RGBA{})
-	gocv.EqualizeHist(out, &out)
-	gocv.GaussianBlur(out, &out, image.Pt(0, 0), 0.8, 0.8, gocv.BorderReplicate)
-	out.ConvertTo(&out, gocv.MatTypeCV32F)
+	out := cv.NewMat()
+	cv.WarpAffineWithParams(a.grey, &out, mat, image.Pt(frameW, frameH), cv.InterpolationLinear, cv.BorderReplicate, color.RGBA{})
+	cv.EqualizeHist(out, &out)
+	cv.GaussianBlur(out, &out, image.Pt(0, 0), 0.8, 0.8, cv.BorderReplicate)
+	out.ConvertTo(&out, cv.MatTypeCV32F)
 	return out
 }

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"gocv.io/x/gocv"
+	"github.com/uketsuke/uketsuke/camera/cv"
 
 	"github.com/uketsuke/uketsuke/camera"
 	"github.com/uketsuke/uketsuke/camera/cardfront"
@@ -60,12 +60,12 @@ func people(t testing.TB) []person {
 
 // chipOf is what a chip would hold of a face photo: its 4:5 ID crop in
 // grey with the face 60 px wide, through JPEG 2000 at 20:1, decoded.
-func chipOf(t testing.TB, det *camera.Detector, img image.Image) gocv.Mat {
+func chipOf(t testing.TB, det *camera.Detector, img image.Image) cv.Mat {
 	t.Helper()
 	r := artwork.CoverCrop(img.Bounds(), artwork.PhotoAspect)
 	crop := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
 	draw.Draw(crop, crop.Rect, img, r.Min, draw.Src)
-	m, err := gocv.ImageToMatRGB(crop)
+	m, err := cv.ImageToMatRGB(crop)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,13 +76,13 @@ func chipOf(t testing.TB, det *camera.Detector, img image.Image) gocv.Mat {
 	}
 	f, ok := camera.Central(faces, image.Pt(m.Cols(), m.Rows()))
 	if !ok {
-		return gocv.NewMat()
+		return cv.NewMat()
 	}
 	jp2, err := camera.CardLike(m, f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	chip, err := gocv.IMDecode(jp2, gocv.IMReadGrayScale)
+	chip, err := cv.IMDecode(jp2, cv.IMReadGrayScale)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestOnePictureAndAnother(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := &Matcher{Detector: det}
-	prints := make([]gocv.Mat, len(ps))
+	prints := make([]cv.Mat, len(ps))
 	for i, p := range ps {
 		ph, err := gen.NextWith(photoset.Fine, p.img)
 		if err != nil {
@@ -145,7 +145,7 @@ func TestOnePictureAndAnother(t *testing.T) {
 				t.Errorf("chip %d (%s) vs print %d (%s): score %.3f, same picture %v", i, p.id, j, ps[j].id, s, same)
 			}
 		}
-		blank := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(200, 200, 200, 0), 300, 240, gocv.MatTypeCV8UC3)
+		blank := cv.NewMatWithSizeFromScalar(cv.NewScalar(200, 200, 200, 0), 300, 240, cv.MatTypeCV8UC3)
 		if _, err := m.Compare(chip, blank); !errors.Is(err, ErrNoFace) {
 			t.Errorf("a print without a face: %v, want ErrNoFace", err)
 		}

@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"testing"
 
-	"gocv.io/x/gocv"
+	"github.com/uketsuke/uketsuke/camera/cv"
 
 	"github.com/uketsuke/uketsuke/camera"
 	"github.com/uketsuke/uketsuke/camera/cardfront/artwork"
@@ -51,8 +51,8 @@ func TestCardfrontReadCommand(t *testing.T) {
 		}
 		defer frame.Close()
 		path := filepath.Join(dir, name)
-		if !gocv.IMWrite(path, frame) {
-			t.Fatalf("cannot write %s", path)
+		if err := cv.IMWrite(path, frame); err != nil {
+			t.Fatal(err)
 		}
 		return path
 	}

@@ -129,6 +129,9 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 		demo.pointCardCamera(demo.current)
 	}
 
+	if !o.windowed {
+		fitScreen(g.log)
+	}
 	a := fyneapp.NewWithID("jp.uketsuke.kiosk")
 	a.Settings().SetTheme(app.Theme())
 	w := a.NewWindow("Uketsuke 受付")
@@ -258,9 +261,13 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 	return ctx.Err()
 }
 
-// uiMap is what --ui-map writes: the screen and where its buttons are.
+// uiMap is what --ui-map writes: the screen, the canvas (in Fyne's
+// units; × scale are pixels) and where its buttons are.
 type uiMap struct {
 	Screen  string       `json:"screen"`
+	Width   float32      `json:"width"`
+	Height  float32      `json:"height"`
+	Scale   float32      `json:"scale"`
 	Targets []app.Target `json:"targets"`
 }
 
@@ -271,7 +278,11 @@ func writeUIMap(ctx context.Context, ui *app.UI, path string, g *globals) {
 	every(ctx, 100*time.Millisecond, func() {
 		var m uiMap
 		done := make(chan struct{})
-		fyne.Do(func() { m = uiMap{Screen: ui.Screen(), Targets: ui.Targets()}; close(done) })
+		fyne.Do(func() {
+			c := ui.Canvas()
+			m = uiMap{Screen: ui.Screen(), Width: c.Size().Width, Height: c.Size().Height, Scale: c.Scale(), Targets: ui.Targets()}
+			close(done)
+		})
 		select {
 		case <-done:
 		case <-ctx.Done():
@@ -292,7 +303,7 @@ func writeUIMap(ctx context.Context, ui *app.UI, path string, g *globals) {
 // startXvfb starts a 1280×800 virtual screen on a free display number and
 // sets DISPLAY for this process.
 func startXvfb() (stop func(), display string, err error) {
-	stop, display, err = launchXvfb()
+	stop, display, err = launchXvfb(app.DesignWidth, app.DesignHeight)
 	if err == nil {
 		os.Setenv("DISPLAY", display)
 	}
@@ -303,7 +314,7 @@ func startXvfb() (stop func(), display string, err error) {
 // number itself (-displayfd): it skips displays in use and clears a dead
 // server's lock file, which a scan of /tmp cannot do safely. Xvfb dies
 // with this process, even when it is killed.
-func launchXvfb() (stop func(), display string, err error) {
+func launchXvfb(width, height int) (stop func(), display string, err error) {
 	bin, err := exec.LookPath("Xvfb")
 	if err != nil {
 		return nil, "", errors.New("Xvfb is not installed (apt-get install xvfb)")
@@ -314,7 +325,7 @@ func launchXvfb() (stop func(), display string, err error) {
 	}
 	defer r.Close()
 	var logs bytes.Buffer
-	cmd := exec.Command(bin, "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	cmd := exec.Command(bin, "-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", width, height), "-nolisten", "tcp")
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.Stderr = &logs
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"gocv.io/x/gocv"
+	"github.com/uketsuke/uketsuke/camera/cv"
 
 	"github.com/uketsuke/uketsuke/camera"
 	"github.com/uketsuke/uketsuke/camera/cardfront/photoset"
@@ -65,8 +65,8 @@ func TestFaceVerifyCommand(t *testing.T) {
 		}
 		defer ph.Frame.Close()
 		front = filepath.Join(dir, name+"-front.jpg")
-		if !gocv.IMWrite(front, ph.Frame) {
-			t.Fatalf("cannot write %s", front)
+		if err := cv.IMWrite(front, ph.Frame); err != nil {
+			t.Fatal(err)
 		}
 		return chip, front
 	}

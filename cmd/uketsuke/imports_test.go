@@ -18,7 +18,7 @@ func TestBinaryKeepsWiringOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range strings.Fields(string(out)) {
-		if p == "gocv.io/x/gocv" {
+		if p == "github.com/uketsuke/uketsuke/camera/cv" {
 			t.Errorf("cmd/uketsuke imports %s directly", p)
 		}
 	}

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/uketsuke/uketsuke/camera/cardfront/tess"
 	_ "github.com/uketsuke/uketsuke/internal/posixlocale" // before the UI toolkit reads the locale
 )
 
@@ -60,6 +61,7 @@ type command struct {
 	args    string
 	summary string
 	run     func(ctx context.Context, g *globals, args []string) error
+	ocr     bool // reads card fronts with Tesseract (see tess.LimitThreads)
 }
 
 // commands is the table of subcommands, one record each.
@@ -70,6 +72,7 @@ func commands() []*command {
 			args:    "[--demo] [--windowed] [--autopilot] [--screenshots DIR] [--ui-map FILE]",
 			summary: "run the kiosk screen (default command); --demo adds the virtual card, image camera and eligibility simulator",
 			run:     runKiosk,
+			ocr:     true,
 		},
 		{
 			name:    "simulate",
@@ -100,12 +103,14 @@ func commands() []*command {
 			args:    "read [--json] IMAGE | eval [--n N] [--seed S] [--json]",
 			summary: "read 照合番号B's parts from a photo of a card front; measure the reading on generated photos",
 			run:     runCardfront,
+			ocr:     true,
 		},
 		{
 			name:    "face",
 			args:    "eval --dataset DIR [--cases] [--json] [--models DIR] | verify --chip FILE [--front FILE] --live FILE… [--json] | verify --batch FILE",
 			summary: "measure face verification on a labelled image folder; decide one face case (chip photo, card front, live frames)",
 			run:     runFace,
+			ocr:     true,
 		},
 		{
 			name:    "queue",
@@ -181,10 +186,28 @@ type exitError struct {
 func (e exitError) Error() string { return e.msg }
 
 func main() {
+	if c := commandOf(os.Args[1:]); c != nil && c.ocr {
+		tess.LimitThreads()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
 	stop()
 	os.Exit(code)
+}
+
+// commandOf is the command a command line runs, nil for help or an
+// unknown name.
+func commandOf(argv []string) *command {
+	name := "run"
+	if len(argv) > 0 && !strings.HasPrefix(argv[0], "-") {
+		name = argv[0]
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
 }
 
 // run executes one command line and returns the exit code.

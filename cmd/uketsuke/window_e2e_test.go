@@ -123,6 +123,7 @@ type xdriver struct {
 	shots     int
 	seen      string
 	lastClick time.Time
+	w, h      int // the screen's size (0: 1280×800)
 }
 
 func (d *xdriver) read() uiMap {
@@ -168,7 +169,8 @@ func (d *xdriver) click(title string) {
 		for _, tg := range m.Targets {
 			if tg.Title == title {
 				before, _ := os.ReadFile(d.mapPath)
-				d.xdo("mousemove", "--sync", fmt.Sprint(int(tg.X)), fmt.Sprint(int(tg.Y)), "click", "1")
+				k := max(m.Scale, 0.1)
+				d.xdo("mousemove", "--sync", fmt.Sprint(int(tg.X*k)), fmt.Sprint(int(tg.Y*k)), "click", "1")
 				d.lastClick = time.Now()
 				d.settle(before)
 				return
@@ -232,13 +234,17 @@ func (d *xdriver) photo(screen string) {
 	if out, err := c.CombinedOutput(); err != nil {
 		d.t.Fatalf("import: %v %s", err, out)
 	}
-	checkScreenshot(d.t, path)
+	w, h := d.w, d.h
+	if w == 0 {
+		w, h = 1280, 800
+	}
+	checkScreenshot(d.t, path, w, h)
 }
 
 // testXvfb starts a 1280×800 Xvfb on a free display for the test.
 func testXvfb(t *testing.T) string {
 	t.Helper()
-	stop, display, err := launchXvfb()
+	stop, display, err := launchXvfb(1280, 800)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ func TestXvfbDisplaysAreFreeAndCleanedUp(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			stop, d, err := launchXvfb()
+			stop, d, err := launchXvfb(1280, 800)
 			if err != nil {
 				t.Error(err)
 				return

@@ -17,7 +17,7 @@ import (
 	"sync"
 	"time"
 
-	"gocv.io/x/gocv"
+	"github.com/uketsuke/uketsuke/camera/cv"
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/font/sfnt"
 
@@ -66,8 +66,8 @@ type Truth struct {
 type Photo struct {
 	Condition Condition
 	Truth     Truth
-	Frame     gocv.Mat // BGR, after JPEG; the caller closes it
-	CardWidth float64  // the card's long edge in the frame
+	Frame     cv.Mat  // BGR, after JPEG; the caller closes it
+	CardWidth float64 // the card's long edge in the frame
 }
 
 // Generator makes photos from a seed; not safe for concurrent use.
@@ -271,7 +271,7 @@ func (g *Generator) NextWith(c Condition, face image.Image) (Photo, error) {
 
 // OnTray photographs card as a document camera over the card tray does:
 // about 900 px wide in the frame, square to the camera, on dark felt.
-func OnTray(card *image.RGBA) (gocv.Mat, error) {
+func OnTray(card *image.RGBA) (cv.Mat, error) {
 	s := scene{rng: rand.New(rand.NewPCG(1, 2)), width: 900, quality: 92, felt: true}
 	return s.compose(card)
 }
@@ -290,13 +290,13 @@ type scene struct {
 	dim         float64 // brightness factor (0: 1)
 }
 
-func (s scene) compose(card *image.RGBA) (gocv.Mat, error) {
+func (s scene) compose(card *image.RGBA) (cv.Mat, error) {
 	r := s.rng
 	bg := s.background()
 	defer bg.Close()
-	src, err := gocv.ImageToMatRGBA(card)
+	src, err := cv.ImageToMatRGBA(card)
 	if err != nil {
-		return gocv.Mat{}, err
+		return cv.Mat{}, err
 	}
 	defer src.Close()
 	cw, ch := float64(card.Bounds().Dx()), float64(card.Bounds().Dy())
@@ -312,11 +312,11 @@ func (s scene) compose(card *image.RGBA) (gocv.Mat, error) {
 	cx := FrameW/2 + (r.Float64()*2-1)*maxX/2
 	cy := FrameH/2 + (r.Float64()*2-1)*maxY/2
 	corners := [4][2]float64{{-w / 2, -h / 2}, {w / 2, -h / 2}, {w / 2, h / 2}, {-w / 2, h / 2}}
-	var dst []gocv.Point2f
+	var dst []cv.Point2f
 	for _, c := range corners {
 		x := c[0] + (r.Float64()*2-1)*s.persp*w
 		y := c[1] + (r.Float64()*2-1)*s.persp*w
-		dst = append(dst, gocv.Point2f{
+		dst = append(dst, cv.Point2f{
 			X: float32(cx + x*math.Cos(angle) - y*math.Sin(angle)),
 			Y: float32(cy + x*math.Sin(angle) + y*math.Cos(angle)),
 		})
@@ -324,49 +324,47 @@ func (s scene) compose(card *image.RGBA) (gocv.Mat, error) {
 	if !s.held {
 		fitFrame(dst, margin)
 	}
-	sv := gocv.NewPoint2fVectorFromPoints([]gocv.Point2f{{X: 0, Y: 0}, {X: float32(cw), Y: 0}, {X: float32(cw), Y: float32(ch)}, {X: 0, Y: float32(ch)}})
-	defer sv.Close()
-	dv := gocv.NewPoint2fVectorFromPoints(dst)
-	defer dv.Close()
-	m := gocv.GetPerspectiveTransform2f(sv, dv)
+	m, err := cv.GetPerspectiveTransform2f([]cv.Point2f{{X: 0, Y: 0}, {X: float32(cw), Y: 0}, {X: float32(cw), Y: float32(ch)}, {X: 0, Y: float32(ch)}}, dst)
+	if err != nil {
+		return cv.Mat{}, err
+	}
 	defer m.Close()
-	warped := gocv.NewMat()
+	warped := cv.NewMat()
 	defer warped.Close()
-	gocv.WarpPerspectiveWithParams(src, &warped, m, image.Pt(FrameW, FrameH), gocv.InterpolationLinear, gocv.BorderConstant, color.RGBA{})
+	cv.WarpPerspectiveWithParams(src, &warped, m, image.Pt(FrameW, FrameH), cv.InterpolationLinear, cv.BorderConstant, color.RGBA{})
 	out := alphaOver(bg, warped)
 	if s.dim > 0 {
-		out.ConvertToWithParams(&out, gocv.MatTypeCV8UC3, float32(s.dim), 0)
+		out.ConvertToWithParams(&out, cv.MatTypeCV8UC3, float32(s.dim), 0)
 	}
 	if s.blur > 0.05 {
-		gocv.GaussianBlur(out, &out, image.Pt(0, 0), s.blur, s.blur, gocv.BorderDefault)
+		cv.GaussianBlur(out, &out, image.Pt(0, 0), s.blur, s.blur, cv.BorderDefault)
 	}
 	if s.noise > 0 {
-		noise := gocv.NewMatWithSize(FrameH, FrameW, gocv.MatTypeCV16SC3)
+		noise := cv.NewMatWithSize(FrameH, FrameW, cv.MatTypeCV16SC3)
 		defer noise.Close()
 		// OpenCV's generator is per thread: seeded from ours on this
 		// thread, the noise is the same on every run.
 		runtime.LockOSThread()
-		gocv.SetRNGSeed(int(r.Int64()))
-		gocv.RandN(&noise, gocv.NewScalar(0, 0, 0, 0), gocv.NewScalar(s.noise, s.noise, s.noise, 0))
+		cv.SetRNGSeed(int(r.Int64()))
+		cv.RandN(&noise, cv.NewScalar(0, 0, 0, 0), cv.NewScalar(s.noise, s.noise, s.noise, 0))
 		runtime.UnlockOSThread()
-		wide := gocv.NewMat()
+		wide := cv.NewMat()
 		defer wide.Close()
-		out.ConvertTo(&wide, gocv.MatTypeCV16SC3)
-		gocv.Add(wide, noise, &wide)
-		wide.ConvertTo(&out, gocv.MatTypeCV8UC3)
+		out.ConvertTo(&wide, cv.MatTypeCV16SC3)
+		cv.Add(wide, noise, &wide)
+		wide.ConvertTo(&out, cv.MatTypeCV8UC3)
 	}
-	buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, out, []int{gocv.IMWriteJpegQuality, s.quality})
+	buf, err := cv.EncodeJPEG(out, s.quality)
 	out.Close()
 	if err != nil {
-		return gocv.Mat{}, err
+		return cv.Mat{}, err
 	}
-	defer buf.Close()
-	return gocv.IMDecode(buf.GetBytes(), gocv.IMReadColor)
+	return cv.IMDecode(buf, cv.IMReadColor)
 }
 
 // fitFrame moves, and if need be shrinks, a card's corners into the
 // frame: the tray holds the card wholly in the camera's view.
-func fitFrame(pts []gocv.Point2f, margin float64) {
+func fitFrame(pts []cv.Point2f, margin float64) {
 	x0, y0, x1, y1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
 	for _, p := range pts {
 		x0, x1 = math.Min(x0, float64(p.X)), math.Max(x1, float64(p.X))
@@ -378,14 +376,14 @@ func fitFrame(pts []gocv.Point2f, margin float64) {
 	dx := math.Max(margin-(cx-(cx-x0)*k), 0) - math.Max(cx+(x1-cx)*k-(FrameW-margin), 0)
 	dy := math.Max(margin-(cy-(cy-y0)*k), 0) - math.Max(cy+(y1-cy)*k-(FrameH-margin), 0)
 	for i, p := range pts {
-		pts[i] = gocv.Point2f{X: float32(cx + (float64(p.X)-cx)*k + dx), Y: float32(cy + (float64(p.Y)-cy)*k + dy)}
+		pts[i] = cv.Point2f{X: float32(cx + (float64(p.X)-cx)*k + dx), Y: float32(cy + (float64(p.Y)-cy)*k + dy)}
 	}
 }
 
 // background draws the tray (dark felt), a desk, or a busy room.
-func (s scene) background() gocv.Mat {
+func (s scene) background() cv.Mat {
 	r := s.rng
-	bg := gocv.NewMatWithSize(FrameH, FrameW, gocv.MatTypeCV8UC3)
+	bg := cv.NewMatWithSize(FrameH, FrameW, cv.MatTypeCV8UC3)
 	kind := r.IntN(3)
 	switch {
 	case s.busy:
@@ -396,22 +394,22 @@ func (s scene) background() gocv.Mat {
 	switch kind {
 	case 0: // felt
 		v := 25 + r.Float64()*40
-		bg.SetTo(gocv.NewScalar(v, v, v*1.05, 0))
+		bg.SetTo(cv.NewScalar(v, v, v*1.05, 0))
 	case 1: // wood
-		base := gocv.NewScalar(60+r.Float64()*40, 100+r.Float64()*40, 150+r.Float64()*50, 0)
+		base := cv.NewScalar(60+r.Float64()*40, 100+r.Float64()*40, 150+r.Float64()*50, 0)
 		bg.SetTo(base)
 		for y := 0; y < FrameH; y += 3 + r.IntN(6) {
 			d := r.Float64()*30 - 15
-			gocv.Line(&bg, image.Pt(0, y), image.Pt(FrameW, y+r.IntN(9)-4), color.RGBA{uint8(base.Val3 + d), uint8(base.Val2 + d), uint8(base.Val1 + d), 0}, 1+r.IntN(2))
+			cv.Line(&bg, image.Pt(0, y), image.Pt(FrameW, y+r.IntN(9)-4), color.RGBA{uint8(base.Val3 + d), uint8(base.Val2 + d), uint8(base.Val1 + d), 0}, 1+r.IntN(2))
 		}
 	case 2: // a plain desk of any colour
-		bg.SetTo(gocv.NewScalar(r.Float64()*200, r.Float64()*200, r.Float64()*200, 0))
+		bg.SetTo(cv.NewScalar(r.Float64()*200, r.Float64()*200, r.Float64()*200, 0))
 	default: // a room: gradients and shapes behind the card
-		bg.SetTo(gocv.NewScalar(90+r.Float64()*100, 90+r.Float64()*100, 90+r.Float64()*100, 0))
+		bg.SetTo(cv.NewScalar(90+r.Float64()*100, 90+r.Float64()*100, 90+r.Float64()*100, 0))
 		for range 12 {
 			c := color.RGBA{uint8(r.IntN(256)), uint8(r.IntN(256)), uint8(r.IntN(256)), 0}
 			x, y := r.IntN(FrameW), r.IntN(FrameH)
-			gocv.Rectangle(&bg, image.Rect(x, y, x+40+r.IntN(400), y+40+r.IntN(300)), c, -1)
+			cv.Rectangle(&bg, image.Rect(x, y, x+40+r.IntN(400), y+40+r.IntN(300)), c, -1)
 		}
 	}
 	return bg
@@ -419,7 +417,7 @@ func (s scene) background() gocv.Mat {
 
 // alphaOver lays the card (BGRA, as ImageToMatRGBA makes it) onto the
 // BGR background.
-func alphaOver(bg, rgba gocv.Mat) gocv.Mat {
+func alphaOver(bg, rgba cv.Mat) cv.Mat {
 	out := bg.Clone()
 	data := rgba.ToBytes()
 	ob, _ := out.DataPtrUint8()

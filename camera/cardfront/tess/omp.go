@@ -5,14 +5,15 @@ import (
 	"syscall"
 )
 
-// Tesseract's recogniser runs four OpenMP threads per line whatever it is
-// told at run time (a num_threads clause). With one engine per core, those
-// threads spin against each other and a line takes three times as long.
-// libgomp reads OMP_THREAD_LIMIT only when the process starts, so a
-// process that links Tesseract without it set restarts itself once, at
-// once, with OMP_THREAD_LIMIT=1; the engines then run in parallel
-// instead. A value the operator set is kept.
-func init() {
+// LimitThreads restarts the process once with OMP_THREAD_LIMIT=1 unless
+// it is set, for commands that run Tesseract: its recogniser runs four
+// OpenMP threads per line whatever it is told at run time (a num_threads
+// clause), and with one engine per core those threads spin against each
+// other and a line takes three times as long. libgomp reads the limit
+// only when the process starts, hence the restart; call it first thing in
+// main, before any work. A value the operator set is kept; the kiosk's
+// unit sets it, so the kiosk starts once.
+func LimitThreads() {
 	if _, set := os.LookupEnv("OMP_THREAD_LIMIT"); set {
 		return
 	}
