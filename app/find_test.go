@@ -126,7 +126,8 @@ func (d *fakeDesk) MoveUp(_ context.Context, staff, number string) error {
 func (d *fakeDesk) Recheck(context.Context, string) (int, int, error) { return 2, 1, nil }
 func (d *fakeDesk) Devices(context.Context) []Device {
 	ok, bad := true, false
-	return []Device{{Name: "reader", OK: &ok}, {Name: "terminal", OK: &bad, Detail: "no answer"}}
+	return []Device{{Name: "reader", OK: &ok}, {Name: "terminal", OK: &bad, Detail: "no answer"},
+		{Name: "backup", OK: &ok, Warning: true, Detail: "the newest backup is 3 days old", Advice: "check [backup] dir"}}
 }
 func (d *fakeDesk) SyncNow(context.Context, string) (string, error) { d.synced++; return "sent 3", nil }
 func (d *fakeDesk) Audit(context.Context, string, int) ([]string, error) {

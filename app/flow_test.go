@@ -386,6 +386,7 @@ func TestStaffLoginLockoutAutoLogoutAndActions(t *testing.T) {
 	h.tap("もどる")
 	h.tap("機器の状態")
 	h.wantText("no answer")
+	h.wantText("backup: 注意　the newest backup is 3 days old\n→ check [backup] dir")
 	h.tap("もどる")
 	h.tap("いま送信する")
 	h.wantText("sent 3")

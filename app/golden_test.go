@@ -30,6 +30,7 @@ func TestGoldenScreens(t *testing.T) {
 		{"manual-entry-insurer", func(h *harness) { h.tap("資格確認書"); h.typeDigits("0613") }},
 		{"ticket", func(h *harness) { h.pinPath(); h.typeDigits("1234"); h.tap("決定"); h.tap("すべて提供する") }},
 		{"staff-login", func(h *harness) { h.tap("職員用"); h.typeDigits("7") }},
+		{"staff-devices", func(h *harness) { h.staffLogin(); h.tap("機器の状態") }},
 		{"welcome-en", func(h *harness) { h.tap("English") }},
 		{"card-untrusted", func(h *harness) { h.card.ReadErr = kiosk.ErrCardUntrusted; h.post(kiosk.CardInserted{}) }},
 	}

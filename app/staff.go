@@ -60,9 +60,11 @@ type QueueEntry struct {
 
 // Device is one line of the device status.
 type Device struct {
-	Name   string
-	OK     *bool // nil: unknown
-	Detail string
+	Name    string
+	OK      *bool // nil: unknown
+	Warning bool  // working, with something staff should know (OK true)
+	Detail  string
+	Advice  string // what to do about a fault or warning
 }
 
 // ErrStaffLogin is a wrong staff ID or PIN (or a disabled account).
@@ -415,17 +417,23 @@ func (u *UI) auditScreen() fyne.CanvasObject {
 func (u *UI) devicesScreen() fyne.CanvasObject {
 	rows := container.NewVBox()
 	for _, d := range u.staff.devices {
-		state := u.t("device.unknown")
-		if d.OK != nil && *d.OK {
+		state, imp := u.t("device.unknown"), widget.MediumImportance
+		switch {
+		case d.OK != nil && *d.OK && d.Warning:
+			state, imp = u.t("device.warning"), widget.WarningImportance
+		case d.OK != nil && *d.OK:
 			state = u.t("device.ok")
-		} else if d.OK != nil {
-			state = u.t("device.fail")
+		case d.OK != nil:
+			state, imp = u.t("device.fail"), widget.DangerImportance
 		}
-		l := widget.NewLabel(fmt.Sprintf("%s: %s　%s", d.Name, state, d.Detail))
-		if d.OK != nil && !*d.OK {
-			l.Importance = widget.DangerImportance
+		text := fmt.Sprintf("%s: %s　%s", d.Name, state, d.Detail)
+		if d.Advice != "" {
+			text += "\n→ " + d.Advice
 		}
+		l := widget.NewLabel(text)
+		l.Wrapping = fyne.TextWrapWord
+		l.Importance = imp
 		rows.Add(l)
 	}
-	return screen(heading(u.t("staff.devices")), rows, u.backToMenu())
+	return screen(heading(u.t("staff.devices")), container.NewVScroll(rows), u.backToMenu())
 }

@@ -274,6 +274,7 @@ var entries = map[string][2]string{
 	"status.cancelled":         {"取消", "cancelled"},
 	"device.ok":                {"正常", "OK"},
 	"device.fail":              {"異常", "Fault"},
+	"device.warning":           {"注意", "Warning"},
 	"device.unknown":           {"未確認", "Unknown"},
 
 	// Demo

@@ -16,6 +16,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/uketsuke/uketsuke/camera"
+	"github.com/uketsuke/uketsuke/eligibility"
+	"github.com/uketsuke/uketsuke/kiosk"
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
 	"github.com/uketsuke/uketsuke/reader"
 	"github.com/uketsuke/uketsuke/storage"
@@ -41,9 +43,21 @@ type checkResult struct {
 
 // doctorCheck is one check of the installation.
 type doctorCheck struct {
-	name string
-	run  func(ctx context.Context, g *globals) checkResult
+	name    string
+	run     func(ctx context.Context, g *globals) checkResult
+	timeout time.Duration // 0: checkTimeout
+	// live: a device the running kiosk holds and reports itself (its
+	// health); the staff device screen shows that instead of opening the
+	// device a second time.
+	live bool
 }
+
+// checkTimeout bounds a check that waits on a device or a server.
+const checkTimeout = 10 * time.Second
+
+// terminalWait is how long the test request waits for the terminal's
+// answer (it usually comes in a few seconds).
+var terminalWait = 30 * time.Second
 
 func ok(detail string) checkResult { return checkResult{Verdict: VerdictOK, Detail: detail} }
 func warn(detail, advice string) checkResult {
@@ -56,27 +70,28 @@ func fail(detail, advice string) checkResult {
 // doctorChecks are the checks in the order they are shown.
 func doctorChecks() []doctorCheck {
 	return []doctorCheck{
-		{"config", checkConfig},
-		{"data directory", checkDataDir},
-		{"disk space", checkDisk},
-		{"clock", checkClock},
-		{"time zone", checkTimeZone},
-		{"audit chain", checkAudit},
-		{"backup", checkBackup},
-		{"card reader", checkReader},
-		{"face models", checkModels},
-		{"face camera", func(ctx context.Context, g *globals) checkResult {
+		{name: "config", run: checkConfig},
+		{name: "data directory", run: checkDataDir},
+		{name: "disk space", run: checkDisk},
+		{name: "clock", run: checkClock},
+		{name: "time zone", run: checkTimeZone},
+		{name: "audit chain", run: checkAudit},
+		{name: "backup", run: checkBackup},
+		{name: "card reader", live: true, run: checkReader},
+		{name: "face models", live: true, run: checkModels},
+		{name: "face camera", live: true, run: func(ctx context.Context, g *globals) checkResult {
 			return checkCameraDevice(ctx, g.cfg.Camera.Device, "/dev/video0", "the face path is off: patients use the PIN")
 		}},
-		{"card camera", func(ctx context.Context, g *globals) checkResult {
+		{name: "card camera", live: true, run: func(ctx context.Context, g *globals) checkResult {
 			if g.cfg.Camera.CardDevice == "" {
 				return ok("none configured: 照合番号B is read by the face camera, the patient holding the card up")
 			}
 			return checkCameraDevice(ctx, g.cfg.Camera.CardDevice, "", "照合番号B is typed by the patient")
 		}},
-		{"terminal folder", checkTerminal},
-		{"clinic system", checkClinic},
-		{"printer", checkPrinter},
+		{name: "terminal folder", run: checkTerminal},
+		{name: "terminal answer", live: true, run: checkTerminalAnswer, timeout: terminalWait + 5*time.Second},
+		{name: "clinic system", run: checkClinic},
+		{name: "printer", run: checkPrinter},
 	}
 }
 
@@ -124,10 +139,20 @@ func runDoctor(ctx context.Context, g *globals, args []string) error {
 }
 
 // diagnose runs every check, each bounded in time.
-func diagnose(ctx context.Context, g *globals) []checkResult {
+func diagnose(ctx context.Context, g *globals) []checkResult { return runChecks(ctx, g, true) }
+
+// runChecks runs the checks in order, the live ones only when asked.
+func runChecks(ctx context.Context, g *globals, live bool) []checkResult {
 	var out []checkResult
 	for _, c := range doctorChecks() {
-		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if c.live && !live {
+			continue
+		}
+		limit := c.timeout
+		if limit == 0 {
+			limit = checkTimeout
+		}
+		cctx, cancel := context.WithTimeout(ctx, limit)
 		r := c.run(cctx, g)
 		cancel()
 		r.Name = c.name
@@ -380,6 +405,39 @@ func checkTerminal(_ context.Context, g *globals) checkResult {
 	return ok(c.TerminalDir + " with req/ res/ face/, writable")
 }
 
+// checkTerminalAnswer sends the configured test card to the terminal and
+// waits for its answer: any answer, a 資格なし or an error code among them,
+// shows the terminal takes requests from this folder.
+func checkTerminalAnswer(ctx context.Context, g *globals) checkResult {
+	c := g.cfg.Eligibility
+	switch {
+	case c.Backend == "sim":
+		return ok("the simulator answers (no terminal)")
+	case c.TerminalDir == "":
+		return warn("no terminal folder: no test request", "set [eligibility] terminal_dir")
+	case c.TestCard == nil:
+		return ok("no test request: set [eligibility.test_card] to a test card's numbers to send one")
+	}
+	q, err := c.TestCard.query()
+	if err != nil {
+		return fail(err.Error(), "fix [eligibility.test_card]")
+	}
+	t := &eligibility.Terminal{Dir: c.TerminalDir, Institution: c.Institution, Timeout: terminalWait, Archive: filepath.Join(c.TerminalDir, "done")}
+	start := time.Now()
+	res, err := t.Check(ctx, kiosk.EligibilityQuery{ByNumbers: &q})
+	took := time.Since(start).Seconds()
+	var ea *eligibility.ErrorAnswer
+	switch {
+	case err == nil:
+		return ok(fmt.Sprintf("answered the test card in %.1f s (%s)", took, res.Validity))
+	case errors.As(err, &ea):
+		return ok(fmt.Sprintf("answered the test card in %.1f s with an error answer (%s): it takes requests", took, ea.Error()))
+	case errors.Is(err, kiosk.ErrEligibilityUnavailable):
+		return fail(fmt.Sprintf("no answer to the test card in %.0f s", took), "check that the 資格確認端末's software runs and watches "+filepath.Join(c.TerminalDir, "req"))
+	}
+	return fail("test request: "+err.Error(), "see the terminal's logs; the answer in res/ did not parse")
+}
+
 func checkClinic(ctx context.Context, g *globals) checkResult {
 	c := g.cfg.Sync
 	if c.ORCA == nil && c.Export == nil {
@@ -409,7 +467,7 @@ func checkClinic(ctx context.Context, g *globals) checkResult {
 	return ok(strings.Join(parts, "; "))
 }
 
-func checkPrinter(_ context.Context, g *globals) checkResult {
+func checkPrinter(ctx context.Context, g *globals) checkResult {
 	cmd := g.cfg.Reception.PrintCommand
 	if len(cmd) == 0 {
 		return warn("no printer: the number is shown on screen only", "set [reception] print_command")
@@ -418,7 +476,44 @@ func checkPrinter(_ context.Context, g *globals) checkResult {
 	if err != nil {
 		return fail(cmd[0]+" not found", "install the print command or fix [reception] print_command")
 	}
-	return ok("tickets go to " + p)
+	queue := cupsQueue(cmd)
+	if queue == "" {
+		return ok("tickets go to " + p)
+	}
+	// A CUPS queue: ask CUPS whether the printer is there and enabled.
+	out, err := exec.CommandContext(ctx, "lpstat", "-p", queue).CombinedOutput()
+	status := strings.TrimSpace(string(out))
+	switch {
+	case errors.Is(err, exec.ErrNotFound):
+		return ok("tickets go to " + p + " -d " + queue + " (lpstat is missing: the queue's state is unknown)")
+	case err != nil || status == "":
+		return fail("CUPS does not know the printer "+queue+": "+firstLine(status), "add the printer in CUPS (lpadmin) or fix -d in [reception] print_command")
+	case strings.Contains(status, "disabled"):
+		return fail("the printer "+queue+" is disabled: "+firstLine(status), "cupsenable "+queue+" after checking paper and cover")
+	}
+	return ok("tickets go to CUPS queue " + queue + ": " + firstLine(status))
+}
+
+// cupsQueue is the queue an lp command line prints to ("lp -d NAME"), or
+// "" for any other command.
+func cupsQueue(cmd []string) string {
+	if filepath.Base(cmd[0]) != "lp" {
+		return ""
+	}
+	for i, a := range cmd[1:] {
+		switch {
+		case a == "-d" && i+2 < len(cmd):
+			return cmd[i+2]
+		case strings.HasPrefix(a, "-d") && len(a) > 2:
+			return a[2:]
+		}
+	}
+	return ""
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }
 
 func checkBackup(_ context.Context, g *globals) checkResult {

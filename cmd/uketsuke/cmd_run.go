@@ -164,7 +164,7 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	dk := &desk{s: s, dataDir: dataDir}
+	dk := &desk{s: s, g: g, dataDir: dataDir}
 	if syncer != nil {
 		dk.sync = func(ctx context.Context, trigger string) (clinic.Report, error) {
 			return lockedRun(ctx, g, syncer, trigger)

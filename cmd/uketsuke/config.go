@@ -17,6 +17,8 @@ import (
 	"github.com/uketsuke/uketsuke/clinic"
 
 	"github.com/uketsuke/uketsuke/kiosk"
+	"github.com/uketsuke/uketsuke/kiosk/insurance"
+	"github.com/uketsuke/uketsuke/kiosk/wareki"
 	"github.com/uketsuke/uketsuke/storage"
 )
 
@@ -135,6 +137,32 @@ type EligibilityConfig struct {
 	Institution string `toml:"institution"`
 	// SimPersonas is the simulator's persona file.
 	SimPersonas string `toml:"sim_personas"`
+	// TestCard is a test 資格確認書's numbers (one the terminal's vendor or
+	// the insurer provides for testing): `doctor` sends it as a request to
+	// check that the terminal answers. Absent: no test request.
+	TestCard *TestCardConfig `toml:"test_card"`
+}
+
+// TestCardConfig is [eligibility.test_card]: the numbers of a test card.
+type TestCardConfig struct {
+	Insurer string `toml:"insurer"`
+	Symbol  string `toml:"symbol"`
+	Number  string `toml:"number"`
+	Branch  string `toml:"branch"`
+	Birth   string `toml:"birth"` // YYYY-MM-DD or 和暦 (S55.05.05)
+}
+
+// query is the eligibility query of the test card.
+func (t TestCardConfig) query() (kiosk.NumbersQuery, error) {
+	card, errs := insurance.ParseCard(t.Insurer, t.Symbol, t.Number, t.Branch)
+	if len(errs) > 0 {
+		return kiosk.NumbersQuery{}, fmt.Errorf("eligibility.test_card: %w", errs[0])
+	}
+	birth, err := wareki.Parse(t.Birth)
+	if err != nil {
+		return kiosk.NumbersQuery{}, fmt.Errorf("eligibility.test_card.birth %q: %w", t.Birth, err)
+	}
+	return kiosk.NumbersQuery{Card: card, Birth: birth}, nil
 }
 
 // SyncConfig is the nightly hand-over to the clinic system. Either target
@@ -329,6 +357,11 @@ func (c Config) validate() error {
 	case "terminal":
 		if c.Eligibility.TerminalDir != "" && (len(c.Eligibility.Institution) != 10 || strings.Trim(c.Eligibility.Institution, "0123456789") != "") {
 			return fmt.Errorf("eligibility.institution %q: the 10-digit 医療機関コード", c.Eligibility.Institution)
+		}
+		if t := c.Eligibility.TestCard; t != nil {
+			if _, err := t.query(); err != nil {
+				return err
+			}
 		}
 	default:
 		return fmt.Errorf("eligibility.backend %q: terminal or sim", c.Eligibility.Backend)

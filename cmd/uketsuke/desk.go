@@ -20,6 +20,7 @@ import (
 // desk is the staff mode's backend over the store and the station.
 type desk struct {
 	s       *station
+	g       *globals // for doctor's checks; nil: none
 	dataDir string
 	// sync runs the configured sync (nil: none configured; "sync now"
 	// writes the day's files into the data directory instead).
@@ -115,6 +116,14 @@ func (d *desk) Devices(ctx context.Context) []app.Device {
 			}
 		}
 		out = append(out, app.Device{Name: "sync", OK: &ok, Detail: detail})
+	}
+	// Then doctor's checks of the installation; the devices the kiosk
+	// holds are reported above, live.
+	if d.g != nil {
+		for _, r := range runChecks(ctx, d.g, false) {
+			ok := r.Verdict != VerdictFail
+			out = append(out, app.Device{Name: r.Name, OK: &ok, Warning: r.Verdict == VerdictWarning, Detail: r.Detail, Advice: r.Advice})
+		}
 	}
 	return out
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/uketsuke/uketsuke/app"
 	"github.com/uketsuke/uketsuke/kiosk"
 	"github.com/uketsuke/uketsuke/storage"
 )
@@ -116,5 +117,50 @@ func TestRetentionSweepsEveryFolderWithPersonalData(t *testing.T) {
 	}
 	if s.retention.Days != 90 || s.retention.ByAge {
 		t.Errorf("retention %+v (a sync target is configured: by sync)", s.retention)
+	}
+}
+
+// TestDevicesShowDoctorsChecks: after the devices' own reports, the staff
+// device screen lists doctor's checks of the installation with their
+// advice, but not the devices the running kiosk holds (it would open the
+// camera or send a test request a second time).
+func TestDevicesShowDoctorsChecks(t *testing.T) {
+	home := t.TempDir()
+	cfgPath := filepath.Join(home, "config.toml")
+	os.WriteFile(cfgPath, []byte("[camera]\ndevice = \"none\"\n[reception]\nprint_command = [\"/nonexistent/lp\"]\n"), 0o600)
+	cfg, err := loadConfig(cfgPath, envOf())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &globals{cfg: cfg, dataDirArg: filepath.Join(home, "data"), env: envOf("HOME", home), log: slog.New(slog.DiscardHandler)}
+	st, err := openStore(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	h := &health{}
+	h.set("reader", true, "SONY RC-S300")
+	d := &desk{s: &station{store: st, log: slog.New(slog.DiscardHandler), health: h}, g: g}
+	byName := map[string]app.Device{}
+	var names []string
+	for _, dv := range d.Devices(t.Context()) {
+		byName[dv.Name] = dv
+		names = append(names, dv.Name)
+	}
+	for _, want := range []string{"reader", "sync", "config", "data directory", "disk space", "clock", "audit chain", "terminal folder", "printer"} {
+		if _, ok := byName[want]; !ok {
+			t.Errorf("no %q on the device screen: %q", want, names)
+		}
+	}
+	for _, live := range []string{"card reader", "face camera", "card camera", "face models", "terminal answer"} {
+		if _, ok := byName[live]; ok {
+			t.Errorf("%q is checked again beside the kiosk's own report", live)
+		}
+	}
+	if p := byName["printer"]; p.OK == nil || *p.OK || p.Advice == "" || !strings.Contains(p.Detail, "/nonexistent/lp") {
+		t.Errorf("printer: %+v", p)
+	}
+	if a := byName["audit chain"]; a.OK == nil || !*a.OK || !strings.Contains(a.Detail, "intact") {
+		t.Errorf("audit chain: %+v", a)
 	}
 }

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/uketsuke/uketsuke/eligibility"
 )
 
 // doctorRun runs `doctor --json` with a configuration file and returns
@@ -116,5 +120,90 @@ func TestBackupIntoAFolderKeepsTheNewest(t *testing.T) {
 	fi, _ := os.Stat(names[1])
 	if fi.Size() == 0 || fi.Mode().Perm() != 0o600 {
 		t.Errorf("new backup: %d bytes, mode %v", fi.Size(), fi.Mode().Perm())
+	}
+}
+
+// With a test card configured, doctor sends it to the terminal folder and
+// waits for the answer: the terminal (the simulator over the real folder)
+// answers; with nobody watching req/, the check fails and says where.
+func TestDoctorSendsATestRequestToTheTerminal(t *testing.T) {
+	home := t.TempDir()
+	onshi := filepath.Join(home, "onshi")
+	for _, d := range []string{"req", "res", "face"} {
+		os.MkdirAll(filepath.Join(onshi, d), 0o700)
+	}
+	config := fmt.Sprintf(`data_dir = %q
+[camera]
+device = "none"
+[eligibility]
+terminal_dir = %q
+institution = "1312345678"
+[eligibility.test_card]
+insurer = "01130012"
+symbol = "1234"
+number = "0987654"
+branch = "01"
+birth = "S55.02.17"
+`, filepath.Join(home, "data"), onshi)
+	defer func(w time.Duration) { terminalWait = w }(terminalWait)
+	terminalWait = 2 * time.Second
+	_, c := doctorRun(t, home, config)
+	if got := c["terminal answer"]; got.Verdict != VerdictFail || !strings.Contains(got.Detail, "no answer") || !strings.Contains(got.Advice, filepath.Join(onshi, "req")) {
+		t.Errorf("nobody watching: %+v", got)
+	}
+
+	sim, err := eligibility.LoadSim(filepath.Join(repoRoot, "eligibility", "testdata", "personas.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = (&eligibility.OnshiSim{Dir: onshi, Sim: sim}).Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	terminalWait = 20 * time.Second
+	_, c = doctorRun(t, home, config)
+	if got := c["terminal answer"]; got.Verdict != VerdictOK || !strings.Contains(got.Detail, "answered the test card") {
+		t.Errorf("the terminal answering: %+v", got)
+	}
+
+	// A test card with a wrong check digit is a configuration error.
+	bad := strings.Replace(config, `insurer = "01130012"`, `insurer = "01130013"`, 1)
+	cfg := filepath.Join(home, "bad.toml")
+	os.WriteFile(cfg, []byte(bad), 0o600)
+	if code, _, errs := runCLI(t, envOf("HOME", home), "doctor", "--config", cfg); code != 3 || !strings.Contains(errs, "eligibility.test_card") {
+		t.Errorf("bad test card: exit %d, %q", code, errs)
+	}
+}
+
+// A CUPS queue in print_command is asked for its state: disabled is a
+// failure with the command to enable it. (lp and lpstat here are stand-ins
+// on PATH that print what CUPS prints; the test machine has no CUPS.)
+func TestDoctorAsksCUPSForThePrinter(t *testing.T) {
+	bin := t.TempDir()
+	state := filepath.Join(bin, "state")
+	os.WriteFile(filepath.Join(bin, "lp"), []byte("#!/bin/sh\nexit 0\n"), 0o700)
+	os.WriteFile(filepath.Join(bin, "lpstat"), []byte("#!/bin/sh\n[ \"$2\" = tm30 ] || { echo \"lpstat: Invalid destination name in list \\\"$2\\\"!\" >&2; exit 1; }\ncat "+state+"\n"), 0o700)
+	t.Setenv("PATH", bin+":"+os.Getenv("PATH"))
+	home := t.TempDir()
+	for _, c := range []struct {
+		queue, state string
+		verdict      Verdict
+		detail       string
+	}{
+		{"tm30", "printer tm30 is idle.  enabled since Fri 04 Dec 2026 09:00:00 JST", VerdictOK, "tm30: printer tm30 is idle"},
+		{"tm30", "printer tm30 disabled since Fri 04 Dec 2026 09:00:00 JST -\n\tPaper out", VerdictFail, "disabled"},
+		{"tm88", "", VerdictFail, "does not know the printer tm88"},
+	} {
+		os.WriteFile(state, []byte(c.state+"\n"), 0o600)
+		_, got := doctorRun(t, home, fmt.Sprintf("data_dir = %q\n[camera]\ndevice = \"none\"\n[reception]\nprint_command = [\"lp\", \"-d\", %q]\n", filepath.Join(home, "data"), c.queue))
+		if p := got["printer"]; p.Verdict != c.verdict || !strings.Contains(p.Detail, c.detail) || (p.Verdict != VerdictOK && p.Advice == "") {
+			t.Errorf("%s %q: %+v", c.queue, c.state, p)
+		}
+	}
+	if q := cupsQueue([]string{"/usr/bin/lp", "-o", "media=X", "-dtm30"}); q != "tm30" {
+		t.Errorf("cupsQueue(-dtm30) = %q", q)
+	}
+	if q := cupsQueue([]string{"lpr", "-P", "tm30"}); q != "" {
+		t.Errorf("cupsQueue(lpr) = %q", q)
 	}
 }
