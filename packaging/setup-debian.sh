@@ -63,6 +63,8 @@ TEST_PACKAGES=(
   # the Debian package: checking it, and the kiosk session it installs
   # (cage with Xwayland, on its headless backend, photographed with grim)
   lintian cage xwayland grim
+  # installing the package into a clean Debian 12 tree
+  debootstrap
 )
 # The demo (make run) needs the virtual card reader too; a real kiosk is
 # set up without either flag.

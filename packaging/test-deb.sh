@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Debian package, for real, on this machine (run as root, by
 # run-tests.sh): build the previous and the current package, lintian,
-# install the previous one with apt, systemd-analyze verify every unit,
+# install the current one into a clean Debian 12 tree made by debootstrap,
+# install the previous one on this machine with apt, systemd-analyze verify every unit,
 # `uketsuke doctor` as the service user with the virtual card reader,
 # the kiosk session under cage's headless backend photographed with grim,
 # an upgrade with data present, an older package over a newer database,
@@ -31,6 +32,41 @@ echo "installed size: $(dpkg-deb -f "$current" Installed-Size) KiB"
 
 step "lintian (errors and warnings fail)"
 lintian --fail-on error,warning --display-info "$current" 2>&1 | grep -v '^running with root' | tee "$art/lintian.txt"
+
+step "a clean Debian 12 tree (debootstrap, minbase): the package brings everything it needs"
+# What the test machine happens to have installed hides a missing
+# dependency; a fresh tree from Debian's archive does not.
+root=$(mktemp -d /var/tmp/uketsuke-root.XXXXXX)
+drop_root() { umount "$root/proc" 2>/dev/null || true; rm -rf "$root"; }
+trap drop_root EXIT
+mirror=$(awk '$1 == "URIs:" { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+debootstrap --variant=minbase bookworm "$root" "${mirror:-http://deb.debian.org/debian}" >"$art/debootstrap.log" 2>&1 ||
+  { tail -20 "$art/debootstrap.log"; die "debootstrap"; }
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+cp "$current" "$root/tmp/uketsuke.deb"
+mount -t proc proc "$root/proc"
+chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q /tmp/uketsuke.deb >"$art/chroot-install.log" 2>&1 ||
+  { tail -30 "$art/chroot-install.log"; die "apt-get install in the clean tree"; }
+echo "clean tree: $(grep -c '^Get:' "$art/chroot-install.log") packages fetched with the kiosk's"
+missing=$(chroot "$root" ldd /usr/bin/uketsuke | grep 'not found' || true)
+[ -z "$missing" ] || die "libraries missing in the clean tree: $missing"
+chroot "$root" /usr/bin/uketsuke version | head -1
+set +e
+chroot "$root" runuser -u uketsuke -- sh -c 'cd / && uketsuke doctor --json' >"$art/chroot-doctor.json"
+set -e
+python3 - "$art/chroot-doctor.json" <<'PY'
+import json, sys
+c = {x["name"]: x for x in json.load(open(sys.argv[1]))["checks"]}
+# No pcscd, camera or terminal runs in a chroot; what the package itself
+# sets up must be right.
+for name in ("config", "data directory", "audit chain", "face models"):
+    assert c[name]["verdict"] == "ok", c[name]
+print("clean tree: doctor finds the package's own set-up ok (%s)" % ", ".join(n for n in c if c[n]["verdict"] == "ok"))
+PY
+ours=$(awk '/^Setting up uketsuke /{on=1; next} /^(Setting up|Processing triggers) /{on=0} on' "$art/chroot-install.log")
+! grep -qi 'warning\|error' <<<"$ours" || die "the package's set-up warned in the clean tree: $ours"
+drop_root
+trap - EXIT
 
 step "install the previous package with apt"
 apt-get install -y -q "./$previous" >"$art/install.log" 2>&1 || { tail -30 "$art/install.log"; die "apt-get install"; }
