@@ -6,18 +6,19 @@ import (
 	"fyne.io/fyne/v2"
 )
 
-// The screens are laid out for a 1280×800 canvas; every screen fits it
-// (the tests check each one).
+// The screens are laid out for a 1280×720 canvas; every screen fits it
+// (the tests check each one as it is shown).
 const (
 	DesignWidth  = 1280
-	DesignHeight = 800
+	DesignHeight = 720
 )
 
-// FitScale is the scale at which the 1280×800 design fits a w × h pixel
+// FitScale is the scale at which the 1280×720 design fits a w × h pixel
 // screen and fills it in one direction: the smaller of the two ratios,
 // rounded down to a tenth (Fyne keeps one decimal of a scale; rounding up
-// would push the bottom row off the screen), from 0.5 to 4. A portrait
-// 1080×1920 screen gets 0.8: the canvas is 1350 wide and 2400 tall.
+// would push the bottom row off the screen), from 0.5 to 4. 1280×720,
+// 1280×800 and 1366×768 draw at 1; a portrait 1080×1920 screen gets 0.8,
+// a canvas 1350 wide and 2400 tall.
 func FitScale(w, h int) float32 {
 	if w <= 0 || h <= 0 {
 		return 1

@@ -176,7 +176,7 @@ func (u *UI) formReview() fyne.CanvasObject {
 		if value == "" {
 			value = "—"
 		}
-		fix := newTile(u.t("form.fix"), "", fyne.NewSize(160, 54), func() { f.step = step; f.local = ""; u.refresh() }).quiet()
+		fix := newTile(u.t("form.fix"), "", fyne.NewSize(160, 40), func() { f.step = step; f.local = ""; u.refresh() }).quiet()
 		label := para(u.t(formLabels[step].label))
 		label.Alignment = fyne.TextAlignLeading
 		cell := container.NewVBox(smallField(value, bad[formFields[step]] != ""))
@@ -189,7 +189,7 @@ func (u *UI) formReview() fyne.CanvasObject {
 }
 
 func (u *UI) formSubmit() fyne.CanvasObject {
-	return newTile(u.t("form.submit"), "", fyne.NewSize(420, 96), func() {
+	return newTile(u.t("form.submit"), "", fyne.NewSize(420, 64), func() {
 		u.post(kiosk.FormSubmitted{Form: u.loc.form.form()})
 	}).primary()
 }

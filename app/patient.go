@@ -133,7 +133,7 @@ func (u *UI) patientEntryScreen() fyne.CanvasObject {
 
 // kanaInput is the typed kana and the katakana keyboard.
 func (u *UI) kanaInput(p *patientEntry) fyne.CanvasObject {
-	key := fyne.NewSize(76, 50)
+	key := fyne.NewSize(76, 40)
 	typeKana := func(k string) func() {
 		return func() {
 			if len(p.kana) < 40 {
@@ -151,21 +151,21 @@ func (u *UI) kanaInput(p *patientEntry) fyne.CanvasObject {
 				grid.Add(layoutSpacer(key))
 				continue
 			}
-			grid.Add(newTile(k, "", key, typeKana(k)))
+			grid.Add(newTile(k, "", key, typeKana(k)).compact())
 		}
 	}
 	marks := row(
-		newTile("゛", "", key, func() { p.mark("゛"); u.refresh() }),
-		newTile("゜", "", key, func() { p.mark("゜"); u.refresh() }),
-		newTile(u.t("key.small"), "", key, func() { p.mark("小"); u.refresh() }),
-		newTile("ー", "", key, typeKana("ー")),
-		newTile(u.t("key.space"), "", fyne.NewSize(160, 50), typeKana("\u3000")),
-		newTile(u.t("key.delete"), "", fyne.NewSize(160, 50), func() {
+		newTile("゛", "", key, func() { p.mark("゛"); u.refresh() }).compact(),
+		newTile("゜", "", key, func() { p.mark("゜"); u.refresh() }).compact(),
+		newTile(u.t("key.small"), "", key, func() { p.mark("小"); u.refresh() }).compact(),
+		newTile("ー", "", key, typeKana("ー")).compact(),
+		newTile(u.t("key.space"), "", fyne.NewSize(160, 40), typeKana("\u3000")).compact(),
+		newTile(u.t("key.delete"), "", fyne.NewSize(160, 40), func() {
 			if n := len(p.kana); n > 0 {
 				p.kana = p.kana[:n-1]
 			}
 			u.refresh()
-		}).quiet(),
+		}).quiet().compact(),
 	)
 	shown := string(p.kana)
 	if shown == "" {
@@ -182,7 +182,7 @@ func (u *UI) patientReview(p *patientEntry) fyne.CanvasObject {
 	s := u.staff
 	sexRow := container.NewHBox(middle(widget.NewLabel(u.t("staff.patient.sex"))))
 	for _, v := range []string{"1", "2"} {
-		t := newTile(u.t("sex."+v), "", fyne.NewSize(200, 80), func() { p.sex = v; delete(p.errs, kiosk.FieldSex); u.staffTouched(); u.refresh() })
+		t := newTile(u.t("sex."+v), "", fyne.NewSize(200, 64), func() { p.sex = v; delete(p.errs, kiosk.FieldSex); u.staffTouched(); u.refresh() })
 		if p.sex == v {
 			t.primary()
 		}
@@ -200,7 +200,7 @@ func (u *UI) patientReview(p *patientEntry) fyne.CanvasObject {
 	if p.number != "" {
 		label = "staff.patient.save"
 	}
-	submit := newTile(u.t(label), "", fyne.NewSize(420, 96), func() {
+	submit := newTile(u.t(label), "", fyne.NewSize(420, 80), func() {
 		u.staffTouched()
 		details, errs := kiosk.ValidatePatient(p.form(), wareki.Today(u.d.Clock.Now()))
 		if errs != nil {

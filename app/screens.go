@@ -255,7 +255,7 @@ func (u *UI) digitsInput(s *string, n int, mask bool) fyne.CanvasObject {
 func (u *UI) dateInput(d *dateEntry) fyne.CanvasObject {
 	eraRow := container.NewHBox()
 	for _, e := range eras {
-		t := newTile(u.t(e), "", fyne.NewSize(100, 64), func() {
+		t := newTile(u.t(e), "", fyne.NewSize(100, 56), func() {
 			d.era, d.parts, d.focus = e, [3]string{}, 0
 			u.staffTouched()
 			u.refresh()
@@ -269,7 +269,7 @@ func (u *UI) dateInput(d *dateEntry) fyne.CanvasObject {
 	for i, unit := range []string{"date.year", "date.month", "date.day"} {
 		// The unit is part of the title, so that a part showing "5" is
 		// never mistaken for the keypad's 5 (by a person or a test).
-		t := newTile(d.parts[i]+" "+u.t(unit), "", fyne.NewSize(120, 80), func() { d.focus = i; u.refresh() })
+		t := newTile(d.parts[i]+" "+u.t(unit), "", fyne.NewSize(120, 70), func() { d.focus = i; u.refresh() })
 		if d.focus == i && d.era != "" {
 			t.Primary = true
 		}
@@ -321,7 +321,7 @@ func (u *UI) faceScreen() fyne.CanvasObject {
 	}
 	u.facePic = canvas.NewImageFromImage(nil)
 	u.facePic.FillMode = canvas.ImageFillContain
-	u.facePic.SetMinSize(fyne.NewSize(440, 330))
+	u.facePic.SetMinSize(fyne.NewSize(440, 250))
 	frame := canvas.NewRectangle(color.Black)
 	u.faceHint = para(u.t("face.guide.no_face"))
 	u.faceHint.SizeName = theme.SizeNameSubHeadingText
@@ -436,8 +436,8 @@ func (u *UI) consentEach() fyne.CanvasObject {
 		key string
 		v   *bool
 	}{{"consent.diagnosis", &c.Diagnosis}, {"consent.medication", &c.Medication}, {"consent.checkup", &c.Checkup}, {"consent.surgery", &c.Surgery}, {"consent.limit", &c.Limit}} {
-		on := newTile(u.t("consent.on"), "", fyne.NewSize(220, 76), func() { *it.v = true; u.staffTouched(); u.refresh() })
-		off := newTile(u.t("consent.off"), "", fyne.NewSize(220, 76), func() { *it.v = false; u.staffTouched(); u.refresh() })
+		on := newTile(u.t("consent.on"), "", fyne.NewSize(220, 64), func() { *it.v = true; u.staffTouched(); u.refresh() })
+		off := newTile(u.t("consent.off"), "", fyne.NewSize(220, 64), func() { *it.v = false; u.staffTouched(); u.refresh() })
 		if *it.v {
 			on.primary()
 		} else {

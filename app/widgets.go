@@ -20,6 +20,7 @@ type tile struct {
 	Title, Sub string
 	Primary    bool // the action most patients take: filled blue
 	Quiet      bool // a secondary action: outlined
+	Compact    bool // body-size text: a key of a dense keyboard (staff only)
 	MinArea    fyne.Size
 	OnTapped   func()
 
@@ -35,6 +36,7 @@ func newTile(title, sub string, size fyne.Size, tapped func()) *tile {
 
 func (t *tile) primary() *tile { t.Primary = true; return t }
 func (t *tile) quiet() *tile   { t.Quiet = true; return t }
+func (t *tile) compact() *tile { t.Compact = true; return t }
 
 // Tapped runs the action.
 func (t *tile) Tapped(*fyne.PointEvent) {
@@ -81,6 +83,9 @@ func (t *tile) CreateRenderer() fyne.WidgetRenderer {
 	title := canvas.NewText(t.Title, fg)
 	title.TextStyle.Bold = true
 	title.TextSize = theme.Size(theme.SizeNameSubHeadingText)
+	if t.Compact {
+		title.TextSize = theme.Size(theme.SizeNameText)
+	}
 	title.Alignment = fyne.TextAlignCenter
 	lines := container.NewVBox(title)
 	if t.Sub != "" {
@@ -113,7 +118,7 @@ func (l *atLeast) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 // Sizes of touch targets (1280×800 at about 6 px per mm).
 var (
 	sizeChoice = fyne.NewSize(520, 130) // a choice on a choice screen
-	sizeKey    = fyne.NewSize(140, 70)  // a keypad key
+	sizeKey    = fyne.NewSize(140, 60)  // a keypad key
 	sizeAction = fyne.NewSize(280, 84)  // next / back / OK
 	sizeHalf   = fyne.NewSize(200, 72)  // actions under a keypad
 	sizeSmall  = fyne.NewSize(180, 56)  // header and staff buttons
@@ -230,9 +235,9 @@ func smallField(value string, bad bool) fyne.CanvasObject {
 		bg.StrokeColor, bg.StrokeWidth = colError, 4
 	}
 	v := canvas.NewText(value, colInk)
-	v.TextSize = 30
+	v.TextSize = 26
 	v.TextStyle.Bold = true
-	return container.New(&atLeast{fyne.NewSize(300, 52)}, bg, container.NewCenter(v))
+	return container.New(&atLeast{fyne.NewSize(300, 40)}, bg, container.NewCenter(v))
 }
 
 // middle centres o vertically at full width, so that wrapped text inside

@@ -125,7 +125,7 @@ PY
 step "the kiosk session: cage (headless) with Xwayland, as the service user, photographed with grim"
 rt=$(mktemp -d /tmp/uketsuke-rt.XXXXXX) && chown uketsuke "$rt" && chmod 0700 "$rt"
 (cd / && runuser -u uketsuke -- env XDG_RUNTIME_DIR="$rt" WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 \
-  cage -d -- /usr/bin/uketsuke run) >"$art/cage.log" 2>&1 & cage_pid=$!
+  cage -d -- /usr/bin/uketsuke run --ui-map "$rt/ui.json") >"$art/cage.log" 2>&1 & cage_pid=$!
 shot="$art/cage-1280x720.png"
 for _ in $(seq 60); do
   sleep 1
@@ -139,6 +139,19 @@ for _ in $(seq 60); do
 done
 [ -s "$shot" ] || { tail -20 "$art/cage.log"; die "no screenshot of the kiosk under cage"; }
 echo "screenshot: $shot"
+# The screen fills cage's 1280×720 output and 係員を呼ぶ lies wholly on it.
+cp "$rt/ui.json" "$art/cage-ui.json" || die "the kiosk under cage wrote no --ui-map"
+python3 - "$art/cage-ui.json" <<'PY' || die "the kiosk screen does not fit cage's output"
+import json, sys
+m = json.load(open(sys.argv[1]))
+w, h, k = m["width"] * m["scale"], m["height"] * m["scale"], m["scale"]
+assert abs(w - 1280) <= 1 and abs(h - 719) <= 1, (w, h)
+call = [t for t in m["targets"] if t["title"] == "係員を呼ぶ"]
+assert call, [t["title"] for t in m["targets"]]
+t = call[0]
+assert (t["x"] + t["w"] / 2) * k <= 1280 and (t["y"] + t["h"] / 2) * k <= 720 and (t["y"] + t["h"] / 2) * k > 600, t
+print("under cage: %s, %.0f×%.0f at scale %.1f, 係員を呼ぶ on screen" % (m["screen"], w, h, k))
+PY
 stop_cage; wait "$cage_pid" 2>/dev/null || true
 ls /var/lib/uketsuke/backup/uketsuke-*.db >/dev/null 2>&1 || die "the kiosk made no backup at its first start"
 [ "$(stat -c '%a %U' /var/lib/uketsuke/backup/uketsuke-*.db)" = "600 uketsuke" ] || die "the backup is not 0600 uketsuke"

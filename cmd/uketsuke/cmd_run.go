@@ -129,14 +129,32 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 		demo.pointCardCamera(demo.current)
 	}
 
+	var sw, sh int
 	if !o.windowed {
-		fitScreen(g.log)
+		sw, sh = fitScreen(g.log)
 	}
 	a := fyneapp.NewWithID("jp.uketsuke.kiosk")
 	a.Settings().SetTheme(app.Theme())
 	w := a.NewWindow("Uketsuke 受付")
-	w.Resize(fyne.NewSize(1280, 800))
-	w.SetFullScreen(!o.windowed)
+	// The window is made at the screen's size. On Xwayland (cage) it is
+	// not made full screen but one pixel short of the screen: cage shows
+	// it at the top left without decorations all the same, and Xwayland
+	// without a GPU (glamor) shows a window exactly the output's size
+	// black. At scale 1 (1280×720, 1280×800, 1366×768) the window is then
+	// never resized, which matters there too: a window resized after it
+	// was made keeps being drawn into its first buffer, shifted and cut.
+	// At other scales Fyne resizes it once it knows the scale; that case
+	// is tested under Xvfb only.
+	if sw > 0 {
+		k := app.FitScale(sw, sh)
+		if onXwayland() {
+			sh--
+		}
+		w.Resize(fyne.NewSize(float32(sw)/k, float32(sh)/k))
+	} else {
+		w.Resize(fyne.NewSize(app.DesignWidth, app.DesignHeight))
+	}
+	w.SetFullScreen(!o.windowed && !onXwayland())
 	w.SetPadded(false)
 
 	pr := printer{command: g.cfg.Reception.PrintCommand, kioskID: g.cfg.KioskID}
@@ -303,7 +321,7 @@ func writeUIMap(ctx context.Context, ui *app.UI, path string, g *globals) {
 // startXvfb starts a 1280×800 virtual screen on a free display number and
 // sets DISPLAY for this process.
 func startXvfb() (stop func(), display string, err error) {
-	stop, display, err = launchXvfb(app.DesignWidth, app.DesignHeight)
+	stop, display, err = launchXvfb(1280, 800)
 	if err == nil {
 		os.Setenv("DISPLAY", display)
 	}

@@ -11,7 +11,11 @@ import (
 	"github.com/uketsuke/uketsuke/app"
 )
 
-// fitScreen scales the kiosk's 1280×800 design to the primary monitor
+// onXwayland reports whether the X server is Xwayland under a Wayland
+// compositor (cage, on the kiosk).
+func onXwayland() bool { return os.Getenv("WAYLAND_DISPLAY") != "" }
+
+// fitScreen scales the kiosk's 1280×720 design to the primary monitor
 // (app.FitScale), through the FYNE_SCALE Fyne reads, with Fyne's own DPI
 // guess turned off: a kiosk screen is read from arm's length whatever its
 // density. It must run on the main thread before the window exists; an
@@ -34,6 +38,6 @@ func fitScreen(log *slog.Logger) (w, h int) {
 	scale := app.FitScale(mode.Width, mode.Height)
 	os.Setenv("FYNE_DISABLE_DPI_DETECTION", "1")
 	os.Setenv("FYNE_SCALE", strconv.FormatFloat(float64(scale), 'f', 1, 32))
-	log.Info("screen", "size", fmt.Sprintf("%d×%d", mode.Width, mode.Height), "scale", scale)
+	log.Info("screen", "size", fmt.Sprintf("%d×%d", mode.Width, mode.Height), "scale", fmt.Sprintf("%.1f", scale))
 	return mode.Width, mode.Height
 }
