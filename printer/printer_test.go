@@ -3,106 +3,18 @@ package printer
 import (
 	"context"
 	"errors"
-	"net"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/uketsuke/uketsuke/printer/escpos"
+	"github.com/uketsuke/uketsuke/printer/printertest"
 )
 
-// fakePrinter is an ESC/POS printer on loopback TCP: it answers DLE EOT
-// with its status bytes and records everything else it receives.
-type fakePrinter struct {
-	ln     net.Listener
-	mu     sync.Mutex
-	status [3]byte // replies to DLE EOT 1, 2, 4
-	got    []byte
-	silent bool // never answers a status query
-}
-
-func newFakePrinter(t *testing.T) *fakePrinter {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &fakePrinter{ln: ln, status: [3]byte{0x16, 0x12, 0x12}}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go p.serve(c)
-		}
-	}()
-	return p
-}
-
-func (p *fakePrinter) serve(c net.Conn) {
-	defer c.Close()
-	buf := make([]byte, 4096)
-	var pending []byte
-	for {
-		n, err := c.Read(buf)
-		if n > 0 {
-			pending = append(pending, buf[:n]...)
-			for {
-				i := indexQuery(pending)
-				if i < 0 || i+3 > len(pending) {
-					break
-				}
-				p.mu.Lock()
-				p.got = append(p.got, pending[:i]...)
-				reply := map[byte]byte{1: p.status[0], 2: p.status[1], 4: p.status[2]}[pending[i+2]]
-				silent := p.silent
-				p.mu.Unlock()
-				pending = pending[i+3:]
-				if !silent {
-					c.Write([]byte{reply})
-				}
-			}
-		}
-		if err != nil {
-			p.mu.Lock()
-			p.got = append(p.got, pending...)
-			p.mu.Unlock()
-			return
-		}
-	}
-}
-
-// indexQuery finds a DLE EOT query (a job's own bytes never hold DLE:
-// the encoder writes none).
-func indexQuery(b []byte) int {
-	for i := 0; i+1 < len(b); i++ {
-		if b[i] == 0x10 && b[i+1] == 0x04 {
-			return i
-		}
-	}
-	return -1
-}
-
-func (p *fakePrinter) received(t *testing.T) []byte {
-	t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		p.mu.Lock()
-		got := append([]byte(nil), p.got...)
-		p.mu.Unlock()
-		if len(got) > 0 || time.Now().After(deadline) {
-			return got
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func TestTicketOnATCPPrinter(t *testing.T) {
-	p := newFakePrinter(t)
-	d, err := Parse("tcp:" + p.ln.Addr().String())
+	p := printertest.New(t)
+	d, err := Parse(p.Device())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +23,7 @@ func TestTicketOnATCPPrinter(t *testing.T) {
 	if err := d.Print(context.Background(), job); err != nil {
 		t.Fatal(err)
 	}
-	cmds, err := escpos.Decode(p.received(t))
+	cmds, err := escpos.Decode(p.Received(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,8 +66,8 @@ func TestTicketOnATCPPrinter(t *testing.T) {
 // A printer out of paper, with its cover open or offline gets no job: the
 // error says why, and nothing but the status queries reached it.
 func TestPrinterNotReady(t *testing.T) {
-	p := newFakePrinter(t)
-	d, _ := Parse("tcp:" + p.ln.Addr().String())
+	p := printertest.New(t)
+	d, _ := Parse(p.Device())
 	for _, c := range []struct {
 		status [3]byte
 		want   string
@@ -164,19 +76,14 @@ func TestPrinterNotReady(t *testing.T) {
 		{[3]byte{0x1e, 0x16, 0x12}, "cover open"},
 		{[3]byte{0x1e, 0x12, 0x12}, "offline"},
 	} {
-		p.mu.Lock()
-		p.status, p.got = c.status, nil
-		p.mu.Unlock()
+		p.SetStatus(c.status)
 		err := d.Print(context.Background(), TicketJob(Ticket{Number: "001", At: time.Now()}))
 		var nr *NotReadyError
 		if !errors.As(err, &nr) || !errors.Is(err, ErrNotReady) || nr.Status.String() != c.want {
 			t.Errorf("%s: %v", c.want, err)
 		}
 		time.Sleep(50 * time.Millisecond)
-		p.mu.Lock()
-		got := len(p.got)
-		p.mu.Unlock()
-		if got != 0 {
+		if got := len(p.Job()); got != 0 {
 			t.Errorf("%s: %d job bytes reached the printer", c.want, got)
 		}
 	}
@@ -187,16 +94,16 @@ func TestPrinterNotReady(t *testing.T) {
 }
 
 func TestDeadOrSilentPrinter(t *testing.T) {
-	p := newFakePrinter(t)
-	p.silent = true
-	d, _ := Parse("tcp:" + p.ln.Addr().String())
+	p := printertest.New(t)
+	p.SetSilent(true)
+	d, _ := Parse(p.Device())
 	d.Timeout = 300 * time.Millisecond
 	if err := d.Print(context.Background(), SlipJob("x")); err == nil || !strings.Contains(err.Error(), "no status reply") {
 		t.Errorf("a printer that does not answer: %v", err)
 	}
-	addr := p.ln.Addr().String()
-	p.ln.Close()
-	d, _ = Parse("tcp:" + addr)
+	dev := p.Device()
+	p.Close()
+	d, _ = Parse(dev)
 	if err := d.Print(context.Background(), SlipJob("x")); err == nil {
 		t.Error("printing to a closed port succeeded")
 	}

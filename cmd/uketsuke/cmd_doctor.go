@@ -19,6 +19,7 @@ import (
 	"github.com/uketsuke/uketsuke/eligibility"
 	"github.com/uketsuke/uketsuke/kiosk"
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
+	prn "github.com/uketsuke/uketsuke/printer"
 	"github.com/uketsuke/uketsuke/reader"
 	"github.com/uketsuke/uketsuke/storage"
 )
@@ -468,6 +469,9 @@ func checkClinic(ctx context.Context, g *globals) checkResult {
 }
 
 func checkPrinter(ctx context.Context, g *globals) checkResult {
+	if d := newPrinter(g.cfg).device; d != nil {
+		return checkRawPrinter(ctx, d)
+	}
 	cmd := g.cfg.Reception.PrintCommand
 	if len(cmd) == 0 {
 		return warn("no printer: the number is shown on screen only", "set [reception] print_command")
@@ -492,6 +496,31 @@ func checkPrinter(ctx context.Context, g *globals) checkResult {
 		return fail("the printer "+queue+" is disabled: "+firstLine(status), "cupsenable "+queue+" after checking paper and cover")
 	}
 	return ok("tickets go to CUPS queue " + queue + ": " + firstLine(status))
+}
+
+// checkRawPrinter asks an ESC/POS printer for its status (a command
+// device: whether the command is there).
+func checkRawPrinter(ctx context.Context, d *prn.Device) checkResult {
+	if d.Kind == prn.Command {
+		if _, err := exec.LookPath(d.Argv[0]); err != nil {
+			return fail(d.Argv[0]+" not found", "install it or fix [printer] device")
+		}
+		return ok("ESC/POS tickets go to " + d.String())
+	}
+	s, err := d.Status(ctx)
+	switch {
+	case err != nil:
+		return fail(err.Error(), "check the printer's power and cable (or network), and that it speaks ESC/POS")
+	case s.CoverOpen:
+		return fail(d.String()+": cover open", "close the printer's cover")
+	case s.PaperOut:
+		return fail(d.String()+": paper out", "load a new paper roll")
+	case !s.OK():
+		return fail(d.String()+": "+s.String(), "see the printer's error light; switch it off and on")
+	case s.PaperLow:
+		return warn(d.String()+": ready, paper low", "have a new paper roll at hand")
+	}
+	return ok(d.String() + ": ready")
 }
 
 // cupsQueue is the queue an lp command line prints to ("lp -d NAME"), or

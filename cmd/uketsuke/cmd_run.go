@@ -157,8 +157,11 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 	w.SetFullScreen(!o.windowed && !onXwayland())
 	w.SetPadded(false)
 
-	pr := printer{command: g.cfg.Reception.PrintCommand, kioskID: g.cfg.KioskID}
-	if o.demo && len(pr.command) == 0 {
+	pr := newPrinter(g.cfg)
+	if o.demo && pr.clinic == "" {
+		pr.clinic = demoClinic
+	}
+	if o.demo && !pr.enabled() {
 		pr.dir = filepath.Join(dataDir, "prints")
 		fmt.Fprintf(g.stderr, "demo: tickets and slips are printed as files into %s\n", pr.dir)
 	}
@@ -204,7 +207,7 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 	}
 	deps.ClinicName = g.cfg.Reception.ClinicName
 	if o.demo && deps.ClinicName == "" {
-		deps.ClinicName = "うけつけデモ医院"
+		deps.ClinicName = demoClinic
 	}
 	if demo != nil {
 		deps.Demo = demo

@@ -19,6 +19,7 @@ import (
 	"github.com/uketsuke/uketsuke/kiosk"
 	"github.com/uketsuke/uketsuke/kiosk/insurance"
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
+	prn "github.com/uketsuke/uketsuke/printer"
 	"github.com/uketsuke/uketsuke/storage"
 )
 
@@ -40,6 +41,7 @@ type Config struct {
 	Retention   RetentionConfig   `toml:"retention"`
 	Audit       AuditConfig       `toml:"audit"`
 	Backup      BackupConfig      `toml:"backup"`
+	Printer     PrinterConfig     `toml:"printer"`
 
 	source string // the file it came from; "" for the embedded defaults
 }
@@ -58,6 +60,14 @@ type ReceptionConfig struct {
 	// PrintCommand prints a ticket: the ticket text goes to its standard
 	// input, e.g. ["lp", "-d", "reception"]. Empty: show the number only.
 	PrintCommand []string `toml:"print_command"`
+}
+
+// PrinterConfig is [printer]: the ticket printer spoken to in ESC/POS.
+type PrinterConfig struct {
+	// Device is "usb:/dev/usb/lp0", "tcp:HOST[:9100]" or "command:lp -o
+	// raw -d QUEUE" (the job's ESC/POS bytes on its standard input). Empty:
+	// [reception] print_command, which gets plain text, or no printer.
+	Device string `toml:"device"`
 }
 
 // AuditConfig places the audit chain's key.
@@ -365,6 +375,11 @@ func (c Config) validate() error {
 		}
 	default:
 		return fmt.Errorf("eligibility.backend %q: terminal or sim", c.Eligibility.Backend)
+	}
+	if c.Printer.Device != "" {
+		if _, err := prn.Parse(c.Printer.Device); err != nil {
+			return fmt.Errorf("printer.device: %w", err)
+		}
 	}
 	if err := c.Sync.validate(); err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 	"github.com/uketsuke/uketsuke/eligibility"
 	"github.com/uketsuke/uketsuke/kiosk"
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
+	prn "github.com/uketsuke/uketsuke/printer"
 )
 
 // openCamera opens the face engine and the camera (or the given source).
@@ -124,10 +125,22 @@ func (p logPager) Page(_ context.Context, reason kiosk.Handover) {
 // command (the text on its standard input), or, in demo mode without one,
 // into files in a folder so the demo shows what would come out.
 type printer struct {
+	device  *prn.Device // an ESC/POS printer; nil: command (plain text) or dir
 	command []string
-	dir     string // demo: write here instead
+	dir     string // demo: write here instead, as text and as ESC/POS
 	kioskID string
+	clinic  string
 	clock   kiosk.Clock // nil: the system's
+}
+
+// newPrinter is the configured printer (enabled reports whether there is
+// one).
+func newPrinter(cfg Config) printer {
+	p := printer{command: cfg.Reception.PrintCommand, kioskID: cfg.KioskID, clinic: cfg.Reception.ClinicName}
+	if cfg.Printer.Device != "" {
+		p.device, _ = prn.Parse(cfg.Printer.Device) // validated with the config
+	}
+	return p
 }
 
 func (p printer) now() time.Time {
@@ -138,17 +151,25 @@ func (p printer) now() time.Time {
 }
 
 // enabled reports whether anything prints.
-func (p printer) enabled() bool { return len(p.command) > 0 || p.dir != "" }
+func (p printer) enabled() bool { return p.device != nil || len(p.command) > 0 || p.dir != "" }
 
 var _ kiosk.Printer = printer{}
 
 // PrintTicket prints the 受付票.
 func (p printer) PrintTicket(ctx context.Context, t kiosk.Ticket) error {
-	return p.print(ctx, "ticket", p.ticketText(t))
+	return p.print(ctx, "ticket", p.ticketText(t), p.ticketJob(t))
 }
 
 // PrintSlip prints a guidance slip.
-func (p printer) PrintSlip(ctx context.Context, text string) error { return p.print(ctx, "slip", text) }
+func (p printer) PrintSlip(ctx context.Context, text string) error {
+	return p.print(ctx, "slip", text, prn.SlipJob(text))
+}
+
+// ticketJob is the ticket in ESC/POS. Its QR code holds the visit's
+// ticket id (no personal data) for the desk to look the visit up.
+func (p printer) ticketJob(t kiosk.Ticket) []byte {
+	return prn.TicketJob(prn.Ticket{Clinic: p.clinic, Number: t.Number, Waiting: t.Waiting, At: p.now(), QR: t.VisitID, Kiosk: p.kioskID})
+}
 
 // ticketText is the ticket, dated and timed in Tokyo whatever the
 // machine's time zone.
@@ -156,13 +177,22 @@ func (p printer) ticketText(t kiosk.Ticket) string {
 	return fmt.Sprintf("受付番号\n\n    %s\n\nお待ちの方 %d 人\n%s  %s\n", t.Number, t.Waiting, p.now().In(wareki.Tokyo).Format("2006-01-02 15:04"), p.kioskID)
 }
 
-func (p printer) print(ctx context.Context, kind, text string) error {
+func (p printer) print(ctx context.Context, kind, text string, job []byte) error {
+	if p.device != nil {
+		if err := p.device.Print(ctx, job); err != nil {
+			return fmt.Errorf("print %s: %w", kind, err)
+		}
+		return nil
+	}
 	if len(p.command) == 0 {
-		name := filepath.Join(p.dir, fmt.Sprintf("%s-%s.txt", kind, p.now().In(wareki.Tokyo).Format("20060102-150405.000")))
+		base := filepath.Join(p.dir, fmt.Sprintf("%s-%s", kind, p.now().In(wareki.Tokyo).Format("20060102-150405.000")))
 		if err := os.MkdirAll(p.dir, 0o700); err != nil {
 			return fmt.Errorf("print %s: %w", kind, err)
 		}
-		return os.WriteFile(name, []byte(text), 0o600)
+		if err := os.WriteFile(base+".escpos", job, 0o600); err != nil {
+			return fmt.Errorf("print %s: %w", kind, err)
+		}
+		return os.WriteFile(base+".txt", []byte(text), 0o600)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

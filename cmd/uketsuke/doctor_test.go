@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/uketsuke/uketsuke/eligibility"
+	"github.com/uketsuke/uketsuke/printer/escpos"
+	"github.com/uketsuke/uketsuke/printer/printertest"
 )
 
 // doctorRun runs `doctor --json` with a configuration file and returns
@@ -205,5 +207,53 @@ func TestDoctorAsksCUPSForThePrinter(t *testing.T) {
 	}
 	if q := cupsQueue([]string{"lpr", "-P", "tm30"}); q != "" {
 		t.Errorf("cupsQueue(lpr) = %q", q)
+	}
+}
+
+// An ESC/POS printer in [printer] device: doctor reports its status, and
+// `print test` prints the sample ticket on it (or writes its bytes).
+func TestESCPOSPrinterInDoctorAndPrintTest(t *testing.T) {
+	p := printertest.New(t)
+	home := t.TempDir()
+	config := fmt.Sprintf("data_dir = %q\n[camera]\ndevice = \"none\"\n[reception]\nclinic_name = \"うけつけ医院\"\n[printer]\ndevice = %q\n", filepath.Join(home, "data"), p.Device())
+	_, c := doctorRun(t, home, config)
+	if got := c["printer"]; got.Verdict != VerdictOK || !strings.Contains(got.Detail, "ready") {
+		t.Errorf("ready printer: %+v", got)
+	}
+	p.SetStatus([3]byte{0x1e, 0x32, 0x72})
+	_, c = doctorRun(t, home, config)
+	if got := c["printer"]; got.Verdict != VerdictFail || !strings.Contains(got.Detail, "paper out") || !strings.Contains(got.Advice, "paper roll") {
+		t.Errorf("paper out: %+v", got)
+	}
+	cfg := filepath.Join(home, "config.toml")
+	if code, _, errs := runCLI(t, envOf("HOME", home), "print", "test", "--config", cfg); code == 0 || !strings.Contains(errs, "paper out") {
+		t.Errorf("print test on a printer without paper: %d %s", code, errs)
+	}
+	if len(p.Job()) != 0 {
+		t.Error("a job was sent to a printer without paper")
+	}
+	p.SetStatus([3]byte{0x16, 0x12, 0x12})
+	if code, out, errs := runCLI(t, envOf("HOME", home), "print", "test", "--config", cfg); code != 0 || !strings.Contains(out, "ready") {
+		t.Fatalf("print test: %d %s %s", code, out, errs)
+	}
+	cmds, err := escpos.Decode(p.Received(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := escpos.Printed(cmds); !strings.Contains(text, "うけつけ医院\n") || !strings.Contains(text, "\n123\n") {
+		t.Errorf("sample ticket:\n%s", text)
+	}
+	file := filepath.Join(home, "ticket.bin")
+	if code, _, errs := runCLI(t, envOf("HOME", home), "print", "test", "--escpos", file, "--config", cfg); code != 0 {
+		t.Fatalf("print test --escpos: %d %s", code, errs)
+	}
+	b, _ := os.ReadFile(file)
+	if cmds, err := escpos.Decode(b); err != nil || !strings.Contains(escpos.Printed(cmds), "受付番号") {
+		t.Errorf("--escpos file: %v", err)
+	}
+	bad := filepath.Join(home, "bad.toml")
+	os.WriteFile(bad, []byte("[printer]\ndevice = \"serial:/dev/ttyS0\"\n"), 0o600)
+	if code, _, errs := runCLI(t, envOf("HOME", home), "doctor", "--config", bad); code != 3 || !strings.Contains(errs, "printer.device") {
+		t.Errorf("bad printer device: %d %s", code, errs)
 	}
 }

@@ -113,6 +113,12 @@ func commands() []*command {
 			ocr:     true,
 		},
 		{
+			name:    "print",
+			args:    "test [--escpos FILE]",
+			summary: "print a sample ticket on the configured printer (ESC/POS: its status first), or write its ESC/POS bytes to FILE",
+			run:     runPrint,
+		},
+		{
 			name:    "queue",
 			args:    "list [--date YYYY-MM-DD] [--json] | pending | call|done|cancel NUMBER [--date D] [--staff ID]",
 			summary: "the day's reception queue: list it, or call, finish or cancel a visit",

@@ -99,6 +99,9 @@ const (
 	demoStaffPIN = "314159"
 )
 
+// demoClinic is the demo's clinic name, on screen and on tickets.
+const demoClinic = "うけつけデモ医院"
+
 // demoPatient is one scripted walk through the kiosk.
 type demoPatient struct {
 	name  string
