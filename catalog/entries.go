@@ -283,4 +283,25 @@ var entries = map[string][2]string{
 	"demo.remove":  {"カードを外す", "Remove card"},
 	"demo.persona": {"人物", "Persona"},
 	"demo.face":    {"カメラの顔", "Camera face"},
+
+	// The spoken line of each patient screen (voice.<state>): short, said
+	// when the screen appears, never a name, a date or a typed digit.
+	"voice.welcome":              {"マイナ保険証の方は、カードを読み取り機に置いてください。お持ちでない方は、画面でお選びください。", "If you have a My Number health card, place it on the reader. If not, choose on the screen."},
+	"voice.reading-card":         {"カードを読んでいます。カードを動かさないでください。", "Reading your card. Please do not move it."},
+	"voice.choosing-document":    {"お持ちのものを、画面で選んでください。", "Please choose what you have on the screen."},
+	"voice.choosing-method":      {"顔認証か暗証番号か、どちらかを選んでください。", "Please choose face recognition or your PIN."},
+	"voice.reading-card-front":   {"カードの表面を、カメラに向けてください。", "Please show the front of your card to the camera."},
+	"voice.entering-code-b":      {"カードの表面を見て、画面に入力してください。", "Look at the front of your card and enter what the screen asks."},
+	"voice.reading-photo":        {"カードの写真を読んでいます。しばらくお待ちください。", "Reading the photo on your card. Please wait."},
+	"voice.matching-face":        {"カメラの方を見てください。", "Please look at the camera."},
+	"voice.checking-pin-tries":   {"少々お待ちください。", "One moment, please."},
+	"voice.entering-pin":         {"暗証番号、数字四けたを入力してください。", "Please enter your four-digit PIN."},
+	"voice.verifying-pin":        {"確認しています。しばらくお待ちください。", "Checking. Please wait."},
+	"voice.pin-locked":           {"暗証番号がロックされています。係員をお呼びください。", "Your PIN is locked. Please call a staff member."},
+	"voice.consent":              {"情報の提供について、画面でお答えください。", "Please answer the questions on the screen."},
+	"voice.manual-entry":         {"お持ちの書類を見て、番号を入力してください。", "Look at your document and enter its numbers."},
+	"voice.checking-eligibility": {"保険の資格を確認しています。しばらくお待ちください。", "Checking your insurance. Please wait."},
+	"voice.result":               {"確認の結果を、画面でご覧ください。", "Please see the result on the screen."},
+	"voice.registering":          {"受付をしています。しばらくお待ちください。", "Registering your visit. Please wait."},
+	"voice.ticket":               {"受付が終わりました。画面の番号でお呼びします。", "You are checked in. We will call you by the number on the screen."},
 }
