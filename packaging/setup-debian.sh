@@ -36,6 +36,10 @@ PACKAGES=(
   # chip's JPEG 2000 photo)
   libopencv-core-dev libopencv-imgproc-dev libopencv-dnn-dev libopencv-objdetect-dev
   libjpeg-dev libopenjp2-7-dev
+  # the voice guidance: Open JTalk with its dictionary and the voice from
+  # Debian contrib (enabled below) for Japanese, espeak-ng for English, sox
+  # to check what they say, aplay (alsa-utils) to play it
+  open-jtalk open-jtalk-mecab-naist-jdic hts-voice-nitech-jp-atr503-m001 espeak-ng sox alsa-utils
   # the card front's 照合番号B: Tesseract and its Japanese and English models
   libtesseract-dev tesseract-ocr-jpn tesseract-ocr-eng
   # the screen: exactly what Fyne's cgo (GLFW, OpenGL) builds against; the
@@ -88,9 +92,32 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
+# The Japanese voice is in Debian's contrib component: add contrib to the
+# Debian archive's own entries (never another archive, never -security).
+enable_contrib() {
+  local f=/etc/apt/sources.list.d/debian.sources tmp
+  if [ -f "$f" ]; then
+    tmp=$(mktemp)
+    awk '/^URIs:/ { main = ($0 ~ /\/debian\/?([[:space:]]|$)/) }
+         /^$/ { main = 0 }
+         /^Components:/ && main && $0 !~ /[[:space:]]contrib([[:space:]]|$)/ { $0 = $0 " contrib" }
+         { print }' "$f" >"$tmp"
+    if ! cmp -s "$f" "$tmp"; then
+      log "enabling contrib in $f (for the Japanese voice)"
+      "${SUDO[@]}" install -m 0644 "$tmp" "$f"
+    fi
+    rm -f "$tmp"
+  fi
+  if [ -f /etc/apt/sources.list ] && grep -Eq '^deb\s+\S+/debian/?\s+\S+\s+main(\s|$)' /etc/apt/sources.list &&
+     grep -E '^deb\s+\S+/debian/?\s' /etc/apt/sources.list | grep -vq contrib; then
+    log "enabling contrib in /etc/apt/sources.list (for the Japanese voice)"
+    "${SUDO[@]}" sed -Ei '/^deb\s+\S+\/debian\/?\s/{/contrib/!s/$/ contrib/}' /etc/apt/sources.list
+  fi
+}
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  case " ${missing[*]} " in *" hts-voice-nitech-jp-atr503-m001 "*) enable_contrib ;; esac
   "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=900 update -qq
   "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}"
 fi

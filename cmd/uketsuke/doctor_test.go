@@ -257,3 +257,20 @@ func TestESCPOSPrinterInDoctorAndPrintTest(t *testing.T) {
 		t.Errorf("bad printer device: %d %s", code, errs)
 	}
 }
+
+// `voice render` writes every spoken line in both languages.
+func TestVoiceRender(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "voice")
+	code, stdout, errs := runCLI(t, envOf("HOME", t.TempDir()), "voice", "render", "--out", out)
+	if code != 0 {
+		t.Fatalf("voice render: %d %s", code, errs)
+	}
+	files, _ := filepath.Glob(filepath.Join(out, "voice.*.wav"))
+	ja, _ := filepath.Glob(filepath.Join(out, "voice.ticket.ja.wav"))
+	if len(files) < 30 || len(ja) != 1 || !strings.Contains(stdout, "spoken lines") {
+		t.Errorf("%d files, ticket %v: %s", len(files), ja, stdout)
+	}
+	if code, _, _ := runCLI(t, envOf("HOME", t.TempDir()), "voice", "render"); code != 2 {
+		t.Errorf("voice render without --out: exit %d, want 2", code)
+	}
+}

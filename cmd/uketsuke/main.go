@@ -119,6 +119,12 @@ func commands() []*command {
 			run:     runPrint,
 		},
 		{
+			name:    "voice",
+			args:    "render --out DIR",
+			summary: "synthesise every spoken line (Open JTalk for Japanese, espeak-ng for English) into DIR/<key>.<ja|en>.wav",
+			run:     runVoice,
+		},
+		{
 			name:    "queue",
 			args:    "list [--date YYYY-MM-DD] [--json] | pending | call|done|cancel NUMBER [--date D] [--staff ID]",
 			summary: "the day's reception queue: list it, or call, finish or cancel a visit",
