@@ -37,6 +37,7 @@ step "a clean Debian 12 tree (debootstrap, minbase): the package brings everythi
 # What the test machine happens to have installed hides a missing
 # dependency; a fresh tree from Debian's archive does not.
 root=$(mktemp -d /var/tmp/uketsuke-root.XXXXXX)
+chmod 0755 "$root" # the tree's / (mktemp makes it 0700: no user could enter it)
 drop_root() { umount "$root/proc" 2>/dev/null || true; rm -rf "$root"; }
 trap drop_root EXIT
 mirror=$(awk '$1 == "URIs:" { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
