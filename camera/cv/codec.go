@@ -191,44 +191,35 @@ func IMWrite(path string, m Mat) error {
 	return os.WriteFile(path, data, 0o600)
 }
 
-// pixels checks m is 8-bit grey or B G R and returns its C memory and
-// row stride.
-func pixels(op string, m Mat) (*C.uint8_t, C.size_t, error) {
+// encode runs a C encoder over an 8-bit grey or B G R Mat's memory and
+// returns the bytes it made.
+func encode(op string, m Mat, enc func(px *C.uint8_t, w, h, ch C.int, stride C.size_t, out **C.uint8_t, n *C.size_t) *C.char) ([]byte, error) {
 	if m.Empty() || (m.Type() != MatTypeCV8UC1 && m.Type() != MatTypeCV8UC3) {
-		return nil, 0, &Error{Op: op, Msg: fmt.Sprintf("needs a non-empty 8-bit grey or B G R image, not type %d", m.Type())}
+		return nil, &Error{Op: op, Msg: fmt.Sprintf("needs a non-empty 8-bit grey or B G R image, not type %d", m.Type())}
 	}
-	return (*C.uint8_t)(unsafe.Pointer(C.cv_mat_data(m.p))), C.size_t(C.cv_mat_step(m.p)), nil
-}
-
-// EncodeJPEG encodes a grey or B G R Mat as a JPEG of quality 1–100.
-func EncodeJPEG(m Mat, quality int) ([]byte, error) {
-	px, stride, err := pixels("encode JPEG", m)
-	if err != nil {
-		return nil, err
-	}
+	px := (*C.uint8_t)(unsafe.Pointer(C.cv_mat_data(m.p)))
 	var out *C.uint8_t
 	var n C.size_t
-	if err := check("encode JPEG", C.uk_jpeg_encode(px, C.int(m.Cols()), C.int(m.Rows()), C.int(m.Channels()), stride, C.int(quality), &out, &n)); err != nil {
+	if err := check(op, enc(px, C.int(m.Cols()), C.int(m.Rows()), C.int(m.Channels()), C.size_t(C.cv_mat_step(m.p)), &out, &n)); err != nil {
 		return nil, err
 	}
 	defer C.free(unsafe.Pointer(out))
 	return C.GoBytes(unsafe.Pointer(out), C.int(n)), nil
+}
+
+// EncodeJPEG encodes a grey or B G R Mat as a JPEG of quality 1–100.
+func EncodeJPEG(m Mat, quality int) ([]byte, error) {
+	return encode("encode JPEG", m, func(px *C.uint8_t, w, h, ch C.int, stride C.size_t, out **C.uint8_t, n *C.size_t) *C.char {
+		return C.uk_jpeg_encode(px, w, h, ch, stride, C.int(quality), out, n)
+	})
 }
 
 // EncodeJPEG2000 encodes a grey or B G R Mat as a JP2 file compressed
 // rate:1 (as the card's photo is).
 func EncodeJPEG2000(m Mat, rate float64) ([]byte, error) {
-	px, stride, err := pixels("encode JPEG 2000", m)
-	if err != nil {
-		return nil, err
-	}
-	var out *C.uint8_t
-	var n C.size_t
-	if err := check("encode JPEG 2000", C.uk_jp2_encode(px, C.int(m.Cols()), C.int(m.Rows()), C.int(m.Channels()), stride, C.double(rate), &out, &n)); err != nil {
-		return nil, err
-	}
-	defer C.free(unsafe.Pointer(out))
-	return C.GoBytes(unsafe.Pointer(out), C.int(n)), nil
+	return encode("encode JPEG 2000", m, func(px *C.uint8_t, w, h, ch C.int, stride C.size_t, out **C.uint8_t, n *C.size_t) *C.char {
+		return C.uk_jp2_encode(px, w, h, ch, stride, C.double(rate), out, n)
+	})
 }
 
 // EncodePNG encodes a Mat as ToImage sees it, losslessly.

@@ -19,11 +19,7 @@ import (
 // on the reader, the next screen comes). Screenshots go to
 // .build/artifacts/screens/.
 func TestRealWindowFitsEveryScreen(t *testing.T) {
-	for _, tool := range []string{"Xvfb", "xdotool", "import"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is missing: run make setup-test", tool)
-		}
-	}
+	needXTools(t)
 	bin, _ := filepath.Abs(binary(t))
 	artefacts, _ := filepath.Abs(filepath.Join(repoRoot, ".build", "artifacts", "screens"))
 	os.RemoveAll(artefacts)

@@ -21,11 +21,7 @@ import (
 // 資格確認書 check-in. Every screen is photographed from the X server into
 // .build/artifacts/window/.
 func TestRealWindowCheckInsWithXdotool(t *testing.T) {
-	for _, tool := range []string{"Xvfb", "xdotool", "import"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is missing: run make setup-test", tool)
-		}
-	}
+	needXTools(t)
 	display := testXvfb(t)
 	bin, _ := filepath.Abs(binary(t))
 	data := t.TempDir()
@@ -239,6 +235,17 @@ func (d *xdriver) photo(screen string) {
 		w, h = 1280, 800
 	}
 	checkScreenshot(d.t, path, w, h)
+}
+
+// needXTools fails the test when the X tools the window tests drive the
+// kiosk with are missing.
+func needXTools(t *testing.T) {
+	t.Helper()
+	for _, tool := range []string{"Xvfb", "xdotool", "import"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is missing: run make setup-test", tool)
+		}
+	}
 }
 
 // testXvfb starts a 1280×800 Xvfb on a free display for the test.

@@ -1,6 +1,9 @@
 // Package printertest is an ESC/POS receipt printer on loopback TCP for
 // tests: it answers the DLE EOT status queries with the status it is set
-// to and records every other byte it receives. Tests only.
+// to and records every other byte it receives. It is as strict as a real
+// printer is unforgiving: a job it receives must decode as ESC/POS (a real
+// printer prints garbage or stalls on anything else), or Received fails
+// the test. Tests only.
 package printertest
 
 import (
@@ -8,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/uketsuke/uketsuke/printer/escpos"
 )
 
 // Printer is a fake printer listening on 127.0.0.1.
@@ -69,12 +74,16 @@ func (p *Printer) Job() []byte {
 	return append([]byte(nil), p.got...)
 }
 
-// Received waits up to 2 s for a job and returns it.
+// Received waits up to 2 s for a job and returns it, failing the test
+// when what arrived is not valid ESC/POS.
 func (p *Printer) Received(t testing.TB) []byte {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Second)
 	for {
 		if got := p.Job(); len(got) > 0 || time.Now().After(deadline) {
+			if _, err := escpos.Decode(got); err != nil {
+				t.Fatalf("the printer received bytes it cannot print: %v", err)
+			}
 			return got
 		}
 		time.Sleep(10 * time.Millisecond)
