@@ -303,5 +303,7 @@ var entries = map[string][2]string{
 	"voice.checking-eligibility": {"保険の資格を確認しています。しばらくお待ちください。", "Checking your insurance. Please wait."},
 	"voice.result":               {"確認の結果を、画面でご覧ください。", "Please see the result on the screen."},
 	"voice.registering":          {"受付をしています。しばらくお待ちください。", "Registering your visit. Please wait."},
-	"voice.ticket":               {"受付が終わりました。画面の番号でお呼びします。", "You are checked in. We will call you by the number on the screen."},
+	"voice.ticket":               {"受付が終わりました。", "You are checked in."},
+	"voice.ticket.number":        {"受付番号は、%s番です。この番号でお呼びします。", "Your number is %s. We will call you by this number."},
+	"voice.staff":                {"係員がまいります。その場でお待ちください。", "A member of staff will help you. Please wait here."},
 }

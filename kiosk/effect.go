@@ -61,9 +61,9 @@ type (
 	// PrintTicket prints the 受付票 once, on a device: it runs off the event
 	// loop, and its outcome comes back as TicketPrinted.
 	PrintTicket struct{ Ticket Ticket }
-	// Say speaks the line of a screen (a catalog key) on a device, cutting
-	// off what was being said. It never carries personal data.
-	Say struct{ Key string }
+	// Say speaks a screen's line on the voice device, cutting off the
+	// last one.
+	Say struct{ Line }
 )
 
 // AuditEntry is one audit row as the machine sees it: who, what, outcome.

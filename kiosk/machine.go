@@ -747,7 +747,11 @@ func (m *Machine) become(s State) {
 		panic(fmt.Sprintf("kiosk: transition to unknown state %d", int(s)))
 	}
 	if s != m.state {
-		m.emit(Say{Key: "voice." + s.String()}) // the screen's line; a new screen cuts the last one off
+		l := Line{Key: "voice." + s.String()} // the screen's line; a new screen cuts the last one off
+		if s == StateTicket && m.s.ticket != nil {
+			l.Number = m.s.ticket.Number
+		}
+		m.emit(Say{l})
 	}
 	m.state = s
 	m.deadline = time.Time{}

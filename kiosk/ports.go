@@ -100,23 +100,32 @@ type Printer interface {
 	PrintSlip(ctx context.Context, text string) error
 }
 
-// Speaker is the voice guide. Say speaks the line of a catalog key,
-// cutting off what it was saying; Stop cuts it off. Both return at once
-// (the speaking happens in the background: the event loop calls them).
-// NoSpeaker is silent.
+// Line is what the voice says on a screen: the catalog line of Key, then,
+// on the ticket screen, the 受付番号. Nothing else a patient has or types
+// is ever spoken.
+type Line struct {
+	Key    string // catalog key, "voice.<state>"
+	Number string // the 受付番号 said after the line, or ""
+}
+
+// Speaker is the voice guide. Say speaks a line, cutting off what it was
+// saying; End cuts it off at the end of a session and returns to the
+// kiosk's defaults (Japanese, the voice on or off as configured) for the
+// next patient. Both return at once: the speaking happens in the
+// background (the event loop calls them). NoSpeaker is silent.
 type Speaker interface {
-	Say(ctx context.Context, key string)
-	Stop()
+	Say(ctx context.Context, l Line)
+	End()
 }
 
 // NoSpeaker is the Speaker of a kiosk without voice guidance.
 type NoSpeaker struct{}
 
 // Say does nothing.
-func (NoSpeaker) Say(context.Context, string) {}
+func (NoSpeaker) Say(context.Context, Line) {}
 
-// Stop does nothing.
-func (NoSpeaker) Stop() {}
+// End does nothing.
+func (NoSpeaker) End() {}
 
 // StaffPager tells staff that someone is needed at the kiosk.
 type StaffPager interface {

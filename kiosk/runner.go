@@ -196,9 +196,9 @@ func (r *Runner) fire(ctx context.Context, eff Effect) {
 			r.p.Pager.Page(ctx, e.Reason)
 		}
 	case Say:
-		r.p.Speaker.Say(ctx, e.Key)
+		r.p.Speaker.Say(ctx, e.Line)
 	case EndSession:
-		r.p.Speaker.Stop()
+		r.p.Speaker.End()
 		r.p.Face.Forget()
 		if r.cancelSession != nil {
 			r.cancelSession()

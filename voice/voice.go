@@ -8,7 +8,6 @@ package voice
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -126,36 +125,11 @@ func run(ctx context.Context, cmd *exec.Cmd) ([]byte, error) {
 // seconds. (espeak-ng writes an unknown data length, 0x7fffffff or 0,
 // when it writes to a pipe: the bytes that follow count then.)
 func Duration(wav []byte) (float64, error) {
-	if len(wav) < 44 || string(wav[:4]) != "RIFF" || string(wav[8:12]) != "WAVE" {
-		return 0, errors.New("not a WAV file")
+	p, err := parseWAV(wav)
+	if err != nil {
+		return 0, err
 	}
-	var rate, bytesPerSec uint32
-	for i := 12; i+8 <= len(wav); {
-		id, size := string(wav[i:i+4]), binary.LittleEndian.Uint32(wav[i+4:i+8])
-		body := i + 8
-		switch id {
-		case "fmt ":
-			if body+16 > len(wav) {
-				return 0, errors.New("WAV fmt chunk cut off")
-			}
-			rate = binary.LittleEndian.Uint32(wav[body+4 : body+8])
-			bytesPerSec = binary.LittleEndian.Uint32(wav[body+8 : body+12])
-		case "data":
-			if rate == 0 || bytesPerSec == 0 {
-				return 0, errors.New("WAV data before its format")
-			}
-			n := len(wav) - body
-			if size != 0 && size != 0x7fffffff && int(size) <= n {
-				n = int(size)
-			}
-			return float64(n) / float64(bytesPerSec), nil
-		}
-		if size > uint32(len(wav)) {
-			break
-		}
-		i = body + int(size) + int(size&1)
-	}
-	return 0, errors.New("WAV without data")
+	return p.seconds(), nil
 }
 
 // Lines are the catalog's spoken lines: every voice.* key.

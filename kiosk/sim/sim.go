@@ -27,6 +27,8 @@ type Options struct {
 	Store kiosk.VisitStore
 	// Audit receives the audit rows as well (nil: kept in memory only).
 	Audit kiosk.AuditLog
+	// Speaker is told every spoken line (nil: silent).
+	Speaker kiosk.Speaker
 }
 
 // Row is one simulated patient's visit.
@@ -44,8 +46,9 @@ type Row struct {
 
 // Result is the outcome of a simulation.
 type Result struct {
-	Rows  []Row
-	Audit []kiosk.AuditEntry
+	Rows     []Row
+	Audit    []kiosk.AuditEntry
+	Personas []*Persona // the patients, in the order of Rows
 }
 
 // maxSteps bounds one patient; a patient who needs more is reported stuck.
@@ -76,7 +79,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	}
 	r := kiosk.NewRunner(m, kiosk.Ports{
 		Card: card, Face: face, Eligibility: elig,
-		Store: store, Audit: log, Clock: clock,
+		Store: store, Audit: log, Speaker: opts.Speaker, Clock: clock,
 	}, nil)
 	rng := rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15))
 	var res Result
@@ -86,6 +89,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		}
 		p := newPersona(rng, i+1, wareki.Today(clock.Now()))
 		insert(p, card, face, elig)
+		res.Personas = append(res.Personas, p)
 		res.Rows = append(res.Rows, serve(ctx, m, r, clock, p))
 		clock.Advance(time.Duration(60+rng.IntN(240)) * time.Second) // the next patient arrives
 	}
@@ -110,8 +114,9 @@ func serve(ctx context.Context, m *kiosk.Machine, r *kiosk.Runner, clock *kioskt
 	start := clock.Now()
 	var queue []kiosk.Effect
 	for v.row.Steps = 0; v.row.Steps < maxSteps && !v.ended; v.row.Steps++ {
-		// Execute effects until the machine waits for a person.
-		for len(queue) > 0 && !v.ended {
+		// Execute effects until the machine waits for a person (a session's
+		// end is followed by the welcome screen's effects: they run too).
+		for len(queue) > 0 {
 			eff := queue[0]
 			queue = queue[1:]
 			v.observe(eff)

@@ -1,11 +1,13 @@
 package sim
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/uketsuke/uketsuke/catalog"
 	"github.com/uketsuke/uketsuke/kiosk"
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
 )
@@ -132,4 +134,94 @@ func BenchmarkPatient(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*100), "ns/patient")
+}
+
+// speech records what the kiosk queues to speak, per session.
+type speech struct {
+	sessions [][]kiosk.Line // one per session; the welcome line after an end opens the next
+}
+
+func (s *speech) Say(_ context.Context, l kiosk.Line) {
+	if len(s.sessions) == 0 {
+		s.sessions = append(s.sessions, nil)
+	}
+	s.sessions[len(s.sessions)-1] = append(s.sessions[len(s.sessions)-1], l)
+}
+
+func (s *speech) End() { s.sessions = append(s.sessions, nil) }
+
+// TestNothingPersonalIsSpoken walks 600 simulated patients of every kind
+// through the machine and checks every line queued to speak, as it would
+// be said in both languages: a screen's line for every state entered,
+// every state spoken for somewhere, and nothing of the patient in any of
+// it — no name, kana, birth date, insurance number, PIN or security code,
+// and no digit at all but the 受付番号 on the ticket screen.
+func TestNothingPersonalIsSpoken(t *testing.T) {
+	sp := &speech{}
+	res, err := Run(t.Context(), Options{Patients: 600, Seed: 11, Start: time.Date(2026, 11, 25, 8, 30, 0, 0, jst), Speaker: sp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sp.sessions) < len(res.Rows) {
+		t.Fatalf("%d sessions spoken for %d patients", len(sp.sessions), len(res.Rows))
+	}
+	keys := map[string]bool{}
+	for i, row := range res.Rows {
+		p := res.Personas[i]
+		secrets := []string{p.Name, p.Kana, p.Birth.String(), p.Birth.Wareki(), string(p.Insurance.Insurer),
+			p.Insurance.Symbol, p.Insurance.Number, p.PIN, p.SecurityCode}
+		for _, g := range p.PINGuesses {
+			secrets = append(secrets, g)
+		}
+		ticket := ""
+		if n, ok := strings.CutPrefix(row.Outcome, "ticket "); ok {
+			ticket, _, _ = strings.Cut(n, " ")
+		}
+		numbers := 0
+		for _, l := range sp.sessions[i] {
+			keys[l.Key] = true
+			if !strings.HasPrefix(l.Key, "voice.") || !catalog.Has(l.Key) {
+				t.Errorf("%s: queued %q, not a spoken line", row.Patient, l.Key)
+			}
+			if l.Number != "" {
+				numbers++
+				if l.Key != "voice.ticket" || l.Number != ticket {
+					t.Errorf("%s (%s): number %q said on %s; the ticket was %q", row.Patient, row.Kind, l.Number, l.Key, ticket)
+				}
+			}
+			for _, lang := range []catalog.Lang{catalog.Ja, catalog.En} {
+				text := catalog.T(lang, l.Key)
+				if l.Number != "" {
+					text += catalog.T(lang, "voice.ticket.number", strings.TrimLeft(l.Number, "0"))
+				}
+				for _, s := range secrets {
+					if s != "" && strings.Contains(text, s) {
+						t.Errorf("%s (%s): %q says %q", row.Patient, row.Kind, text, s)
+					}
+				}
+				if d := strings.Map(func(r rune) rune {
+					if r >= '0' && r <= '9' {
+						return r
+					}
+					return -1
+				}, text); d != strings.TrimLeft(l.Number, "0") {
+					t.Errorf("%s (%s): %q has the digits %q", row.Patient, row.Kind, text, d)
+				}
+			}
+		}
+		if want := 0; ticket != "" {
+			want = 1
+			if numbers != want {
+				t.Errorf("%s (%s): the number said %d times", row.Patient, row.Kind, numbers)
+			}
+		} else if numbers != want {
+			t.Errorf("%s (%s): a number said without a ticket", row.Patient, row.Kind)
+		}
+	}
+	for _, s := range kiosk.States() {
+		// The simulator types 照合番号B: it has no card-front camera.
+		if !keys["voice."+s.String()] && s != kiosk.StateReadingCardFront {
+			t.Errorf("no patient reached %s: its line is unchecked", s)
+		}
+	}
 }
