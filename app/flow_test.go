@@ -704,3 +704,32 @@ func TestCardFrontScreenGuidesAndOffersTyping(t *testing.T) {
 func audited(s *kiosktest.Store, action, outcome string) bool {
 	return slices.ContainsFunc(s.Audit(), func(e kiosk.AuditEntry) bool { return e.Action == action && e.Outcome == outcome })
 }
+
+// TestVoiceFollowsTheScreens: each screen's line is said as it appears,
+// in the screen's language; the ticket's with its number; the 音声 button
+// turns the voice off and back on (saying the screen's line again), a
+// language switch says it in the other language, and the next patient
+// starts in Japanese with the voice on.
+func TestVoiceFollowsTheScreens(t *testing.T) {
+	h := newHarness(t)
+	h.pinPath()
+	h.tap("音声 オン") // off
+	h.wantText("音声 オフ")
+	h.typeDigits("1234")
+	h.tap("決定")
+	h.want(kiosk.StateConsent)
+	h.tap("音声 オフ") // on again: the consent line is said
+	h.tap("English")
+	h.wantText("Voice on")
+	h.tap("Share everything")
+	h.want(kiosk.StateTicket)
+	h.tap("Finish")
+	h.want(kiosk.StateWelcome)
+	h.wantText("音声 オン")
+	got := strings.Join(h.voice.said, " ")
+	want := "voice.reading-card.ja voice.choosing-method.ja voice.checking-pin-tries.ja voice.entering-pin.ja " +
+		"voice.consent.ja voice.consent.en voice.checking-eligibility.en voice.registering.en voice.ticket+001.en voice.welcome.ja"
+	if got != want {
+		t.Errorf("said\n %s\nwant\n %s", got, want)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/uketsuke/uketsuke/catalog"
 	"github.com/uketsuke/uketsuke/kiosk"
 	"github.com/uketsuke/uketsuke/kiosk/insurance"
 	"github.com/uketsuke/uketsuke/kiosk/kiosktest"
@@ -37,7 +38,40 @@ type harness struct {
 	busy  bool
 	shots []string // screen names in order
 	slips []string // printed guidance slips
+	voice *fakeVoice
 }
+
+// fakeVoice is the voice guide of the harness: the runner's Speaker and
+// the screen's Voice, recording what would be said in which language.
+type fakeVoice struct {
+	off  bool
+	lang catalog.Lang
+	last kiosk.Line
+	said []string // key[+number].lang
+}
+
+func (v *fakeVoice) Say(_ context.Context, l kiosk.Line) { v.last = l; v.say() }
+
+func (v *fakeVoice) say() {
+	if v.off || v.last.Key == "" {
+		return
+	}
+	code := "ja"
+	if v.lang == catalog.En {
+		code = "en"
+	}
+	key := v.last.Key
+	if v.last.Number != "" {
+		key += "+" + v.last.Number
+	}
+	v.said = append(v.said, key+"."+code)
+}
+
+func (v *fakeVoice) End()                   { v.last, v.lang, v.off = kiosk.Line{}, catalog.Ja, false }
+func (v *fakeVoice) On() bool               { return !v.off }
+func (v *fakeVoice) SetOn(on bool)          { v.off = !on }
+func (v *fakeVoice) SetLang(l catalog.Lang) { v.lang = l }
+func (v *fakeVoice) Repeat()                { v.say() }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
@@ -56,10 +90,11 @@ func newHarnessAt(t *testing.T, sw, sh int) *harness {
 		face:  &kiosktest.Face{MatchOn: 1},
 		elig:  &kiosktest.Eligibility{Result: kiosk.EligibilityResult{Validity: kiosk.ValidityValid, Name: "受付　花子"}, Known: true},
 		store: &kiosktest.Store{},
+		voice: &fakeVoice{},
 	}
 	h.desk = &fakeDesk{h: h, pin: "314159"}
 	h.m = kiosk.NewMachine(kiosk.Config{FaceAttempts: 2, CodeBMaxWrong: 2, CodeBReserve: 3})
-	h.r = kiosk.NewRunner(h.m, kiosk.Ports{Card: h.card, Face: h.face, Eligibility: h.elig, Store: h.store, Audit: h.store, Clock: h}, nil)
+	h.r = kiosk.NewRunner(h.m, kiosk.Ports{Card: h.card, Face: h.face, Eligibility: h.elig, Store: h.store, Audit: h.store, Speaker: h.voice, Clock: h}, nil)
 	h.w = test.NewTempWindow(t, nil)
 	scale := FitScale(sw, sh)
 	h.w.Canvas().(test.WindowlessCanvas).SetScale(scale)
@@ -67,7 +102,7 @@ func newHarnessAt(t *testing.T, sw, sh int) *harness {
 	h.w.Resize(fyne.NewSize(lw, lh))
 	h.ui = New(h.w, Deps{
 		Post: h.post, Staff: h.desk, Clock: h, MinutesPerPatient: 5, ClinicName: "うけつけ医院",
-		Printer: slipPrinter{h},
+		Printer: slipPrinter{h}, Voice: h.voice,
 		OnScreen: func(n string) {
 			h.shots = append(h.shots, n)
 			// Every screen must fit the kiosk screen: nothing may be

@@ -27,6 +27,9 @@ type Deps struct {
 	Staff StaffDesk
 	// Demo backs the demo panel; nil outside demo mode.
 	Demo Demo
+	// Voice is the voice guide the screen controls (the 音声 button and the
+	// language); nil: no voice, no button.
+	Voice Voice
 	// Printer prints the guidance slips (the kiosk core prints tickets
 	// through the same port); nil: no printer.
 	Printer kiosk.Printer
@@ -45,6 +48,16 @@ type Deps struct {
 	// name of the screen (state plus sub-step), for screenshots and the
 	// headless demo's log.
 	OnScreen func(name string)
+}
+
+// Voice is the voice guide as the screen controls it. The kiosk core
+// decides what is said; the screen only switches the voice on or off and
+// sets its language, and asks for the screen's line again after either.
+type Voice interface {
+	On() bool
+	SetOn(on bool)
+	SetLang(l catalog.Lang)
+	Repeat()
 }
 
 // FaceFrame is one camera frame for the face screen's preview.
@@ -104,7 +117,7 @@ func (u *UI) Show(v kiosk.View) {
 			u.loc.codeB = prefilled(v.CodeBPrefill)
 		}
 		if v.State == kiosk.StateWelcome {
-			u.lang = catalog.Ja // a session ended: the next patient starts in Japanese
+			u.setLang(catalog.Ja) // a session ended: the next patient starts in Japanese
 		}
 	} else {
 		u.loc = u.loc.again(v)
@@ -141,7 +154,8 @@ func (u *UI) Tick() {
 	}
 	if u.v.State == kiosk.StateWelcome && u.staff == nil && now.Sub(u.drawn) >= WelcomeIdle &&
 		(u.guide != nil || u.loc != (local{}) || u.lang != catalog.Ja) {
-		u.loc, u.guide, u.lang = local{}, nil, catalog.Ja
+		u.loc, u.guide = local{}, nil
+		u.setLang(catalog.Ja)
 		u.refresh()
 		return
 	}
@@ -161,6 +175,17 @@ func (u *UI) Tick() {
 
 // Lang is the current language.
 func (u *UI) Lang() catalog.Lang { return u.lang }
+
+// setLang sets the screen's and the voice's language.
+func (u *UI) setLang(l catalog.Lang) {
+	u.lang = l
+	if u.d.Voice != nil {
+		u.d.Voice.SetLang(l)
+	}
+}
+
+// View is the kiosk view on display.
+func (u *UI) View() kiosk.View { return u.v }
 
 // Canvas is the window's canvas (its size and scale, for --ui-map).
 func (u *UI) Canvas() fyne.Canvas { return u.win.Canvas() }
@@ -217,11 +242,17 @@ func (u *UI) header() fyne.CanvasObject {
 		other = catalog.Ja
 	}
 	lang := newTile(other.String(), "", sizeSmall, func() {
-		u.lang = other
+		u.setLang(other)
 		u.staffTouched()
 		u.refresh()
+		if u.d.Voice != nil && u.staff == nil {
+			u.d.Voice.Repeat() // the screen's line in the language chosen
+		}
 	}).quiet()
 	right := container.NewHBox(lang)
+	if u.d.Voice != nil && u.staff == nil {
+		right.Objects = append([]fyne.CanvasObject{u.voiceButton()}, right.Objects...)
+	}
 	if u.d.Staff != nil && u.staff == nil {
 		right.Add(newTile(u.t("btn.staff"), "", sizeSmall, u.openStaffLogin).quiet())
 	}
@@ -231,6 +262,23 @@ func (u *UI) header() fyne.CanvasObject {
 		return container.NewBorder(nil, nil, mode, right)
 	}
 	return container.NewBorder(nil, nil, nil, right, u.steps())
+}
+
+// voiceButton switches the voice guide on or off; turned on, it says the
+// screen's line.
+func (u *UI) voiceButton() fyne.CanvasObject {
+	on := u.d.Voice.On()
+	key := "btn.voice_off"
+	if on {
+		key = "btn.voice_on"
+	}
+	return newTile(u.t(key), "", sizeSmall, func() {
+		u.d.Voice.SetOn(!on)
+		if !on {
+			u.d.Voice.Repeat()
+		}
+		u.refresh()
+	}).quiet()
 }
 
 // footer: 係員を呼ぶ on every patient screen, the idle countdown, and the

@@ -8,6 +8,8 @@ var entries = map[string][2]string{
 	"app.title":          {"受付", "Reception"},
 	"btn.call_staff":     {"係員を呼ぶ", "Call staff"},
 	"btn.staff":          {"職員用", "Staff"},
+	"btn.voice_on":       {"音声 オン", "Voice on"},
+	"btn.voice_off":      {"音声 オフ", "Voice off"},
 	"btn.next":           {"つぎへ", "Next"},
 	"btn.back":           {"もどる", "Back"},
 	"btn.ok":             {"わかりました", "OK"},
