@@ -65,7 +65,7 @@ Architecture: $arch
 Maintainer: Uketsuke developers <uketsuke@users.noreply.github.com>
 Installed-Size: $size
 Depends: $shlibs, adduser, pcscd, cage, xwayland, tesseract-ocr-jpn, tesseract-ocr-eng
-Recommends: systemd-timesyncd | chrony | time-daemon
+Recommends: systemd-timesyncd | chrony | time-daemon, open-jtalk, open-jtalk-mecab-naist-jdic, hts-voice-nitech-jp-atr503-m001, espeak-ng, alsa-utils
 Section: misc
 Priority: optional
 Homepage: https://github.com/uketsuke/uketsuke

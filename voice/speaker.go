@@ -27,6 +27,7 @@ const NumberKey = "voice.ticket.number"
 
 // Said is one line the Speaker said.
 type Said struct {
+	Seq  int // 1 for the first line said, counting up
 	Line kiosk.Line
 	Lang catalog.Lang
 	At   time.Time
@@ -58,7 +59,7 @@ type Speaker struct {
 	last   kiosk.Line // the screen's line, for Repeat
 	cur    *playing
 	said   []Said
-	seq    int
+	seq    int // lines said
 }
 
 // playing is a line on its way to the player.
@@ -92,11 +93,11 @@ func (s *Speaker) initLocked() {
 
 // Prepare synthesises every screen's line in both languages ahead of use.
 func (s *Speaker) Prepare(ctx context.Context) error {
-	for _, key := range Lines() {
-		if key == NumberKey {
-			continue // said with a number; synthesised per ticket
-		}
-		for _, l := range []catalog.Lang{catalog.Ja, catalog.En} {
+	for _, l := range []catalog.Lang{catalog.Ja, catalog.En} { // Japanese, most said, first
+		for _, key := range Lines() {
+			if key == NumberKey {
+				continue // said with a number; synthesised per ticket
+			}
 			wav, err := s.render(ctx, l, catalog.T(l, key))
 			if err != nil {
 				return fmt.Errorf("%s: %w", key, err)
@@ -198,10 +199,10 @@ func (s *Speaker) sayLocked(ctx context.Context, l kiosk.Line) {
 	if l.Number != "" {
 		parts = append(parts, s.partLocked(ctx, lang, NumberKey, "", Spoken(l.Number)))
 	}
-	said := Said{Line: l, Lang: lang, At: time.Now()}
+	s.seq++
+	said := Said{Seq: s.seq, Line: l, Lang: lang, At: time.Now()}
 	p := &playing{quit: make(chan struct{}), done: make(chan struct{})}
 	if s.Dir != "" {
-		s.seq++
 		said.File = filepath.Join(s.Dir, fmt.Sprintf("%04d-%s.%s.wav", s.seq, l.Key, langCode(lang)))
 	}
 	s.said = append(s.said, said)

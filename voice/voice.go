@@ -145,7 +145,8 @@ func Lines() []string {
 }
 
 // RenderAll writes every spoken line in Japanese and English into dir as
-// <catalog key>.<ja|en>.wav and returns the files written.
+// <catalog key>.<ja|en>.wav (the number line with SampleNumber) and
+// returns the files written.
 func (s Synth) RenderAll(ctx context.Context, dir string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
@@ -153,7 +154,7 @@ func (s Synth) RenderAll(ctx context.Context, dir string) ([]string, error) {
 	var files []string
 	for _, key := range Lines() {
 		for _, l := range []catalog.Lang{catalog.Ja, catalog.En} {
-			wav, err := s.Render(ctx, l, catalog.T(l, key))
+			wav, err := s.Render(ctx, l, lineText(l, key))
 			if err != nil {
 				return files, fmt.Errorf("%s: %w", key, err)
 			}
@@ -165,6 +166,18 @@ func (s Synth) RenderAll(ctx context.Context, dir string) ([]string, error) {
 		}
 	}
 	return files, nil
+}
+
+// SampleNumber is the 受付番号 NumberKey's line is rendered with when it
+// is rendered on its own.
+const SampleNumber = "12"
+
+// lineText is key's line in l; the number line with SampleNumber.
+func lineText(l catalog.Lang, key string) string {
+	if key == NumberKey {
+		return catalog.T(l, key, SampleNumber)
+	}
+	return catalog.T(l, key)
 }
 
 func langCode(l catalog.Lang) string {

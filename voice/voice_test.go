@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/uketsuke/uketsuke/catalog"
 )
 
 // soxStat is sox's measure of a WAV file: its length in seconds and its
@@ -70,6 +72,14 @@ func TestDuration(t *testing.T) {
 	for name, b := range map[string][]byte{"empty": nil, "text": []byte("RIFF....WAVEjunkjunkjunkjunkjunkjunkjunkjunkjunk"), "short": []byte("RIFF")} {
 		if _, err := Duration(b); err == nil {
 			t.Errorf("%s: a duration", name)
+		}
+	}
+}
+
+func TestNumberLineIsRenderedWithANumber(t *testing.T) {
+	for _, l := range []catalog.Lang{catalog.Ja, catalog.En} {
+		if text := lineText(l, NumberKey); strings.Contains(text, "%") || !strings.Contains(text, SampleNumber) {
+			t.Errorf("%v: %q", l, text)
 		}
 	}
 }

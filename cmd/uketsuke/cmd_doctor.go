@@ -93,6 +93,7 @@ func doctorChecks() []doctorCheck {
 		{name: "terminal answer", live: true, run: checkTerminalAnswer, timeout: terminalWait + 5*time.Second},
 		{name: "clinic system", run: checkClinic},
 		{name: "printer", run: checkPrinter},
+		{name: "voice", run: checkVoice, timeout: 20 * time.Second},
 	}
 }
 

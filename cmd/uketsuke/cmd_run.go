@@ -165,6 +165,9 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 		pr.dir = filepath.Join(dataDir, "prints")
 		fmt.Fprintf(g.stderr, "demo: tickets and slips are printed as files into %s\n", pr.dir)
 	}
+	if o.demo {
+		so.voiceDir = filepath.Join(dataDir, "voice")
+	}
 	if pr.enabled() {
 		so.printer = pr
 		so.faceTicket = func(t kiosk.Ticket) {
@@ -205,6 +208,9 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 	if pr.enabled() {
 		deps.Printer = s.printer
 	}
+	if s.voice != nil {
+		deps.Voice = s.voice
+	}
 	deps.ClinicName = g.cfg.Reception.ClinicName
 	if o.demo && deps.ClinicName == "" {
 		deps.ClinicName = demoClinic
@@ -212,7 +218,7 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 	if demo != nil {
 		deps.Demo = demo
 	}
-	p := &pilot{win: w, demo: demo, out: g.stdout}
+	p := &pilot{win: w, demo: demo, out: g.stdout, voice: s.voice}
 	if o.autopilot {
 		deps.OnScreen = p.drew
 	}

@@ -21,7 +21,7 @@ func runVoice(ctx context.Context, g *globals, args []string) error {
 	if len(args) != 1 || args[0] != "render" || out == "" {
 		return usageError{"want render --out DIR"}
 	}
-	var s voice.Synth
+	s := voice.Synth{Speed: g.cfg.Voice.Speed}
 	if err := s.Check(); err != nil {
 		return err
 	}

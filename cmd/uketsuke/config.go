@@ -42,6 +42,7 @@ type Config struct {
 	Audit       AuditConfig       `toml:"audit"`
 	Backup      BackupConfig      `toml:"backup"`
 	Printer     PrinterConfig     `toml:"printer"`
+	Voice       VoiceConfig       `toml:"voice"`
 
 	source string // the file it came from; "" for the embedded defaults
 }
@@ -69,6 +70,23 @@ type PrinterConfig struct {
 	// [reception] print_command, which gets plain text, or no printer.
 	Device string `toml:"device"`
 }
+
+// VoiceConfig is [voice]: the spoken guidance.
+type VoiceConfig struct {
+	// On: each patient starts with the voice on (the default). Off, the
+	// kiosk starts silent and a patient can still turn it on (音声).
+	On *bool `toml:"on"`
+	// Volume is the percentage of the synthesised level, 1–100 (0: 100);
+	// the sound card's own volume is set with alsamixer.
+	Volume int `toml:"volume"`
+	// Speed is the Japanese speech rate, 0.5–2.0 (0: 1.0).
+	Speed float64 `toml:"speed"`
+	// Player plays a WAV from its standard input (default aplay -q -).
+	Player []string `toml:"player"`
+}
+
+// on reports whether patients start with the voice on.
+func (v VoiceConfig) on() bool { return v.On == nil || *v.On }
 
 // AuditConfig places the audit chain's key.
 type AuditConfig struct {
@@ -380,6 +398,12 @@ func (c Config) validate() error {
 		if _, err := prn.Parse(c.Printer.Device); err != nil {
 			return fmt.Errorf("printer.device: %w", err)
 		}
+	}
+	if v := c.Voice.Volume; v < 0 || v > 100 {
+		return fmt.Errorf("voice.volume %d: 1–100", v)
+	}
+	if sp := c.Voice.Speed; sp != 0 && (sp < 0.5 || sp > 2) {
+		return fmt.Errorf("voice.speed %.2f: 0.5–2.0", sp)
 	}
 	if err := c.Sync.validate(); err != nil {
 		return err

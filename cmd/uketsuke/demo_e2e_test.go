@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
+	"github.com/uketsuke/uketsuke/printer/escpos"
 	"github.com/uketsuke/uketsuke/storage"
 )
 
@@ -104,6 +105,45 @@ func TestRunWithoutADisplayWalksTheDemo(t *testing.T) {
 	if len(tickets) != 6 {
 		t.Errorf("%d tickets printed, want 6", len(tickets))
 	}
+	// The tickets in ESC/POS, decoded: Shift_JIS kanji, the number in
+	// large type, a QR code, a cut.
+	for _, f := range tickets {
+		job, err := os.ReadFile(strings.TrimSuffix(f, ".txt") + ".escpos")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmds, err := escpos.Decode(job)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		printed := escpos.Printed(cmds)
+		text, _ := os.ReadFile(f)
+		number := ticketNumber(string(text))
+		if !strings.Contains(printed, "うけつけデモ医院") || number == "" || !strings.Contains(printed, "\n"+number+"\n") {
+			t.Errorf("%s: printed %q", f, printed)
+		}
+		var qr, cut, big, kanji bool
+		for _, c := range cmds {
+			qr = qr || c.Name == "qr-print"
+			cut = cut || c.Name == "cut"
+			big = big || (c.Name == "size" && c.Arg != 0)
+			kanji = kanji || c.Name == "kanji-on"
+		}
+		if !qr || !cut || !big || !kanji {
+			t.Errorf("%s: QR %v, cut %v, large type %v, kanji mode %v in %v", f, qr, cut, big, kanji, cmds)
+		}
+	}
+	// The demo spoke every screen's line into files (no sound device
+	// here), the ticket's with its number, and checked each one.
+	if !strings.Contains(text, "voice: ") || !strings.Contains(text, "every one audible") ||
+		!strings.Contains(text, "said: voice.ticket 「受付が終わりました。受付番号は、1番です。") ||
+		!strings.Contains(text, "said: voice.consent") {
+		t.Errorf("the demo's voice:\n%s", text)
+	}
+	lines, _ := filepath.Glob(filepath.Join(demo, "voice", "*.wav"))
+	if len(lines) < 30 {
+		t.Errorf("%d spoken lines recorded", len(lines))
+	}
 	shots, _ := filepath.Glob(filepath.Join(demo, "screenshots", "*.png"))
 	if len(shots) < 40 {
 		t.Fatalf("%d screenshots", len(shots))
@@ -183,4 +223,13 @@ func distinctColours(img image.Image) int {
 		}
 	}
 	return len(seen)
+}
+
+// ticketNumber is the 受付番号 of a printed ticket's text file.
+func ticketNumber(text string) string {
+	lines := strings.Split(text, "\n")
+	if len(lines) < 3 || lines[0] != "受付番号" {
+		return ""
+	}
+	return strings.TrimSpace(lines[2])
 }

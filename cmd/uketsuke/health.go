@@ -19,10 +19,11 @@ type health struct {
 }
 
 type deviceState struct {
-	known  bool // the device has reported at least once
-	ok     bool
-	detail string
-	at     time.Time
+	known   bool // the device has reported at least once
+	ok      bool
+	warning bool // working, or not needed, with something staff should know
+	detail  string
+	at      time.Time
 }
 
 // register adds a device's entry ("not reported yet") in the order the
@@ -47,7 +48,15 @@ func (h *health) set(name string, ok bool, detail string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.registerLocked(name)
-	h.m[name] = deviceState{true, ok, detail, time.Now()}
+	h.m[name] = deviceState{known: true, ok: ok, detail: detail, at: time.Now()}
+}
+
+// warn reports a device that the kiosk does without, with what is wrong.
+func (h *health) warn(name, detail string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.registerLocked(name)
+	h.m[name] = deviceState{known: true, ok: true, warning: true, detail: detail, at: time.Now()}
 }
 
 // entries returns the devices' states in registration order.
@@ -60,7 +69,7 @@ func (h *health) entries() []app.Device {
 		dev := app.Device{Name: name}
 		if st.known {
 			ok := st.ok
-			dev.OK, dev.Detail = &ok, st.detail+" ("+st.at.Format("15:04:05")+")"
+			dev.OK, dev.Warning, dev.Detail = &ok, st.warning, st.detail+" ("+st.at.Format("15:04:05")+")"
 		}
 		out = append(out, dev)
 	}

@@ -362,3 +362,33 @@ func TestTicketPrintsTokyoTime(t *testing.T) {
 		t.Fatalf("ticket:\n%s", got)
 	}
 }
+
+// TestPackagedConfigExamplesLoad: every commented example in the package's
+// config.toml, uncommented, is a key the kiosk knows with a value it
+// accepts (a clinic edits that file).
+func TestPackagedConfigExamplesLoad(t *testing.T) {
+	b, err := os.ReadFile("../../packaging/deb/config.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	example := regexp.MustCompile(`^# ([a-z_]+ = .+|\[[a-z_.]+\])$`)
+	var out []string
+	n := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		if m := example.FindStringSubmatch(line); m != nil {
+			line, n = m[1], n+1
+		}
+		out = append(out, line)
+	}
+	path := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(path, []byte(strings.Join(out, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(path, func(string) string { return "" })
+	if err != nil || n < 20 {
+		t.Fatalf("%d examples uncommented: %v", n, err)
+	}
+	if cfg.Voice.on() != true || cfg.Voice.Volume != 100 || len(cfg.Voice.Player) != 3 {
+		t.Errorf("[voice] %+v", cfg.Voice)
+	}
+}

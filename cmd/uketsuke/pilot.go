@@ -17,6 +17,9 @@ import (
 	"fyne.io/fyne/v2/driver/software"
 
 	"github.com/uketsuke/uketsuke/app"
+	"github.com/uketsuke/uketsuke/catalog"
+	"github.com/uketsuke/uketsuke/kiosk"
+	"github.com/uketsuke/uketsuke/voice"
 )
 
 // pilot walks demo patients through the real kiosk, tapping the screen's
@@ -27,6 +30,10 @@ type pilot struct {
 	demo *demoCards
 	out  io.Writer
 	dir  string
+	// voice is the kiosk's voice guide, checked at every screen waited for;
+	// nil: the kiosk is silent.
+	voice     *voice.Speaker
+	saidShown int // the Seq of the line last printed
 
 	shots   int
 	seen    string // the last screen photographed
@@ -186,7 +193,90 @@ func (p *pilot) run(ctx context.Context) error {
 			}
 		}
 	}
+	if err := p.checkRecordings(ctx); err != nil {
+		return err
+	}
 	fmt.Fprintf(p.out, "done: %d patients walked, %d tickets; %d screenshots in %s\n", len(demoPatients()), p.tickets, p.shots, p.dir)
+	return nil
+}
+
+// checkVoice checks that the line last said is the screen's: the line of
+// the kiosk state on display, in the screen's language, and on the ticket
+// screen the number shown. Nothing said yet (the kiosk's first screen)
+// is not checked.
+func (p *pilot) checkVoice(ctx context.Context) error {
+	if p.voice == nil {
+		return nil
+	}
+	var v kiosk.View
+	var lang catalog.Lang
+	p.onUI(func() { v, lang = p.ui.View(), p.ui.Lang() })
+	want := kiosk.Line{Key: "voice." + v.State.String()}
+	if v.State == kiosk.StateTicket && v.Ticket != nil {
+		want.Number = v.Ticket.Number
+	}
+	deadline := time.Now().Add(2 * time.Second) // the line is said as the screen is drawn
+	for {
+		said := p.voice.Said()
+		if len(said) == 0 {
+			return nil
+		}
+		last := said[len(said)-1]
+		if last.Line == want && last.Lang == lang {
+			if last.Seq != p.saidShown { // a new line since the last screen checked
+				p.saidShown = last.Seq
+				fmt.Fprintf(p.out, "  said: %s\n", describeLine(last))
+			}
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("on screen %s the voice said %s, want %+v", p.screen(), describeLine(last), want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func describeLine(s voice.Said) string {
+	text := catalog.T(s.Lang, s.Line.Key)
+	if s.Line.Number != "" {
+		text += catalog.T(s.Lang, voice.NumberKey, voice.Spoken(s.Line.Number))
+	}
+	return fmt.Sprintf("%s 「%s」", s.Line.Key, text)
+}
+
+// checkRecordings checks the lines the voice wrote into files (the demo
+// without a sound device): each there, speech-long and audible.
+func (p *pilot) checkRecordings(ctx context.Context) error {
+	if p.voice == nil {
+		return nil
+	}
+	said := p.voice.Said()
+	files := 0
+	for _, s := range said {
+		if s.File == "" {
+			continue
+		}
+		var wav []byte
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var err error
+			if wav, err = os.ReadFile(s.File); err == nil || time.Now().After(deadline) || ctx.Err() != nil {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		d, err := voice.Duration(wav)
+		level, _ := voice.Level(wav)
+		if err != nil || d < 0.5 || level < 0.01 {
+			return fmt.Errorf("the spoken line %s: %.2f s at level %.3f (%v)", s.File, d, level, err)
+		}
+		files++
+	}
+	where := "played on the sound device"
+	if files > 0 {
+		where = fmt.Sprintf("written to %s, every one audible", filepath.Dir(said[0].File))
+	}
+	fmt.Fprintf(p.out, "voice: %d lines said, %s\n", len(said), where)
 	return nil
 }
 
@@ -216,6 +306,7 @@ func (p *pilot) do(ctx context.Context, s step) error {
 			p.tickets++
 			fmt.Fprintf(p.out, "  last tap → ticket: %s\n", p.drawnAt(p.screen()).Sub(p.lastTap).Round(time.Millisecond))
 		}
+		return p.checkVoice(ctx)
 	default:
 		var ok bool
 		p.lastTap = time.Now()

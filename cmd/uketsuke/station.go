@@ -17,6 +17,7 @@ import (
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
 	"github.com/uketsuke/uketsuke/reader"
 	"github.com/uketsuke/uketsuke/storage"
+	"github.com/uketsuke/uketsuke/voice"
 )
 
 // station is one running kiosk: the reception machine and its runner over
@@ -24,6 +25,7 @@ import (
 type station struct {
 	faceIntake *eligibility.FaceIntake // the certified face reader's results; nil without a terminal folder
 	printer    kiosk.Printer           // the ticket printer, reporting its health; nil: none
+	voice      *voice.Speaker          // the voice guide; nil: silent
 	log        *slog.Logger
 	retention  storage.Retention
 	sweep      []retention.Files // files with personal data, removed after the same days
@@ -52,6 +54,9 @@ type stationOptions struct {
 	// checked in (the terminal's face/ results); nil: not printed.
 	faceTicket func(kiosk.Ticket)
 	printer    kiosk.Printer // the ticket printer; nil: none
+	// voiceDir takes the spoken lines as WAV files when there is no sound
+	// device (the demo); "": the kiosk is silent then.
+	voiceDir string
 }
 
 // newStation builds the kiosk; close releases what it opened.
@@ -145,9 +150,13 @@ func newStation(g *globals, st *storage.Store, o stationOptions) (*station, erro
 	if s.front != nil {
 		front = s.front
 	}
+	var speaker kiosk.Speaker
+	if s.voice = s.openVoice(g, o.voiceDir); s.voice != nil {
+		speaker = s.voice
+	}
 	s.runner = kiosk.NewRunner(s.machine, kiosk.Ports{
 		Card: s.port, Face: face, CardFront: front, Eligibility: s.elig, Store: st, Audit: st,
-		Pager: logPager{g.log}, Printer: s.printer, Log: g.log,
+		Pager: logPager{g.log}, Printer: s.printer, Speaker: speaker, Log: g.log,
 	}, o.watch)
 	return s, nil
 }
