@@ -160,6 +160,10 @@ func (m *Machine) Step(ev Event, now time.Time) []Effect {
 	case TicketPrinted:
 		if m.s.ticket != nil && m.s.ticket.VisitID == ev.VisitID {
 			m.s.print = ev.Print
+			if ev.Print == PrintFailed && m.state == StateTicket {
+				// The screen says 番号をお控えください: so does the voice, with the number again.
+				m.emit(Say{Line{Key: "voice.ticket.unprinted", Number: m.s.ticket.Number}})
+			}
 		}
 	case CardRemoved:
 		if specs[m.state].needsCard {

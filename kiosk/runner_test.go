@@ -40,6 +40,7 @@ type runFixture struct {
 	audit   *kiosktest.Store
 	clock   *kiosktest.Clock
 	printer *kiosktest.Printer
+	speaker *kiosktest.Speaker
 	r       *Runner
 	views   chan View
 }
@@ -63,6 +64,9 @@ func (f *runFixture) start(t *testing.T) {
 	ports := Ports{Card: f.card, Face: f.face, Eligibility: f.elig, Store: f.store, Audit: f.audit, Clock: f.clock}
 	if f.printer != nil {
 		ports.Printer = f.printer
+	}
+	if f.speaker != nil {
+		ports.Speaker = f.speaker
 	}
 	f.r = NewRunner(NewMachine(DefaultConfig()), ports, func(v View) { f.views <- v })
 	ctx, cancel := context.WithCancel(t.Context())
@@ -338,10 +342,13 @@ func TestSlowPrinterNeverStallsThePatient(t *testing.T) {
 	}
 }
 
-// TestFailedPrintTellsThePatient: a printer error shows on the ticket screen.
+// TestFailedPrintTellsThePatient: a printer error shows on the ticket
+// screen, and the voice says so after the ticket's line, with the number
+// again.
 func TestFailedPrintTellsThePatient(t *testing.T) {
 	f := newRunFixture(t)
 	f.printer = &kiosktest.Printer{Err: errors.New("paper out")}
+	f.speaker = &kiosktest.Speaker{}
 	f.start(t)
 	f.ticketFlow(t)
 	for {
@@ -349,6 +356,11 @@ func TestFailedPrintTellsThePatient(t *testing.T) {
 		if v.Print == PrintFailed {
 			break
 		}
+	}
+	lines := f.speaker.Lines()
+	want := []Line{{Key: "voice.ticket", Number: "001"}, {Key: "voice.ticket.unprinted", Number: "001"}}
+	if len(lines) < 2 || !slices.Equal(lines[len(lines)-2:], want) {
+		t.Errorf("said %v, want it to end with %v", lines, want)
 	}
 }
 

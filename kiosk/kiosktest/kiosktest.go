@@ -10,6 +10,7 @@ package kiosktest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -382,4 +383,35 @@ func snapshot[T any](mu *sync.Mutex, s *[]T) []T {
 	mu.Lock()
 	defer mu.Unlock()
 	return append([]T(nil), *s...)
+}
+
+// Speaker is a voice guide that records the lines said and the session
+// ends.
+type Speaker struct {
+	mu    sync.Mutex
+	lines []kiosk.Line
+	ends  int
+}
+
+var _ kiosk.Speaker = (*Speaker)(nil)
+
+// Say implements kiosk.Speaker.
+func (s *Speaker) Say(_ context.Context, l kiosk.Line) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lines = append(s.lines, l)
+}
+
+// End implements kiosk.Speaker.
+func (s *Speaker) End() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ends++
+}
+
+// Lines returns the lines said so far.
+func (s *Speaker) Lines() []kiosk.Line {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.lines)
 }
