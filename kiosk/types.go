@@ -197,9 +197,10 @@ type Visit struct {
 
 // Ticket is the reception number handed to the patient.
 type Ticket struct {
-	VisitID string
-	Number  string // 受付番号
-	Waiting int    // patients waiting ahead
+	VisitID   string
+	Number    string // 受付番号
+	Waiting   int    // patients waiting ahead
+	PageToken string // opens the patient's place in the queue (/q/<token>); "" when none
 }
 
 // ManualVisit is what staff type when checking a patient in by hand.

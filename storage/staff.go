@@ -155,7 +155,7 @@ func (s *Store) StaffLogin(ctx context.Context, id, pin string) error {
 	var verdict error
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		outcome := ""
-		switch until, perr := time.Parse("2006-01-02T15:04:05.000Z", lockedUntil); {
+		switch until, perr := time.Parse(stampLayout, lockedUntil); {
 		case perr == nil && now.Before(until):
 			outcome, verdict = "locked", &LockedError{Until: until}
 		case !known:

@@ -284,5 +284,8 @@ func newID() string {
 	return hex.EncodeToString(b)
 }
 
-// stamp formats a time for the database: UTC, millisecond precision.
-func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+// stampLayout is how times are kept in the database: UTC, milliseconds.
+const stampLayout = "2006-01-02T15:04:05.000Z"
+
+// stamp formats a time for the database.
+func stamp(t time.Time) string { return t.UTC().Format(stampLayout) }

@@ -54,9 +54,10 @@ func (s *Store) Register(ctx context.Context, v kiosk.Visit) (kiosk.Ticket, erro
 		if v.SourceKey != "" { // already registered from this source: same ticket
 			var id, number, day string
 			var seq int
-			err := tx.QueryRowContext(ctx, `select id, number, business_day, seq from visits where source_key = ?`, v.SourceKey).Scan(&id, &number, &day, &seq)
+			var token sql.NullString
+			err := tx.QueryRowContext(ctx, `select id, number, business_day, seq, page_token from visits where source_key = ?`, v.SourceKey).Scan(&id, &number, &day, &seq, &token)
 			if err == nil {
-				t = kiosk.Ticket{VisitID: id, Number: number}
+				t = kiosk.Ticket{VisitID: id, Number: number, PageToken: token.String}
 				return nil
 			}
 			if !errors.Is(err, sql.ErrNoRows) {
@@ -70,12 +71,13 @@ func (s *Store) Register(ctx context.Context, v kiosk.Visit) (kiosk.Ticket, erro
 			return wrapDB("next 受付番号", err)
 		}
 		number := fmt.Sprintf("%s%03d", s.o.Prefix, seq)
+		token := newPageToken()
 		_, err = tx.ExecContext(ctx, `insert into visits (id, created_at, business_day, kiosk_id, number, seq, status,
-			path, auth, consent, eligibility, pending_query, name_check, cert_notice, staff, source_key, patient)
-			values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			path, auth, consent, eligibility, pending_query, name_check, cert_notice, staff, source_key, patient, page_token)
+			values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, stamp(v.CreatedAt), day, s.o.KioskID, number, seq, status, v.Path.String(), v.Auth.String(),
 			string(consent), nullable(elig), nullable(pending), v.NameCheck, v.CertNotice.String(), string(v.Staff),
-			nullString(v.SourceKey), nullable(patient))
+			nullString(v.SourceKey), nullable(patient), token)
 		if err != nil {
 			return wrapDB("insert visit", err)
 		}
@@ -91,7 +93,7 @@ func (s *Store) Register(ctx context.Context, v kiosk.Visit) (kiosk.Ticket, erro
 		if err != nil {
 			return wrapDB("count waiting", err)
 		}
-		t = kiosk.Ticket{VisitID: id, Number: number, Waiting: ahead}
+		t = kiosk.Ticket{VisitID: id, Number: number, Waiting: ahead, PageToken: token}
 		return nil
 	})
 	if err != nil {
@@ -225,7 +227,8 @@ func (s *Store) SetStatus(ctx context.Context, day, number, status, actor string
 		if err != nil {
 			return wrapDB("find visit", err)
 		}
-		if _, err := tx.ExecContext(ctx, `update visits set status = ? where id = ?`, status, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `update visits set status = ?,
+			called_at = case when ? = 'called' then ? else called_at end where id = ?`, status, status, stamp(s.o.Clock.Now()), id); err != nil {
 			return wrapDB("set status", err)
 		}
 		if status == StatusCancelled && old != StatusCancelled {
