@@ -112,3 +112,42 @@ func (s *Store) SetPriority(ctx context.Context, day, number string, priority bo
 		return s.appendTx(ctx, tx, kiosk.AuditEntry{Actor: actor, Action: "visit.priority", Outcome: outcome, VisitID: id})
 	})
 }
+
+// Changes signals on the returned channel whenever the database has
+// changed since the last look, by this process or another (SQLite's
+// data_version, looked at every interval on a connection of its own), and
+// once at the start. The channel holds one signal: a slow reader misses
+// none, it gets one for many. It closes when ctx ends.
+func (s *Store) Changes(ctx context.Context, every time.Duration) <-chan struct{} {
+	ch := make(chan struct{}, 1)
+	ch <- struct{}{}
+	go func() {
+		defer close(ch)
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		var last int64 = -1
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			var v int64
+			if err := conn.QueryRowContext(ctx, `pragma data_version`).Scan(&v); err == nil && v != last {
+				if last != -1 {
+					select {
+					case ch <- struct{}{}:
+					default:
+					}
+				}
+				last = v
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return ch
+}

@@ -83,3 +83,35 @@ func TestWaitingRoomQueue(t *testing.T) {
 		}
 	}
 }
+
+// TestChangesSeesAnotherProcess: a check-in committed through another
+// connection to the file (as the kiosk's process, while the desk reads)
+// is signalled.
+func TestChangesSeesAnotherProcess(t *testing.T) {
+	reader, path := openTest(t, Options{KioskID: "kiosk-1"})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch := reader.Changes(ctx, 20*time.Millisecond)
+	<-ch // the first look
+	writer, err := Open(path, Options{KioskID: "kiosk-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close()
+	select {
+	case <-ch:
+		t.Fatal("a signal before any change")
+	case <-time.After(100 * time.Millisecond):
+	}
+	if _, err := writer.Register(ctx, kiosk.Visit{Path: kiosk.PathMynaCard}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ch:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the check-in was not signalled")
+	}
+	cancel()
+	for range ch {
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -43,6 +44,7 @@ type Config struct {
 	Backup      BackupConfig      `toml:"backup"`
 	Printer     PrinterConfig     `toml:"printer"`
 	Voice       VoiceConfig       `toml:"voice"`
+	Desk        DeskConfig        `toml:"desk"`
 
 	source string // the file it came from; "" for the embedded defaults
 }
@@ -69,6 +71,21 @@ type PrinterConfig struct {
 	// raw -d QUEUE" (the job's ESC/POS bytes on its standard input). Empty:
 	// [reception] print_command, which gets plain text, or no printer.
 	Device string `toml:"device"`
+}
+
+// DeskConfig is [desk]: the reception desk's web server (`uketsuke desk`),
+// which serves the waiting-room display and the patients' pages.
+type DeskConfig struct {
+	// Listen is the address served (default ":8443").
+	Listen string `toml:"listen"`
+	// URL is how patients' phones reach it, e.g.
+	// "https://reception.clinic.example:8443": the ticket's QR code opens
+	// URL/q/<token>. Empty: the QR code holds the visit's ticket id.
+	URL string `toml:"url"`
+	// Cert and Key are the clinic's TLS certificate and key (PEM). Empty:
+	// a self-signed pair made at first start in <data dir>/desk/.
+	Cert string `toml:"cert"`
+	Key  string `toml:"key"`
 }
 
 // VoiceConfig is [voice]: the spoken guidance.
@@ -295,6 +312,7 @@ func defaultConfig() Config {
 		Camera:      CameraConfig{Models: ".build/models"},
 		Eligibility: EligibilityConfig{Backend: "terminal", SimPersonas: "eligibility/testdata/personas.toml"},
 		Demo:        DemoConfig{Personas: "reader/cardsim/personas", Reader: "Virtual PCD 00 00", VPCD: "127.0.0.1:35963"},
+		Desk:        DeskConfig{Listen: ":8443"},
 	}
 }
 
@@ -398,6 +416,15 @@ func (c Config) validate() error {
 		if _, err := prn.Parse(c.Printer.Device); err != nil {
 			return fmt.Errorf("printer.device: %w", err)
 		}
+	}
+	if u := c.Desk.URL; u != "" {
+		pu, err := url.Parse(u)
+		if err != nil || pu.Scheme != "https" || pu.Host == "" || (pu.Path != "" && pu.Path != "/") || pu.RawQuery != "" {
+			return fmt.Errorf("desk.url %q: an https:// address with no path, e.g. https://reception.example:8443", u)
+		}
+	}
+	if (c.Desk.Cert == "") != (c.Desk.Key == "") {
+		return errors.New("desk.cert and desk.key: both or neither")
 	}
 	if v := c.Voice.Volume; v < 0 || v > 100 {
 		return fmt.Errorf("voice.volume %d: 1–100", v)

@@ -130,13 +130,14 @@ type printer struct {
 	dir     string // demo: write here instead, as text and as ESC/POS
 	kioskID string
 	clinic  string
+	pageURL string      // [desk] url: the ticket's QR code opens its page there
 	clock   kiosk.Clock // nil: the system's
 }
 
 // newPrinter is the configured printer (enabled reports whether there is
 // one).
 func newPrinter(cfg Config) printer {
-	p := printer{command: cfg.Reception.PrintCommand, kioskID: cfg.KioskID, clinic: cfg.Reception.ClinicName}
+	p := printer{command: cfg.Reception.PrintCommand, kioskID: cfg.KioskID, clinic: cfg.Reception.ClinicName, pageURL: cfg.Desk.URL}
 	if cfg.Printer.Device != "" {
 		p.device, _ = prn.Parse(cfg.Printer.Device) // validated with the config
 	}
@@ -165,10 +166,15 @@ func (p printer) PrintSlip(ctx context.Context, text string) error {
 	return p.print(ctx, "slip", text, prn.SlipJob(text))
 }
 
-// ticketJob is the ticket in ESC/POS. Its QR code holds the visit's
-// ticket id (no personal data) for the desk to look the visit up.
+// ticketJob is the ticket in ESC/POS. Its QR code opens the patient's
+// place in the queue on the desk's server ([desk] url); without one it
+// holds the visit's ticket id. Neither is personal data.
 func (p printer) ticketJob(t kiosk.Ticket) []byte {
-	return prn.TicketJob(prn.Ticket{Clinic: p.clinic, Number: t.Number, Waiting: t.Waiting, At: p.now(), QR: t.VisitID, Kiosk: p.kioskID})
+	qr := t.VisitID
+	if p.pageURL != "" && t.PageToken != "" {
+		qr = strings.TrimSuffix(p.pageURL, "/") + "/q/" + t.PageToken
+	}
+	return prn.TicketJob(prn.Ticket{Clinic: p.clinic, Number: t.Number, Waiting: t.Waiting, At: p.now(), QR: qr, Kiosk: p.kioskID})
 }
 
 // ticketText is the ticket, dated and timed in Tokyo whatever the

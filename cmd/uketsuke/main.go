@@ -125,6 +125,12 @@ func commands() []*command {
 			run:     runVoice,
 		},
 		{
+			name:    "desk",
+			args:    "[--listen ADDR]",
+			summary: "the reception desk's web server (HTTPS): the waiting-room display at /display, the pages the tickets' QR codes open at /q/<token>",
+			run:     runDesk,
+		},
+		{
 			name:    "queue",
 			args:    "list [--date YYYY-MM-DD] [--json] | pending | call|done|cancel NUMBER [--date D] [--staff ID]",
 			summary: "the day's reception queue: list it, or call, finish or cancel a visit",
