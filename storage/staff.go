@@ -16,6 +16,7 @@ import (
 	"golang.org/x/crypto/argon2"
 
 	"github.com/uketsuke/uketsuke/kiosk"
+	"github.com/uketsuke/uketsuke/totp"
 )
 
 // Staff login policy.
@@ -129,12 +130,29 @@ func (s *Store) DisableStaff(ctx context.Context, id, actor string) error {
 // the PIN); StaffMaxFailures wrong PINs in a row lock the account for
 // StaffLockout. An unknown ID costs the same hashing time as a known one.
 func (s *Store) StaffLogin(ctx context.Context, id, pin string) error {
+	return s.login(ctx, id, pin, nil, "staff.login")
+}
+
+// DeskLogin checks a staff PIN and the TOTP code of the account's second
+// factor, for the desk console: a wrong PIN or a wrong code counts as a
+// failure towards the lock, and each code is accepted once. An account
+// without a second factor cannot log in (ErrNoSecondFactor).
+func (s *Store) DeskLogin(ctx context.Context, id, pin, code string) error {
+	return s.login(ctx, id, pin, &code, "desk.login")
+}
+
+// ErrNoSecondFactor is a desk login by an account without TOTP enrolled.
+var ErrNoSecondFactor = errors.New("no second factor enrolled: run uketsuke staff totp ID")
+
+// login checks the PIN and, when code is not nil, the TOTP code.
+func (s *Store) login(ctx context.Context, id, pin string, code *string, action string) error {
 	now := s.o.Clock.Now()
-	var hash, lockedUntil string
+	var hash, lockedUntil, secret string
 	var disabled bool
 	var failures int
-	err := s.db.QueryRowContext(ctx, `select pin_hash, disabled, failures, coalesce(locked_until, '') from staff where id = ?`, id).
-		Scan(&hash, &disabled, &failures, &lockedUntil)
+	var lastStep int64
+	err := s.db.QueryRowContext(ctx, `select pin_hash, disabled, failures, coalesce(locked_until, ''), coalesce(totp_secret, ''), totp_step
+		from staff where id = ?`, id).Scan(&hash, &disabled, &failures, &lockedUntil, &secret, &lastStep)
 	known := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return wrapDB("staff login", err)
@@ -143,12 +161,16 @@ func (s *Store) StaffLogin(ctx context.Context, id, pin string) error {
 		hash = dummyHash()
 	}
 	ok := verifyPIN(hash, pin) && known
+	secondOK, step := true, lastStep
+	if code != nil {
+		step, secondOK = totp.Verify(secret, *code, now, lastStep)
+	}
 	audit := func(tx *sql.Tx, outcome string) error {
 		actor := id
 		if !known {
 			actor = "unknown-staff"
 		}
-		return s.appendTx(ctx, tx, kiosk.AuditEntry{Actor: actor, Action: "staff.login", Outcome: outcome})
+		return s.appendTx(ctx, tx, kiosk.AuditEntry{Actor: actor, Action: action, Outcome: outcome})
 	}
 	// The failure count and the audit row must be committed even though
 	// the login fails: the transaction returns nil and the verdict is kept.
@@ -162,8 +184,10 @@ func (s *Store) StaffLogin(ctx context.Context, id, pin string) error {
 			outcome, verdict = "unknown", ErrBadLogin
 		case disabled:
 			outcome, verdict = "disabled", ErrStaffDisabled
-		case ok:
-			if _, err := tx.ExecContext(ctx, `update staff set failures = 0, locked_until = null where id = ?`, id); err != nil {
+		case ok && code != nil && secret == "":
+			outcome, verdict = "no-second-factor", ErrNoSecondFactor
+		case ok && secondOK:
+			if _, err := tx.ExecContext(ctx, `update staff set failures = 0, locked_until = null, totp_step = ? where id = ?`, step, id); err != nil {
 				return wrapDB("staff login", err)
 			}
 			outcome = "ok"
@@ -171,6 +195,9 @@ func (s *Store) StaffLogin(ctx context.Context, id, pin string) error {
 			failures++
 			var until any
 			outcome, verdict = fmt.Sprintf("wrong-pin:%d", failures), ErrBadLogin
+			if ok {
+				outcome = fmt.Sprintf("wrong-totp:%d", failures)
+			}
 			if failures >= StaffMaxFailures {
 				locked := &LockedError{Until: now.Add(StaffLockout)}
 				until, failures = stamp(locked.Until), 0
@@ -224,6 +251,24 @@ func verifyPIN(encoded, pin string) bool {
 	}
 	got := argon2.IDKey([]byte(pin), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// SetTOTP enrols secret as the account's second factor for the desk
+// console (replacing any before), audited as actor.
+func (s *Store) SetTOTP(ctx context.Context, id, secret, actor string) error {
+	if _, err := totp.Code(secret, time.Now()); err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `update staff set totp_secret = ?, totp_step = 0 where id = ?`, secret, id)
+		if err != nil {
+			return wrapDB("set totp", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("staff %s: %w", id, ErrNotFound)
+		}
+		return s.appendTx(ctx, tx, kiosk.AuditEntry{Actor: actor, Action: "staff.totp", Outcome: "enrolled:" + id})
+	})
 }
 
 // MoveUp moves a waiting visit one place up this kiosk's queue of day.

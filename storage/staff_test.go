@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/uketsuke/uketsuke/totp"
 )
 
 func TestStaffLoginLockoutAndAudit(t *testing.T) {
@@ -128,4 +130,73 @@ func dbDump(t *testing.T, path string) string {
 		b.Write(data)
 	}
 	return b.String()
+}
+
+// TestDeskLoginNeedsTheSecondFactor: the desk login takes the PIN and the
+// current TOTP code, each code once; a wrong code counts towards the lock
+// like a wrong PIN; an account without TOTP cannot log in at the desk.
+func TestDeskLoginNeedsTheSecondFactor(t *testing.T) {
+	c := &clock{t: time.Date(2026, 12, 4, 9, 0, 0, 0, jst)}
+	s, _ := openTest(t, Options{KioskID: "kiosk-1", Clock: c})
+	ctx := context.Background()
+	if err := s.AddStaff(ctx, "1001", "受付 花子", "482916", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeskLogin(ctx, "1001", "482916", "000000"); !errors.Is(err, ErrNoSecondFactor) {
+		t.Fatalf("no TOTP: %v", err)
+	}
+	secret := totp.NewSecret()
+	if err := s.SetTOTP(ctx, "1001", secret, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetTOTP(ctx, "nobody", secret, "admin"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("TOTP for an unknown ID: %v", err)
+	}
+	code, _ := totp.Code(secret, c.Now())
+	if err := s.DeskLogin(ctx, "1001", "482916", code); err != nil {
+		t.Fatalf("PIN and code: %v", err)
+	}
+	if err := s.DeskLogin(ctx, "1001", "482916", code); !errors.Is(err, ErrBadLogin) {
+		t.Errorf("the same code twice: %v", err)
+	}
+	if err := s.StaffLogin(ctx, "1001", "482916"); err != nil {
+		t.Errorf("the kiosk's PIN login: %v", err)
+	}
+	c.set(c.Now().Add(totp.Step))
+	next, _ := totp.Code(secret, c.Now())
+	if err := s.DeskLogin(ctx, "1001", "000000", next); !errors.Is(err, ErrBadLogin) {
+		t.Errorf("a wrong PIN with a good code: %v", err)
+	}
+	var locked *LockedError
+	for i := range StaffMaxFailures {
+		err := s.DeskLogin(ctx, "1001", "482916", "123456")
+		if i < StaffMaxFailures-2 && !errors.Is(err, ErrBadLogin) {
+			t.Fatalf("wrong code %d: %v", i, err)
+		}
+		if errors.As(err, &locked) {
+			break
+		}
+	}
+	if locked == nil {
+		t.Fatal("wrong codes never locked the account")
+	}
+	if err := s.DeskLogin(ctx, "1001", "482916", next); !errors.As(err, &locked) {
+		t.Errorf("locked, the right PIN and code: %v", err)
+	}
+	rows, _ := s.RecentAudit(ctx, 20)
+	var outcomes []string
+	for _, r := range rows {
+		if r.Action == "desk.login" {
+			outcomes = append(outcomes, r.Outcome)
+		}
+	}
+	joined := strings.Join(outcomes, " ")
+	for _, want := range []string{"no-second-factor", "ok", "wrong-totp:", "wrong-pin:", "locked-out"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("no %s in the desk logins' audit: %s", want, joined)
+		}
+	}
+	if strings.Contains(joined, code) || strings.Contains(joined, "482916") {
+		t.Error("a code or a PIN in the audit")
+	}
 }

@@ -8,7 +8,10 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	qrcode "github.com/skip2/go-qrcode"
+
 	"github.com/uketsuke/uketsuke/storage"
+	"github.com/uketsuke/uketsuke/totp"
 )
 
 // runStaff manages staff accounts. IDs are digits (the kiosk's login has
@@ -23,7 +26,7 @@ func runStaff(ctx context.Context, g *globals, args []string) error {
 		return err
 	}
 	if len(args) == 0 {
-		return usageError{"want add, list or disable"}
+		return usageError{"want add, list, totp or disable"}
 	}
 	s, err := openStore(g)
 	if err != nil {
@@ -71,6 +74,19 @@ func runStaff(ctx context.Context, g *globals, args []string) error {
 		}
 		fmt.Fprintf(g.stdout, "staff %s added\n", id)
 		return nil
+	case args[0] == "totp" && len(args) == 2:
+		secret := totp.NewSecret()
+		if err := s.SetTOTP(ctx, args[1], secret, cliActor(actor)); err != nil {
+			return err
+		}
+		uri := totp.URI("Uketsuke", args[1], secret)
+		q, err := qrcode.New(uri, qrcode.Medium)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(g.stdout, "Second factor for %s enrolled: scan this with an authenticator app (6 digits, 30 s)\n%s\n%s\nor type the key: %s\n",
+			args[1], q.ToSmallString(false), uri, spaced(secret))
+		return nil
 	case args[0] == "disable" && len(args) == 2:
 		if err := s.DisableStaff(ctx, args[1], cliActor(actor)); err != nil {
 			return err
@@ -78,5 +94,17 @@ func runStaff(ctx context.Context, g *globals, args []string) error {
 		fmt.Fprintf(g.stdout, "staff %s disabled\n", args[1])
 		return nil
 	}
-	return usageError{"want add ID --name NAME, list, or disable ID"}
+	return usageError{"want add ID --name NAME, list, totp ID, or disable ID"}
+}
+
+// spaced groups a key by four characters, for typing.
+func spaced(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

@@ -156,8 +156,8 @@ func commands() []*command {
 		},
 		{
 			name:    "staff",
-			args:    "add ID --name NAME | list | disable ID",
-			summary: "staff accounts for the kiosk's staff mode (the PIN is read from the terminal or standard input)",
+			args:    "add ID --name NAME | list | totp ID | disable ID",
+			summary: "staff accounts for the kiosk's staff mode (the PIN is read from the terminal or standard input); totp enrols the desk console's second factor (shows the otpauth QR code)",
 			run:     runStaff,
 		},
 		{
