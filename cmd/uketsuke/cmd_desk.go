@@ -22,12 +22,13 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/uketsuke/uketsuke/console"
 	"github.com/uketsuke/uketsuke/waitroom"
 )
 
 // runDesk is `uketsuke desk`: the reception desk's web server over
-// HTTPS, serving the waiting-room display (/display) and the patients'
-// pages (/q/<token>) from the kiosk's store.
+// HTTPS, serving the staff console (/desk/), the waiting-room display
+// (/display) and the patients' pages (/q/<token>) from the kiosk's store.
 func runDesk(ctx context.Context, g *globals, args []string) error {
 	listen := ""
 	args, err := parseCommand(g, "desk", args, func(fs *flag.FlagSet) {
@@ -58,12 +59,19 @@ func runDesk(ctx context.Context, g *globals, args []string) error {
 		Clinic: g.cfg.Reception.ClinicName, Changes: st.Changes(ctx, 250*time.Millisecond), Log: g.log,
 	}
 	go room.Run(ctx)
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return err
+	}
+	staff := &console.Server{Store: st, Key: key, Rooms: g.cfg.Desk.Rooms, Changes: st.Changes(ctx, 250*time.Millisecond), Log: g.log}
+	go staff.Run(ctx)
 	mux := http.NewServeMux()
+	mux.Handle("/desk/", staff.Handler())
 	pages := room.Handler()
 	for _, p := range []string{"/display", "/display/", "/q/", "/waitroom.js", "/waitroom.css"} {
 		mux.Handle(p, pages)
 	}
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/display", http.StatusSeeOther) })
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/desk/", http.StatusSeeOther) })
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return fmt.Errorf("desk: %w", err)
@@ -74,7 +82,7 @@ func runDesk(ctx context.Context, g *globals, args []string) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return ctx }, // streams end with the server
 	}
-	fmt.Fprintf(g.stdout, "desk: serving https://%s (the display: /display; certificate SHA-256 %s)\n", ln.Addr(), fingerprint)
+	fmt.Fprintf(g.stdout, "desk: serving https://%s (staff: /desk/, the display: /display; certificate SHA-256 %s)\n", ln.Addr(), fingerprint)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ServeTLS(ln, "", "") }()
 	select {

@@ -86,6 +86,8 @@ type DeskConfig struct {
 	// a self-signed pair made at first start in <data dir>/desk/.
 	Cert string `toml:"cert"`
 	Key  string `toml:"key"`
+	// Rooms are where staff call a number to (shown on the display).
+	Rooms []string `toml:"rooms"`
 }
 
 // VoiceConfig is [voice]: the spoken guidance.

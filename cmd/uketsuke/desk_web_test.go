@@ -113,7 +113,7 @@ func TestDeskServesTheWaitingRoom(t *testing.T) {
 	if code, body := get("/display"); code != 200 || !strings.Contains(body, `id="waiting">1<`) {
 		t.Errorf("/display: %d\n%s", code, body)
 	}
-	if code, _ := get("/"); code != 200 { // redirected to the display
+	if code, body := get("/"); code != 200 || !strings.Contains(body, "確認コード") { // redirected to the console's login
 		t.Errorf("/: %d", code)
 	}
 	// Plain HTTP is refused.

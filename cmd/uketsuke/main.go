@@ -127,7 +127,7 @@ func commands() []*command {
 		{
 			name:    "desk",
 			args:    "[--listen ADDR]",
-			summary: "the reception desk's web server (HTTPS): the waiting-room display at /display, the pages the tickets' QR codes open at /q/<token>",
+			summary: "the reception desk's web server (HTTPS): the staff console at /desk/ (ID, PIN and TOTP), the waiting-room display at /display, the pages the tickets' QR codes open at /q/<token>",
 			run:     runDesk,
 		},
 		{

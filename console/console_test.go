@@ -1,0 +1,283 @@
+package console
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/uketsuke/uketsuke/kiosk"
+	"github.com/uketsuke/uketsuke/kiosk/wareki"
+	"github.com/uketsuke/uketsuke/storage"
+	"github.com/uketsuke/uketsuke/totp"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+type fixture struct {
+	t      *testing.T
+	store  *storage.Store
+	srv    *Server
+	ts     *httptest.Server
+	clock  *clock
+	secret string
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	c := &clock{t: time.Date(2026, 12, 4, 9, 0, 0, 0, wareki.Tokyo)}
+	st, err := storage.Open(filepath.Join(t.TempDir(), "kiosk.db"), storage.Options{KioskID: "kiosk-1", Clock: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ctx := context.Background()
+	if err := st.AddStaff(ctx, "1001", "受付 花子", "482916", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	secret := totp.NewSecret()
+	if err := st.SetTOTP(ctx, "1001", secret, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"宇計　一郎", "宇計　二郎"} {
+		if _, err := st.Register(ctx, kiosk.Visit{Path: kiosk.PathMynaCard, Eligibility: &kiosk.EligibilityResult{Validity: kiosk.ValidityValid, Name: n}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	t.Cleanup(cancel)
+	srv := &Server{Store: st, Key: []byte("test key"), Rooms: []string{"1番診察室", "2番診察室"}, Clock: c, Changes: st.Changes(rctx, 20*time.Millisecond)}
+	go srv.Run(rctx)
+	ts := httptest.NewTLSServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return &fixture{t: t, store: st, srv: srv, ts: ts, clock: c, secret: secret}
+}
+
+// browser is a client with its own cookies, not following redirects.
+func (f *fixture) browser() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	c := f.ts.Client()
+	c.Jar = jar
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return c
+}
+
+func (f *fixture) do(c *http.Client, method, path string, form url.Values) (*http.Response, string) {
+	f.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, f.ts.URL+path, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func csrfOf(t *testing.T, page string) string {
+	t.Helper()
+	m := csrfField.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no CSRF token on the page:\n%s", page)
+	}
+	return m[1]
+}
+
+// login logs in with the PIN and code given; it returns the response.
+func (f *fixture) login(c *http.Client, pin, code string) *http.Response {
+	f.t.Helper()
+	_, page := f.do(c, "GET", "/desk/login", nil)
+	resp, _ := f.do(c, "POST", "/desk/login", url.Values{"csrf": {csrfOf(f.t, page)}, "id": {"1001"}, "pin": {pin}, "code": {code}})
+	return resp
+}
+
+func (f *fixture) code() string {
+	c, _ := totp.Code(f.secret, f.clock.Now())
+	return c
+}
+
+func TestLoginNeedsPINAndTOTP(t *testing.T) {
+	f := newFixture(t)
+	c := f.browser()
+	if resp := f.login(c, "482916", "000000"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a wrong code: %d", resp.StatusCode)
+	}
+	if resp, _ := f.do(c, "GET", "/desk/", nil); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/desk/login" {
+		t.Errorf("the queue without a login: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp := f.login(c, "482916", f.code())
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/desk/" {
+		t.Fatalf("PIN and code: %d", resp.StatusCode)
+	}
+	var cookie *http.Cookie
+	for _, ck := range resp.Cookies() {
+		if ck.Name == CookieName {
+			cookie = ck
+		}
+	}
+	if cookie == nil || !cookie.Secure || !cookie.HttpOnly || cookie.SameSite != http.SameSiteStrictMode || cookie.Path != "/" || len(cookie.Value) < 40 {
+		t.Fatalf("session cookie %+v", cookie)
+	}
+	resp, page := f.do(c, "GET", "/desk/", nil)
+	if resp.StatusCode != 200 || !strings.Contains(page, "宇計　一郎") || !strings.Contains(page, ">001") || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("the queue: %d\n%s", resp.StatusCode, page)
+	}
+	rows, _ := f.store.RecentAudit(context.Background(), 20)
+	var seen []string
+	for _, r := range rows {
+		seen = append(seen, r.Actor+":"+r.Action+":"+r.Outcome)
+	}
+	all := strings.Join(seen, " ")
+	for _, want := range []string{"1001:desk.login:wrong-totp:1", "1001:desk.login:ok", "1001:desk.view-queue:2 visits"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no %q in the audit: %s", want, all)
+		}
+	}
+}
+
+func TestActionsNeedTheCSRFToken(t *testing.T) {
+	f := newFixture(t)
+	c := f.browser()
+	f.login(c, "482916", f.code())
+	_, page := f.do(c, "GET", "/desk/", nil)
+	token := csrfOf(t, page)
+	if resp, _ := f.do(c, "POST", "/desk/visit/001/call", url.Values{"room": {"1番診察室"}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a call without the CSRF token: %d", resp.StatusCode)
+	}
+	if resp, _ := f.do(c, "POST", "/desk/visit/001/call", url.Values{"room": {"1番診察室"}, "csrf": {"forged"}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a call with a forged token: %d", resp.StatusCode)
+	}
+	q, _ := f.store.Queue(context.Background(), "2026-12-04")
+	if q[0].Status != storage.StatusWaiting {
+		t.Fatalf("a refused call changed the visit: %+v", q[0])
+	}
+	if resp, _ := f.do(c, "POST", "/desk/visit/001/call", url.Values{"room": {"1番診察室"}, "csrf": {token}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the call: %d", resp.StatusCode)
+	}
+	if resp, _ := f.do(c, "POST", "/desk/visit/002/priority", url.Values{"csrf": {token}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("priority: %d", resp.StatusCode)
+	}
+	if resp, _ := f.do(c, "POST", "/desk/visit/001/call", url.Values{"room": {"屋上"}, "csrf": {token}}); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a room that does not exist: %d", resp.StatusCode)
+	}
+	if resp, _ := f.do(c, "POST", "/desk/visit/099/done", url.Values{"csrf": {token}}); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("an unknown number: %d", resp.StatusCode)
+	}
+	q, _ = f.store.Queue(context.Background(), "2026-12-04")
+	if q[0].Number != "002" || !q[0].Priority || q[1].Status != storage.StatusCalled || q[1].Room != "1番診察室" {
+		t.Errorf("queue %+v", q)
+	}
+	// A login form posted without its token (from another site) is refused.
+	other := f.browser()
+	if resp, _ := f.do(other, "POST", "/desk/login", url.Values{"id": {"1001"}, "pin": {"482916"}, "code": {f.code()}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a login without the form's token: %d", resp.StatusCode)
+	}
+}
+
+func TestLogoutEndsTheSessionForAStolenCookie(t *testing.T) {
+	f := newFixture(t)
+	c := f.browser()
+	f.login(c, "482916", f.code())
+	u, _ := url.Parse(f.ts.URL)
+	var stolen *http.Cookie
+	for _, ck := range c.Jar.Cookies(u) {
+		if ck.Name == CookieName {
+			stolen = ck
+		}
+	}
+	_, page := f.do(c, "GET", "/desk/", nil)
+	if resp, _ := f.do(c, "POST", "/desk/logout", url.Values{"csrf": {csrfOf(t, page)}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout: %d", resp.StatusCode)
+	}
+	thief := f.browser()
+	thief.Jar.SetCookies(u, []*http.Cookie{{Name: CookieName, Value: stolen.Value, Path: "/"}})
+	if resp, _ := f.do(thief, "GET", "/desk/queue", nil); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the stolen cookie after logout: %d", resp.StatusCode)
+	}
+	if resp, _ := f.do(thief, "GET", "/desk/", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the stolen cookie's queue page: %d", resp.StatusCode)
+	}
+}
+
+func TestIdleLogoutAndLoginLimits(t *testing.T) {
+	f := newFixture(t)
+	c := f.browser()
+	f.login(c, "482916", f.code())
+	if resp, _ := f.do(c, "GET", "/desk/queue", nil); resp.StatusCode != 200 {
+		t.Fatalf("the rows: %d", resp.StatusCode)
+	}
+	f.clock.add(11 * time.Minute) // live updates alone do not keep it open
+	if resp, _ := f.do(c, "GET", "/desk/queue", nil); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("after 11 idle minutes: %d", resp.StatusCode)
+	}
+	// Five tries a minute per ID; the sixth is refused before the PIN is checked.
+	g := f.browser()
+	for i := range 5 {
+		if resp := f.login(g, "000000", "000000"); resp.StatusCode != http.StatusUnauthorized && resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("try %d: %d", i+1, resp.StatusCode)
+		}
+	}
+	if resp := f.login(g, "482916", f.code()); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("the sixth try in a minute: %d", resp.StatusCode)
+	}
+}
+
+func TestLiveQueueSignalsChanges(t *testing.T) {
+	f := newFixture(t)
+	c := f.browser()
+	f.login(c, "482916", f.code())
+	req, _ := http.NewRequest("GET", f.ts.URL+"/desk/events", nil)
+	resp, err := c.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("events: %v %v", err, resp)
+	}
+	defer resp.Body.Close()
+	got := make(chan string, 4)
+	go func() {
+		b := make([]byte, 256)
+		for {
+			n, err := resp.Body.Read(b)
+			if n > 0 {
+				got <- string(b[:n])
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	time.Sleep(100 * time.Millisecond)
+	if _, err := f.store.Register(context.Background(), kiosk.Visit{Path: kiosk.PathMynaCard}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case s := <-got:
+		if !strings.Contains(s, "data: changed") {
+			t.Errorf("event %q", s)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("no event after a check-in")
+	}
+}
