@@ -69,6 +69,7 @@ TEST_PACKAGES=(
   lintian cage xwayland grim
   # installing the package into a clean Debian 12 tree
   debootstrap
+  chromium # the desk console and the waiting-room pages in a real browser (headless)
 )
 # The demo (make run) needs the virtual card reader too; a real kiosk is
 # set up without either flag.

@@ -47,6 +47,7 @@
   function board(b) {
     list("calling", b.calling, true);
     list("recent", b.recent, false);
+    document.getElementById("recent-section").hidden = b.recent.length === 0;
     text(document.getElementById("waiting"), b.waiting);
     text(document.getElementById("minutes"), b.wait_minutes);
     document.getElementById("estimate").hidden = !b.wait_minutes;
@@ -58,7 +59,7 @@
   function place(p) {
     var st = document.getElementById("state");
     st.dataset.state = p.state;
-    text(st.querySelector(".ahead"), p.ahead);
+    st.querySelectorAll(".ahead").forEach(function (el) { text(el, p.ahead); });
     text(st.querySelector(".minutes"), p.wait_minutes);
     st.querySelector(".est").hidden = !p.wait_minutes;
     text(st.querySelector(".room"), p.room || "");
