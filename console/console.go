@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/uketsuke/uketsuke/kiosk"
@@ -34,6 +35,8 @@ type Store interface {
 	SetPriority(ctx context.Context, day, number string, priority bool, actor string) error
 	Queue(ctx context.Context, day string) ([]storage.QueueEntry, error)
 	Append(ctx context.Context, e kiosk.AuditEntry) error
+	OpenAlerts(ctx context.Context) ([]storage.Alert, error)
+	TakeAlert(ctx context.Context, id int64, actor string) error
 }
 
 // Server is the console. Key binds the login form's CSRF token; Rooms
@@ -48,6 +51,7 @@ type Server struct {
 	// IdleLogout ends a session without requests (default 10 minutes).
 	IdleLogout time.Duration
 
+	once    sync.Once
 	sess    sessions
 	global  limiter // login attempts from anywhere
 	perID   limiter // login attempts per staff ID
@@ -84,7 +88,7 @@ func (s *Server) log() *slog.Logger {
 }
 
 func (s *Server) init() {
-	if s.sess.idle == 0 {
+	s.once.Do(func() {
 		s.sess.idle = s.IdleLogout
 		if s.sess.idle <= 0 {
 			s.sess.idle = 10 * time.Minute
@@ -93,7 +97,7 @@ func (s *Server) init() {
 		s.perID = limiter{n: idLogins, window: time.Minute}
 		s.perAddr = limiter{n: addrLogins, window: time.Minute}
 		s.changed = newBroadcast()
-	}
+	})
 }
 
 // Run passes the store's changes on to the live pages until ctx ends.
@@ -123,6 +127,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /desk/queue", s.authQuiet(s.queueFragment))
 	mux.HandleFunc("GET /desk/events", s.authQuiet(s.events))
 	mux.HandleFunc("POST /desk/visit/{number}/{action}", s.auth(s.act))
+	mux.HandleFunc("GET /desk/alerts", s.authQuiet(s.alertsFragment))
+	mux.HandleFunc("POST /desk/alert/{id}/take", s.auth(s.takeAlert))
 	mux.HandleFunc("GET /desk/desk.js", s.asset("assets/desk.js", "text/javascript; charset=utf-8"))
 	mux.HandleFunc("GET /desk/desk.css", s.asset("assets/desk.css", "text/css; charset=utf-8"))
 	return headers(mux)
@@ -294,6 +300,7 @@ type row struct {
 }
 
 type queueData struct {
+	Alerts  []alert
 	Staff   string
 	CSRF    string
 	Day     string
@@ -319,6 +326,9 @@ func (s *Server) queue(r *http.Request, se *session) (queueData, error) {
 		pos[e.Number], prio[e.Number] = i, e.Priority
 	}
 	d := queueData{Staff: se.staff, CSRF: se.csrf, Day: day, Rooms: s.Rooms, Idle: int(s.sess.idle.Seconds())}
+	if d.Alerts, err = s.alerts(r.Context()); err != nil {
+		return queueData{}, err
+	}
 	for _, v := range visits {
 		rw := row{VisitRow: v, Priority: prio[v.Number]}
 		switch {
@@ -435,6 +445,66 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, se *session) {
 		}
 		fl.Flush()
 	}
+}
+
+// alert is a kiosk that needs staff, as the console shows it.
+type alert struct {
+	ID      int64
+	KioskID string
+	Reason  string
+	Label   string
+	At      string
+}
+
+// alertLabels say why a kiosk needs staff, for the desk.
+var alertLabels = map[string]string{
+	"requested": "係員呼び出し", "pin-locked": "暗証番号ロック", "pin-last-try": "暗証番号が残り1回", "auth-failed": "本人確認できず（目視確認）",
+	"not-accepted": "この書類は受付機で受付できない", "eligibility": "資格確認（無効・資格情報なし）", "online-required": "資格確認端末が応答しない",
+	"card-problem": "カードが使えない", "register-failed": "受付を保存できない", "hardware": "機器が応答しない",
+	"card-untrusted": "カードを確認できない（偽造の疑い）", "phone-unsupported": "iPhoneのマイナ保険証",
+}
+
+func (s *Server) alerts(ctx context.Context) ([]alert, error) {
+	open, err := s.Store.OpenAlerts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]alert, 0, len(open))
+	for _, a := range open {
+		label := alertLabels[a.Reason]
+		if label == "" {
+			label = a.Reason
+		}
+		out = append(out, alert{ID: a.ID, KioskID: a.KioskID, Reason: a.Reason, Label: label, At: a.Raised.In(wareki.Tokyo).Format("15:04")})
+	}
+	return out, nil
+}
+
+func (s *Server) alertsFragment(w http.ResponseWriter, r *http.Request, se *session) {
+	as, err := s.alerts(r.Context())
+	if err != nil {
+		s.log().Error("desk: reading the alerts failed", "err", err)
+		http.Error(w, "ただいま表示できません", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := pages.ExecuteTemplate(w, "alerts", queueData{Alerts: as, CSRF: se.csrf}); err != nil {
+		s.log().Error("desk: the alerts did not render", "err", err)
+	}
+}
+
+func (s *Server) takeAlert(w http.ResponseWriter, r *http.Request, se *session) {
+	var id int64
+	if _, err := fmt.Sscan(r.PathValue("id"), &id); err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	if err := s.Store.TakeAlert(r.Context(), id, se.staff); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		s.log().Error("desk: taking an alert failed", "err", err)
+		http.Error(w, "この操作はできませんでした", http.StatusConflict)
+		return
+	}
+	http.Redirect(w, r, "/desk/", http.StatusSeeOther)
 }
 
 var statusLabels = map[string]string{

@@ -281,3 +281,34 @@ func TestLiveQueueSignalsChanges(t *testing.T) {
 		t.Fatal("no event after a check-in")
 	}
 }
+
+func TestAlertsShowAndAreTaken(t *testing.T) {
+	f := newFixture(t)
+	c := f.browser()
+	f.login(c, "482916", f.code())
+	if err := f.store.RaiseAlert(context.Background(), kiosk.HandoverPINLocked); err != nil {
+		t.Fatal(err)
+	}
+	_, frag := f.do(c, "GET", "/desk/alerts", nil)
+	if !strings.Contains(frag, "kiosk-1") || !strings.Contains(frag, "暗証番号ロック") {
+		t.Fatalf("alerts:\n%s", frag)
+	}
+	_, page := f.do(c, "GET", "/desk/", nil)
+	if !strings.Contains(page, "暗証番号ロック") {
+		t.Error("the queue page shows no alert")
+	}
+	id := regexp.MustCompile(`/desk/alert/(\d+)/take`).FindStringSubmatch(frag)
+	if id == nil {
+		t.Fatal("no take button")
+	}
+	if resp, _ := f.do(c, "POST", "/desk/alert/"+id[1]+"/take", url.Values{"csrf": {csrfOf(t, page)}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("take: %d", resp.StatusCode)
+	}
+	if _, frag := f.do(c, "GET", "/desk/alerts", nil); strings.Contains(frag, "暗証番号ロック") {
+		t.Error("the alert is still open")
+	}
+	rows, _ := f.store.RecentAudit(context.Background(), 5)
+	if rows[0].Action != "desk.alert-taken" || rows[0].Actor != "1001" {
+		t.Errorf("audit %+v", rows[0])
+	}
+}

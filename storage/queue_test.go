@@ -115,3 +115,37 @@ func TestChangesSeesAnotherProcess(t *testing.T) {
 	for range ch {
 	}
 }
+
+func TestAlerts(t *testing.T) {
+	s, path := openTest(t, Options{KioskID: "kiosk-1"})
+	other, err := Open(path, Options{KioskID: "kiosk-2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	ctx := context.Background()
+	for _, r := range []kiosk.Handover{kiosk.HandoverRequested, kiosk.HandoverRequested, kiosk.HandoverPINLocked} {
+		if err := s.RaiseAlert(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := other.RaiseAlert(ctx, kiosk.HandoverCardUntrusted); err != nil {
+		t.Fatal(err)
+	}
+	open, err := s.OpenAlerts(ctx)
+	if err != nil || len(open) != 3 || open[0].Reason != "requested" || open[2].KioskID != "kiosk-2" {
+		t.Fatalf("open %+v %v", open, err)
+	}
+	if err := s.TakeAlert(ctx, open[2].ID, "1001"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.TakeAlert(ctx, open[2].ID, "1001"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("taken twice: %v", err)
+	}
+	if err := s.ClearAlerts(ctx, "session-end"); err != nil {
+		t.Fatal(err)
+	}
+	if open, _ := s.OpenAlerts(ctx); len(open) != 0 {
+		t.Errorf("left open %+v", open)
+	}
+}

@@ -26,6 +26,7 @@ import (
 // deskProcess is `uketsuke desk` running as a process over a data
 // directory, and the kiosk's store beside it (the same audit key).
 type deskProcess struct {
+	key   []byte
 	addr  string
 	spki  string // base64 SHA-256 of the certificate's public key, for Chromium's pin
 	store *storage.Store
@@ -84,7 +85,7 @@ func startDesk(t *testing.T, config string) *deskProcess {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return &deskProcess{addr: m[1], spki: base64.StdEncoding.EncodeToString(sum[:]), store: st}
+	return &deskProcess{key: key, addr: m[1], spki: base64.StdEncoding.EncodeToString(sum[:]), store: st}
 }
 
 // chromium is a headless Chromium from Debian that trusts only the
@@ -178,6 +179,23 @@ func TestDeskInABrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("check-in → on the desk's page: %s", time.Since(start).Round(time.Millisecond))
+	// A kiosk that needs staff shows up at once, with its reason (and a sound).
+	kiosk2, err := storage.Open(d.store.Path(), storage.Options{KioskID: "kiosk-2", AuditKey: d.key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kiosk2.Close()
+	start = time.Now()
+	if err := kiosk2.RaiseAlert(bg, kiosk.HandoverPINLocked); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#alerts [data-reason="pin-locked"]`))); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("alert → on the desk's page: %s", time.Since(start).Round(time.Millisecond))
+	if alerted, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.dataset.alerted || ""`)); err != nil || alerted == "" {
+		t.Errorf("no sound for the alert (%v)", err)
+	}
 	shot(t, ctx, "desk-queue")
 	// Staff call 001 to room 2.
 	if err := chromedp.Do(ctx,

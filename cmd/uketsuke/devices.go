@@ -17,6 +17,7 @@ import (
 	"github.com/uketsuke/uketsuke/kiosk"
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
 	prn "github.com/uketsuke/uketsuke/printer"
+	"github.com/uketsuke/uketsuke/storage"
 )
 
 // openCamera opens the face engine and the camera (or the given source).
@@ -114,11 +115,18 @@ func (unconfigured) Check(context.Context, kiosk.EligibilityQuery) (kiosk.Eligib
 	return kiosk.EligibilityResult{}, fmt.Errorf("eligibility.terminal_dir is not set: %w", kiosk.ErrEligibilityUnavailable)
 }
 
-// logPager tells staff through the log (a real pager or chime plugs in here).
-type logPager struct{ log *slog.Logger }
+// storePager tells staff through the log and the store's alerts, which
+// the desk console shows with a sound.
+type storePager struct {
+	log   *slog.Logger
+	store *storage.Store
+}
 
-func (p logPager) Page(_ context.Context, reason kiosk.Handover) {
+func (p storePager) Page(ctx context.Context, reason kiosk.Handover) {
 	p.log.Warn("staff needed at the kiosk", "reason", reason.String())
+	if err := p.store.RaiseAlert(context.WithoutCancel(ctx), reason); err != nil {
+		p.log.Error("the desk was not told: raising the alert failed", "reason", reason.String(), "err", err)
+	}
 }
 
 // printer prints tickets and guidance slips: through the configured

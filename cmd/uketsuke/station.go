@@ -154,10 +154,24 @@ func newStation(g *globals, st *storage.Store, o stationOptions) (*station, erro
 	if s.voice = s.openVoice(g, o.voiceDir); s.voice != nil {
 		speaker = s.voice
 	}
+	// A session's end closes the kiosk's alerts on the desk (here, before
+	// the next session can raise one).
+	inSession := false
+	watch := func(v kiosk.View) {
+		if v.State == kiosk.StateWelcome && inSession {
+			if err := st.ClearAlerts(context.Background(), "kiosk:session-end"); err != nil {
+				g.log.Error("clearing the desk's alerts failed", "err", err)
+			}
+		}
+		inSession = v.State != kiosk.StateWelcome
+		if o.watch != nil {
+			o.watch(v)
+		}
+	}
 	s.runner = kiosk.NewRunner(s.machine, kiosk.Ports{
 		Card: s.port, Face: face, CardFront: front, Eligibility: s.elig, Store: st, Audit: st,
-		Pager: logPager{g.log}, Printer: s.printer, Speaker: speaker, Log: g.log,
-	}, o.watch)
+		Pager: storePager{g.log, st}, Printer: s.printer, Speaker: speaker, Log: g.log,
+	}, watch)
 	return s, nil
 }
 

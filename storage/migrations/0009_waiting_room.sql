@@ -11,3 +11,14 @@ alter table visits add column priority integer not null default 0;
 -- used (a code is accepted once).
 alter table staff add column totp_secret text;
 alter table staff add column totp_step integer not null default 0;
+-- A kiosk that needs staff (係員を呼ぶ, a locked PIN, 無効, a card refused…),
+-- for the desk console: open until staff take it or the session ends.
+create table alerts (
+  id         integer primary key,
+  kiosk_id   text not null,
+  reason     text not null,   -- a kiosk.Handover name
+  raised_at  text not null,
+  cleared_at text,
+  cleared_by text
+) strict;
+create index alerts_open on alerts (cleared_at, kiosk_id);
