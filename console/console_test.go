@@ -29,7 +29,7 @@ func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return 
 func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	store  *storage.Store
 	srv    *Server
 	ts     *httptest.Server
@@ -37,7 +37,10 @@ type fixture struct {
 	secret string
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture { return newFixtureEvery(t, 20*time.Millisecond) }
+
+// newFixtureEvery is newFixture with the store looked at every interval.
+func newFixtureEvery(t testing.TB, every time.Duration) *fixture {
 	t.Helper()
 	c := &clock{t: time.Date(2026, 12, 4, 9, 0, 0, 0, wareki.Tokyo)}
 	st, err := storage.Open(filepath.Join(t.TempDir(), "kiosk.db"), storage.Options{KioskID: "kiosk-1", Clock: c})
@@ -60,7 +63,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	rctx, cancel := context.WithCancel(ctx)
 	t.Cleanup(cancel)
-	srv := &Server{Store: st, Key: []byte("test key"), Rooms: []string{"1番診察室", "2番診察室"}, Clock: c, Changes: st.Changes(rctx, 20*time.Millisecond)}
+	srv := &Server{Store: st, Key: []byte("test key"), Rooms: []string{"1番診察室", "2番診察室"}, Clock: c, Changes: st.Changes(rctx, every)}
 	go srv.Run(rctx)
 	ts := httptest.NewTLSServer(srv.Handler())
 	t.Cleanup(ts.Close)
@@ -97,7 +100,7 @@ func (f *fixture) do(c *http.Client, method, path string, form url.Values) (*htt
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
-func csrfOf(t *testing.T, page string) string {
+func csrfOf(t testing.TB, page string) string {
 	t.Helper()
 	m := csrfField.FindStringSubmatch(page)
 	if m == nil {

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/uketsuke/uketsuke/kiosk"
 )
 
 // BenchmarkCheckIn measures the commit latency of one check-in (visit +
@@ -48,4 +50,45 @@ func BenchmarkCheckIn(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkQueueOf50Kiosks is the waiting room's and the desk's read of a
+// day with 50 kiosks × 500 visits in one store: the queue in order, and
+// the desk's list with the patients' details.
+func BenchmarkQueueOf50Kiosks(b *testing.B) {
+	c := &clock{t: time.Date(2026, 11, 25, 9, 0, 0, 0, jst)}
+	path := filepath.Join(b.TempDir(), "bench.db")
+	var st *Store
+	for k := range 50 {
+		s, err := Open(path, Options{KioskID: fmt.Sprintf("kiosk-%02d", k), Clock: c, synchronous: "OFF"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for range 500 {
+			if _, err := s.Register(context.Background(), kiosk.Visit{Path: kiosk.PathMynaCard,
+				Eligibility: &kiosk.EligibilityResult{Validity: kiosk.ValidityValid, Name: "宇計　花子"}}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if st == nil {
+			st = s
+			defer st.Close()
+		} else {
+			s.Close()
+		}
+	}
+	b.Run("queue", func(b *testing.B) {
+		for b.Loop() {
+			if q, err := st.Queue(context.Background(), "2026-11-25"); err != nil || len(q) != 25000 {
+				b.Fatalf("%d entries, %v", len(q), err)
+			}
+		}
+	})
+	b.Run("list", func(b *testing.B) {
+		for b.Loop() {
+			if l, err := st.List(context.Background(), "2026-11-25"); err != nil || len(l) != 25000 {
+				b.Fatalf("%d visits, %v", len(l), err)
+			}
+		}
+	})
 }
