@@ -29,7 +29,7 @@ CGO_LDFLAGS="${CGO_LDFLAGS:-} -Wl,-z,relro,-z,now" go build -trimpath -buildmode
 install -m 0644 .build/models/face_detection_yunet_2022mar.onnx .build/models/dlib_face_recognition_resnet.onnx "$stage/usr/share/uketsuke/models/"
 d=packaging/deb
 install -m 0644 "$d/config.toml" "$stage/etc/uketsuke/config.toml"
-install -m 0644 "$d"/uketsuke-kiosk.service "$stage/lib/systemd/system/"
+install -m 0644 "$d"/uketsuke-kiosk.service "$d"/uketsuke-desk.service "$stage/lib/systemd/system/"
 install -m 0644 "$d/60-uketsuke-pcscd.rules" "$stage/usr/share/polkit-1/rules.d/"
 install -m 0644 README.md "$stage/usr/share/doc/uketsuke/README.md"
 gzip -9n "$stage/usr/share/doc/uketsuke/README.md"

@@ -84,7 +84,7 @@ grep -qx /etc/uketsuke/config.toml /var/lib/dpkg/info/uketsuke.conffiles || die 
 man -l /usr/share/man/man1/uketsuke.1.gz 2>/dev/null >"$art/man.txt" && grep -q doctor "$art/man.txt" || die "the manual page does not list doctor"
 
 step "systemd-analyze verify"
-systemd-analyze verify /lib/systemd/system/uketsuke-kiosk.service 2>&1 | tee "$art/verify.txt"
+systemd-analyze verify /lib/systemd/system/uketsuke-kiosk.service /lib/systemd/system/uketsuke-desk.service 2>&1 | tee "$art/verify.txt"
 grep -q . "$art/verify.txt" && die "systemd-analyze verify complained"
 
 step "configure like a clinic (the conffile edited) and run doctor as the service user"
@@ -166,6 +166,16 @@ assert (t["x"] + t["w"] / 2) * k <= 1280 and (t["y"] + t["h"] / 2) * k <= 720 an
 print("under cage: %s, %.0f×%.0f at scale %.1f, 係員を呼ぶ on screen" % (m["screen"], w, h, k))
 PY
 stop_cage; wait "$cage_pid" 2>/dev/null || true
+
+step "the desk as the service user: HTTPS with its own certificate, the display and the console's login"
+(cd / && as_kiosk uketsuke desk --listen 127.0.0.1:18443) >"$art/desk.log" 2>&1 & desk_pid=$!
+for _ in $(seq 50); do [ -f /var/lib/uketsuke/desk/cert.pem ] && curl -sf --cacert /var/lib/uketsuke/desk/cert.pem https://localhost:18443/display >/dev/null && break; sleep 0.2; done
+curl -sf --cacert /var/lib/uketsuke/desk/cert.pem https://localhost:18443/display >"$art/display.html" || { cat "$art/desk.log"; die "the desk's display"; }
+grep -q 'お呼びしています' "$art/display.html" || die "the display page is not the display"
+curl -sf --cacert /var/lib/uketsuke/desk/cert.pem https://localhost:18443/desk/login | grep -q '確認コード' || die "the console's login page"
+[ "$(stat -c '%a %U' /var/lib/uketsuke/desk/key.pem)" = "600 uketsuke" ] || die "the desk's key is not 0600 uketsuke"
+kill "$desk_pid"; wait "$desk_pid" 2>/dev/null || true
+echo "desk: served the display and the login over HTTPS with its own certificate"
 ls /var/lib/uketsuke/backup/uketsuke-*.db >/dev/null 2>&1 || die "the kiosk made no backup at its first start"
 [ "$(stat -c '%a %U' /var/lib/uketsuke/backup/uketsuke-*.db)" = "600 uketsuke" ] || die "the backup is not 0600 uketsuke"
 (cd / && as_kiosk uketsuke doctor) | grep -E '^OK +backup' || die "doctor does not see the kiosk's backup"
