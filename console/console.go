@@ -37,6 +37,11 @@ type Store interface {
 	Append(ctx context.Context, e kiosk.AuditEntry) error
 	OpenAlerts(ctx context.Context) ([]storage.Alert, error)
 	TakeAlert(ctx context.Context, id int64, actor string) error
+	KioskStatuses(ctx context.Context) ([]storage.KioskStatus, error)
+	Runs(ctx context.Context, n int) ([]storage.SyncRun, error)
+	Parked(ctx context.Context) ([]storage.ParkedEvent, error)
+	Failing(ctx context.Context) ([]storage.ParkedEvent, error)
+	RecentAudit(ctx context.Context, n int) ([]storage.AuditRow, error)
 }
 
 // Server is the console. Key binds the login form's CSRF token; Rooms
@@ -128,6 +133,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /desk/events", s.authQuiet(s.events))
 	mux.HandleFunc("POST /desk/visit/{number}/{action}", s.auth(s.act))
 	mux.HandleFunc("GET /desk/alerts", s.authQuiet(s.alertsFragment))
+	mux.HandleFunc("GET /desk/devices", s.auth(s.devicesPage))
+	mux.HandleFunc("GET /desk/sync", s.auth(s.syncPage))
+	mux.HandleFunc("GET /desk/audit", s.auth(s.auditPage))
 	mux.HandleFunc("POST /desk/alert/{id}/take", s.auth(s.takeAlert))
 	mux.HandleFunc("GET /desk/desk.js", s.asset("assets/desk.js", "text/javascript; charset=utf-8"))
 	mux.HandleFunc("GET /desk/desk.css", s.asset("assets/desk.css", "text/css; charset=utf-8"))

@@ -315,3 +315,43 @@ func TestAlertsShowAndAreTaken(t *testing.T) {
 		t.Errorf("audit %+v", rows[0])
 	}
 }
+
+// TestDevicesSyncAndAuditPages: every kiosk's report shows, a kiosk that
+// stopped reporting is flagged, and the sync and audit views are audited.
+func TestDevicesSyncAndAuditPages(t *testing.T) {
+	f := newFixture(t)
+	c := f.browser()
+	f.login(c, "482916", f.code())
+	ctx := context.Background()
+	if err := f.store.PublishStatus(ctx, []byte(`[{"Name":"reader","OK":true,"Detail":"ACS ACR39U: card present"},{"Name":"voice","OK":true,"Warning":true,"Detail":"no sound device"},{"Name":"printer","OK":false,"Detail":"paper out","Advice":"load paper"}]`)); err != nil {
+		t.Fatal(err)
+	}
+	_, page := f.do(c, "GET", "/desk/devices", nil)
+	for _, want := range []string{"kiosk-1", "ACS ACR39U", `v-WARNING`, "no sound device", `v-FAIL`, "load paper"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the devices page has no %q", want)
+		}
+	}
+	if strings.Contains(page, "応答がありません") {
+		t.Error("a fresh report flagged as not answering")
+	}
+	f.clock.add(2 * time.Minute)
+	f.login(c, "482916", f.code()) // (the session idles with the clock)
+	if _, page := f.do(c, "GET", "/desk/devices", nil); !strings.Contains(page, "応答がありません") {
+		t.Error("a kiosk silent for 2 minutes is not flagged")
+	}
+	if resp, page := f.do(c, "GET", "/desk/sync", nil); resp.StatusCode != 200 || !strings.Contains(page, "止まっている連携") {
+		t.Errorf("sync page: %d", resp.StatusCode)
+	}
+	if resp, page := f.do(c, "GET", "/desk/audit", nil); resp.StatusCode != 200 || !strings.Contains(page, "desk.login") {
+		t.Errorf("audit page: %d", resp.StatusCode)
+	}
+	rows, _ := f.store.RecentAudit(ctx, 5)
+	var actions []string
+	for _, r := range rows {
+		actions = append(actions, r.Actor+":"+r.Action)
+	}
+	if got := strings.Join(actions, " "); !strings.Contains(got, "1001:desk.view-audit") || !strings.Contains(got, "1001:desk.view-sync") {
+		t.Errorf("views not audited: %s", got)
+	}
+}

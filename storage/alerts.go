@@ -72,3 +72,41 @@ func (s *Store) OpenAlerts(ctx context.Context) ([]Alert, error) {
 	}
 	return out, wrapDB("open alerts", rows.Err())
 }
+
+// KioskStatus is what a kiosk last reported of its devices.
+type KioskStatus struct {
+	KioskID string
+	Updated time.Time
+	Devices []byte // JSON, as the kiosk wrote it
+}
+
+// PublishStatus records this kiosk's device report (JSON).
+func (s *Store) PublishStatus(ctx context.Context, devices []byte) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `insert into kiosk_status (kiosk_id, updated_at, devices) values (?, ?, ?)
+			on conflict (kiosk_id) do update set updated_at = excluded.updated_at, devices = excluded.devices`,
+			s.o.KioskID, stamp(s.o.Clock.Now()), string(devices))
+		return wrapDB("publish status", err)
+	})
+}
+
+// KioskStatuses lists every kiosk's last device report, by kiosk.
+func (s *Store) KioskStatuses(ctx context.Context) ([]KioskStatus, error) {
+	rows, err := s.db.QueryContext(ctx, `select kiosk_id, updated_at, devices from kiosk_status order by kiosk_id`)
+	if err != nil {
+		return nil, wrapDB("kiosk status", err)
+	}
+	defer rows.Close()
+	var out []KioskStatus
+	for rows.Next() {
+		var k KioskStatus
+		var at, devices string
+		if err := rows.Scan(&k.KioskID, &at, &devices); err != nil {
+			return nil, wrapDB("kiosk status", err)
+		}
+		k.Updated, _ = time.Parse(stampLayout, at)
+		k.Devices = []byte(devices)
+		out = append(out, k)
+	}
+	return out, wrapDB("kiosk status", rows.Err())
+}

@@ -254,6 +254,8 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 	go func() { defer wg.Done(); scheduleSync(runCtx, g, syncer, st) }()
 	go func() { defer wg.Done(); pushSync(runCtx, g, syncer) }()
 	go func() { defer wg.Done(); publishHourly(runCtx, g, st) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); publishStatus(runCtx, g.log, st, dk) }()
 	go func() { defer wg.Done(); every(runCtx, time.Second, func() { fyne.Do(ui.Tick) }) }()
 	if o.uiMap != "" {
 		wg.Add(1)

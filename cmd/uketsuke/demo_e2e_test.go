@@ -163,6 +163,11 @@ func TestRunWithoutADisplayWalksTheDemo(t *testing.T) {
 	if err := st.CheckNotDemo(context.Background()); !errors.Is(err, storage.ErrDemoStore) {
 		t.Errorf("the demo store is not marked: %v", err)
 	}
+	// The kiosk reported its devices and doctor's checks for the desk.
+	if sts, err := st.KioskStatuses(context.Background()); err != nil || len(sts) != 1 ||
+		!strings.Contains(string(sts[0].Devices), `"Name":"reader"`) || !strings.Contains(string(sts[0].Devices), `"Name":"data directory"`) {
+		t.Errorf("the kiosk's device report: %v %+v", err, sts)
+	}
 	st.Close()
 	realRun := exec.CommandContext(ctx, bin, "run", "--data-dir", demo)
 	realRun.Dir, realRun.Env = repoRoot, demoEnv(t, "")

@@ -4,11 +4,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
+	"log/slog"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/uketsuke/uketsuke/app"
 	"github.com/uketsuke/uketsuke/camera"
@@ -98,6 +101,11 @@ func (d *desk) Recheck(ctx context.Context, staff string) (int, int, error) {
 }
 
 func (d *desk) Devices(ctx context.Context) []app.Device {
+	return append(d.liveDevices(ctx), d.installation(ctx)...)
+}
+
+// liveDevices are the devices' own reports and the hand-over's state.
+func (d *desk) liveDevices(ctx context.Context) []app.Device {
 	out := d.s.health.entries()
 	if n, err := d.s.store.OutboxLen(ctx); err == nil {
 		detail := fmt.Sprintf("%d visit events waiting to be sent", n)
@@ -117,8 +125,13 @@ func (d *desk) Devices(ctx context.Context) []app.Device {
 		}
 		out = append(out, app.Device{Name: "sync", OK: &ok, Detail: detail})
 	}
-	// Then doctor's checks of the installation; the devices the kiosk
-	// holds are reported above, live.
+	return out
+}
+
+// installation is doctor's checks of the installation; the devices the
+// kiosk holds report themselves (liveDevices).
+func (d *desk) installation(ctx context.Context) []app.Device {
+	var out []app.Device
 	if d.g != nil {
 		for _, r := range runChecks(ctx, d.g, false) {
 			ok := r.Verdict != VerdictFail
@@ -208,4 +221,26 @@ func (d *desk) Photo(staff string) image.Image {
 // hand-over parked for want of it is put back in line.
 func (d *desk) CorrectPatient(ctx context.Context, staff, number string, p kiosk.PatientDetails) error {
 	return d.s.store.CorrectPatient(ctx, today(), number, p, staff)
+}
+
+// publishStatus writes the kiosk's device report into the store for the
+// desk console: the devices every 15 s, doctor's installation checks
+// every 5 minutes.
+func publishStatus(ctx context.Context, log *slog.Logger, st *storage.Store, d *desk) {
+	var checks []app.Device
+	var checked time.Time
+	publish := func() {
+		if time.Since(checked) >= 5*time.Minute {
+			checks, checked = d.installation(ctx), time.Now()
+		}
+		b, err := json.Marshal(append(d.liveDevices(ctx), checks...))
+		if err == nil {
+			err = st.PublishStatus(ctx, b)
+		}
+		if err != nil && ctx.Err() == nil {
+			log.Error("publishing the device status for the desk failed", "err", err)
+		}
+	}
+	publish()
+	every(ctx, 15*time.Second, publish)
 }

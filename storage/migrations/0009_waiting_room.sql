@@ -22,3 +22,10 @@ create table alerts (
   cleared_by text
 ) strict;
 create index alerts_open on alerts (cleared_at, kiosk_id);
+-- What each kiosk reports of its devices and its installation (its staff
+-- device screen, as JSON), for the desk console.
+create table kiosk_status (
+  kiosk_id   text primary key,
+  updated_at text not null,
+  devices    text not null
+) strict;
