@@ -307,6 +307,8 @@ var entries = map[string][2]string{
 	"voice.registering":          {"受付をしています。しばらくお待ちください。", "Registering your visit. Please wait."},
 	"voice.ticket":               {"受付が終わりました。", "You are checked in."},
 	"voice.ticket.number":        {"受付番号は、%s番です。この番号でお呼びします。", "Your number is %s. We will call you by this number."},
+	"call.spoken":                {"受付番号、%s番の方、%sへどうぞ。", "Number %s, please go to %s."},
+	"call.spoken_noroom":         {"受付番号、%s番の方、どうぞ。", "Number %s, please come in."},
 	"voice.ticket.unprinted":     {"番号札を印刷できませんでした。番号をお控えください。", "The ticket could not be printed. Please note your number."},
 	"voice.staff":                {"係員がまいります。その場でお待ちください。", "A member of staff will help you. Please wait here."},
 }

@@ -33,12 +33,17 @@ type Server struct {
 	Changes <-chan struct{} // signals that the queue may have changed (storage.Store.Changes)
 	Clock   kiosk.Clock     // nil: the system's
 	Log     *slog.Logger    // nil: discarded
+	// Speech, if set, lets the display say each call aloud after its
+	// chime; Spoken reads a number aloud (voice.Spoken).
+	Speech Speech
+	Spoken func(number string) string
 
 	mu    sync.Mutex
 	day   string
 	queue []storage.QueueEntry
 	gen   int
 	wake  chan struct{} // closed and replaced when the queue changes
+	calls callCache
 }
 
 //go:embed assets
@@ -115,6 +120,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /display", s.display)
 	mux.HandleFunc("GET /display/board", func(w http.ResponseWriter, r *http.Request) { s.feed(w, r, s.boardData) })
 	mux.HandleFunc("GET /display/events", func(w http.ResponseWriter, r *http.Request) { s.events(w, r, s.boardData) })
+	mux.HandleFunc("GET /display/call", s.call)
 	mux.HandleFunc("GET /q/{token}", s.page)
 	mux.HandleFunc("GET /q/{token}/place", func(w http.ResponseWriter, r *http.Request) { s.feed(w, r, s.placeData(r.PathValue("token"))) })
 	mux.HandleFunc("GET /q/{token}/events", func(w http.ResponseWriter, r *http.Request) { s.events(w, r, s.placeData(r.PathValue("token"))) })
@@ -132,7 +138,7 @@ func headers(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
-		h.Set("Content-Security-Policy", "default-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+		h.Set("Content-Security-Policy", "default-src 'self'; media-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 		next.ServeHTTP(w, r)
 	})
 }
@@ -251,6 +257,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, data dataFunc) {
 }
 
 type pageData struct {
+	Speak  bool // the display says the calls
 	Clinic string
 	Title  string
 	Feed   string      // the events URL
@@ -262,7 +269,7 @@ type pageData struct {
 func (s *Server) display(w http.ResponseWriter, r *http.Request) {
 	_, q, _ := s.snapshot()
 	b := s.Rules.board(q, wareki.Tokyo)
-	s.render(w, "display.html", pageData{Clinic: s.Clinic, Title: "呼び出し", Feed: "/display/events", Data: jsData(b), Board: b})
+	s.render(w, "display.html", pageData{Speak: s.Speech != nil, Clinic: s.Clinic, Title: "呼び出し", Feed: "/display/events", Data: jsData(b), Board: b})
 }
 
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {

@@ -7,11 +7,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/uketsuke/uketsuke/catalog"
 	"github.com/uketsuke/uketsuke/kiosk"
 	"github.com/uketsuke/uketsuke/kiosk/insurance"
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
@@ -245,4 +247,44 @@ func (f *fixture) stream(path string) <-chan string {
 		}
 	}()
 	return ch
+}
+
+// speech records what it was asked to say.
+type speech struct{ said []string }
+
+func (s *speech) Render(_ context.Context, _ catalog.Lang, text string) ([]byte, error) {
+	s.said = append(s.said, text)
+	return []byte("RIFF....WAVE"), nil
+}
+
+// TestTheDisplaySaysTheCall: a number being called is said with its room
+// (the number without leading zeros); anything else cannot be made to
+// speak.
+func TestTheDisplaySaysTheCall(t *testing.T) {
+	f := newFixture(t, 3)
+	sp := &speech{}
+	f.srv.Speech, f.srv.Spoken = sp, func(n string) string { return strings.TrimLeft(n, "0") }
+	if err := f.store.Call(context.Background(), "2026-11-25", "002", "1番診察室", "7"); err != nil {
+		t.Fatal(err)
+	}
+	f.waitFor(func() bool { b, _ := f.srv.boardData(context.Background(), "", f.srvQueue()); return len(b.(Board).Calling) == 1 })
+	if _, _, page := f.get("/display"); !strings.Contains(page, `data-speak="1"`) {
+		t.Error("the display does not know it may speak")
+	}
+	code, h, body := f.get("/display/call?n=002&room=" + url.QueryEscape("1番診察室"))
+	if code != 200 || h.Get("Content-Type") != "audio/wav" || body != "RIFF....WAVE" {
+		t.Errorf("the call: %d %s", code, h.Get("Content-Type"))
+	}
+	f.get("/display/call?n=002&room=" + url.QueryEscape("1番診察室")) // from the cache
+	if len(sp.said) != 1 || sp.said[0] != "受付番号、2番の方、1番診察室へどうぞ。" {
+		t.Errorf("said %q", sp.said)
+	}
+	for _, bad := range []string{"n=001&room=" + url.QueryEscape("1番診察室"), "n=002&room=" + url.QueryEscape("2番診察室"), "n=" + url.QueryEscape("好きな文"), ""} {
+		if code, _, _ := f.get("/display/call?" + bad); code != 404 {
+			t.Errorf("%s: %d", bad, code)
+		}
+	}
+	if len(sp.said) != 1 {
+		t.Errorf("something else was said: %q", sp.said)
+	}
 }

@@ -97,7 +97,7 @@ func chromium(t *testing.T, spki string) context.Context {
 		t.Fatalf("%v: run make setup-test (chromium)", err)
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
-		chromedp.WindowSize(1280, 800), chromedp.Flag("ignore-certificate-errors-spki-list", spki), chromedp.Flag("lang", "ja-JP"))
+		chromedp.WindowSize(1280, 800), chromedp.Flag("ignore-certificate-errors-spki-list", spki), chromedp.Flag("lang", "ja-JP"), chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancel)
 	ctx, cancel2 := chromedp.NewContext(actx)
@@ -224,6 +224,18 @@ func TestDeskInABrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("call → on the display: %s", time.Since(start).Round(time.Millisecond))
+	// ... and is said aloud after the chime (Open JTalk on the desk's side).
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		spoke, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.dataset.spoke || ""`))
+		if err == nil && spoke == "003" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the display did not say the call: %q %v", spoke, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	shot(t, ctx, "display")
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/q/"+mine.PageToken), chromedp.WaitVisible(chromedp.CSS(`#number`))); err != nil {
 		t.Fatal(err)

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/uketsuke/uketsuke/console"
+	"github.com/uketsuke/uketsuke/voice"
 	"github.com/uketsuke/uketsuke/waitroom"
 )
 
@@ -57,6 +58,14 @@ func runDesk(ctx context.Context, g *globals, args []string) error {
 	room := &waitroom.Server{
 		Queue: st, Rules: waitroom.Rules{MinutesPerPatient: g.cfg.Reception.MinutesPerPatient},
 		Clinic: g.cfg.Reception.ClinicName, Changes: st.Changes(ctx, 250*time.Millisecond), Log: g.log,
+	}
+	if g.cfg.Desk.SpeakCalls == nil || *g.cfg.Desk.SpeakCalls {
+		synth := voice.Synth{Speed: g.cfg.Voice.Speed}
+		if err := synth.Check(); err != nil {
+			g.log.Warn("desk: the display will not say the calls", "err", err)
+		} else {
+			room.Speech, room.Spoken = synth, voice.Spoken
+		}
 	}
 	go room.Run(ctx)
 	key := make([]byte, 32)

@@ -88,6 +88,9 @@ type DeskConfig struct {
 	Key  string `toml:"key"`
 	// Rooms are where staff call a number to (shown on the display).
 	Rooms []string `toml:"rooms"`
+	// SpeakCalls: the display says each call aloud after its chime
+	// (default true; needs the Japanese voice).
+	SpeakCalls *bool `toml:"speak_calls"`
 }
 
 // VoiceConfig is [voice]: the spoken guidance.

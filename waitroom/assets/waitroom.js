@@ -52,7 +52,16 @@
     text(document.getElementById("minutes"), b.wait_minutes);
     document.getElementById("estimate").hidden = !b.wait_minutes;
     var key = b.calling.map(function (c) { return c.number + "@" + c.at + c.room; }).join(",");
-    if (seen !== null && key !== seen && b.calling.length > 0) { chime(); }
+    if (seen !== null && key !== seen && b.calling.length > 0) {
+      chime();
+      var c = b.calling[0];
+      if (body.dataset.speak) {
+        setTimeout(function () {
+          var a = new Audio("/display/call?n=" + encodeURIComponent(c.number) + "&room=" + encodeURIComponent(c.room));
+          a.play().then(function () { body.dataset.spoke = c.number; }).catch(function () { body.dataset.spoke = "blocked:" + c.number; });
+        }, 1000);
+      }
+    }
     seen = key;
     body.dataset.updated = String(Date.now());
   }
