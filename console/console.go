@@ -22,6 +22,7 @@ import (
 
 	"github.com/uketsuke/uketsuke/kiosk"
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
+	"github.com/uketsuke/uketsuke/kiosklink"
 	"github.com/uketsuke/uketsuke/storage"
 )
 
@@ -44,10 +45,19 @@ type Store interface {
 	RecentAudit(ctx context.Context, n int) ([]storage.AuditRow, error)
 }
 
+// Kiosk is the link to the kiosk on this machine (kiosklink.Client), for
+// 目視確認 from the desk.
+type Kiosk interface {
+	Session(ctx context.Context) (kiosklink.Session, error)
+	Photo(ctx context.Context, staff string) ([]byte, error)
+	Confirm(ctx context.Context, staff string) error
+}
+
 // Server is the console. Key binds the login form's CSRF token; Rooms
 // are where a number can be called to.
 type Server struct {
 	Store   Store
+	Kiosk   Kiosk // nil: no 目視確認 from the desk
 	Key     []byte
 	Rooms   []string
 	Changes <-chan struct{} // the store changed (storage.Store.Changes)
@@ -134,6 +144,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /desk/visit/{number}/{action}", s.auth(s.act))
 	mux.HandleFunc("GET /desk/alerts", s.authQuiet(s.alertsFragment))
 	mux.HandleFunc("GET /desk/devices", s.auth(s.devicesPage))
+	mux.HandleFunc("GET /desk/visual", s.auth(s.visualPage))
+	mux.HandleFunc("GET /desk/visual/photo", s.auth(s.visualPhoto))
+	mux.HandleFunc("POST /desk/visual/confirm", s.auth(s.visualConfirm))
 	mux.HandleFunc("GET /desk/sync", s.auth(s.syncPage))
 	mux.HandleFunc("GET /desk/audit", s.auth(s.auditPage))
 	mux.HandleFunc("POST /desk/alert/{id}/take", s.auth(s.takeAlert))

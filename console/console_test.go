@@ -16,6 +16,7 @@ import (
 
 	"github.com/uketsuke/uketsuke/kiosk"
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
+	"github.com/uketsuke/uketsuke/kiosklink"
 	"github.com/uketsuke/uketsuke/storage"
 	"github.com/uketsuke/uketsuke/totp"
 )
@@ -73,10 +74,10 @@ func newFixtureEvery(t testing.TB, every time.Duration) *fixture {
 // browser is a client with its own cookies, not following redirects.
 func (f *fixture) browser() *http.Client {
 	jar, _ := cookiejar.New(nil)
-	c := f.ts.Client()
+	c := *f.ts.Client() // a copy: each browser its own cookies
 	c.Jar = jar
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return c
+	return &c
 }
 
 func (f *fixture) do(c *http.Client, method, path string, form url.Values) (*http.Response, string) {
@@ -353,5 +354,64 @@ func TestDevicesSyncAndAuditPages(t *testing.T) {
 	}
 	if got := strings.Join(actions, " "); !strings.Contains(got, "1001:desk.view-audit") || !strings.Contains(got, "1001:desk.view-sync") {
 		t.Errorf("views not audited: %s", got)
+	}
+}
+
+// fakeKiosk is the kiosk link of a kiosk in 目視確認.
+type fakeKiosk struct {
+	mu        sync.Mutex
+	can       bool
+	confirmed string
+	viewers   []string
+}
+
+func (k *fakeKiosk) Session(context.Context) (kiosklink.Session, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return kiosklink.Session{KioskID: "kiosk-1", State: "staff", Handover: "auth-failed", CanConfirm: k.can, Photo: k.can}, nil
+}
+
+func (k *fakeKiosk) Photo(_ context.Context, staff string) ([]byte, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.viewers = append(k.viewers, staff)
+	return []byte("\xff\xd8jpeg"), nil
+}
+
+func (k *fakeKiosk) Confirm(_ context.Context, staff string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.confirmed, k.can = staff, false
+	return nil
+}
+
+func TestVisualConfirmationFromTheDesk(t *testing.T) {
+	f := newFixture(t)
+	k := &fakeKiosk{can: true}
+	f.srv.Kiosk = k
+	c := f.browser()
+	f.login(c, "482916", f.code())
+	_, page := f.do(c, "GET", "/desk/visual", nil)
+	if !strings.Contains(page, `src="/desk/visual/photo"`) || !strings.Contains(page, "本人と確認した") {
+		t.Fatalf("the visual page:\n%s", page)
+	}
+	resp, body := f.do(c, "GET", "/desk/visual/photo", nil)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/jpeg" || !strings.Contains(resp.Header.Get("Cache-Control"), "no-store") || body != "\xff\xd8jpeg" {
+		t.Errorf("photo: %d %v", resp.StatusCode, resp.Header)
+	}
+	if len(k.viewers) != 1 || k.viewers[0] != "1001" {
+		t.Errorf("the photo's viewer was not passed on for the kiosk's audit: %v", k.viewers)
+	}
+	if resp, _ := f.do(f.browser(), "GET", "/desk/visual/photo", nil); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the photo without a login: %d", resp.StatusCode)
+	}
+	if resp, _ := f.do(c, "POST", "/desk/visual/confirm", url.Values{}); resp.StatusCode != http.StatusForbidden || k.confirmed != "" {
+		t.Errorf("a confirmation without the CSRF token: %d %q", resp.StatusCode, k.confirmed)
+	}
+	if resp, _ := f.do(c, "POST", "/desk/visual/confirm", url.Values{"csrf": {csrfOf(t, page)}}); resp.StatusCode != http.StatusSeeOther || k.confirmed != "1001" {
+		t.Errorf("the confirmation: %d %q", resp.StatusCode, k.confirmed)
+	}
+	if _, page := f.do(c, "GET", "/desk/visual", nil); strings.Contains(page, "本人と確認した") {
+		t.Error("the button stays after the confirmation")
 	}
 }

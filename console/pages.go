@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
+	"github.com/uketsuke/uketsuke/kiosklink"
 	"github.com/uketsuke/uketsuke/storage"
 )
 
@@ -47,6 +48,8 @@ type kioskReport struct {
 
 type pageData struct {
 	Staff, CSRF, Title string
+	Session            *kiosklink.Session
+	SessionErr         string
 	Kiosks             []kioskReport
 	Runs               []storage.SyncRun
 	Parked, Failing    []storage.ParkedEvent
@@ -113,4 +116,51 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, se *session) 
 	}
 	s.audit(r.Context(), se.staff, "desk.view-audit", fmt.Sprintf("%d rows", len(rows)), "")
 	s.page(w, "audit.html", pageData{Staff: se.staff, CSRF: se.csrf, Title: "監査ログ", Audit: rows})
+}
+
+// visualPage is 目視確認 from the desk: the kiosk's session and, when the
+// card holder may be confirmed, the chip photo and the button.
+func (s *Server) visualPage(w http.ResponseWriter, r *http.Request, se *session) {
+	d := pageData{Staff: se.staff, CSRF: se.csrf, Title: "目視確認"}
+	if s.Kiosk == nil {
+		d.SessionErr = "この机からは受付機につながっていません（受付機と同じ機械で uketsuke desk を動かしてください）。"
+	} else if sess, err := s.Kiosk.Session(r.Context()); err != nil {
+		s.log().Warn("desk: the kiosk link", "err", err)
+		d.SessionErr = "受付機が応答しません。"
+	} else {
+		d.Session = &sess
+	}
+	s.page(w, "visual.html", d)
+}
+
+// visualPhoto is the chip photo, from the kiosk's memory to this staff
+// member's browser only: never cached, never written.
+func (s *Server) visualPhoto(w http.ResponseWriter, r *http.Request, se *session) {
+	if s.Kiosk == nil {
+		http.NotFound(w, r)
+		return
+	}
+	b, err := s.Kiosk.Photo(r.Context(), se.staff)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	defer clear(b)
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.Header().Set("Cache-Control", "no-store, private")
+	_, _ = w.Write(b)
+}
+
+func (s *Server) visualConfirm(w http.ResponseWriter, r *http.Request, se *session) {
+	if s.Kiosk == nil {
+		http.NotFound(w, r)
+		return
+	}
+	if err := s.Kiosk.Confirm(r.Context(), se.staff); err != nil {
+		s.log().Warn("desk: 目視確認 not taken", "staff", se.staff, "err", err)
+		http.Error(w, "目視確認できませんでした（受付機の画面が変わった可能性があります）", http.StatusConflict)
+		return
+	}
+	s.audit(r.Context(), se.staff, "desk.visual-confirm", "ok", "")
+	http.Redirect(w, r, "/desk/visual", http.StatusSeeOther)
 }

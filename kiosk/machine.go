@@ -707,13 +707,20 @@ func (m *Machine) staffCheckIn(ev StaffCheckIn) {
 	m.register(v)
 }
 
+// canConfirm reports whether 目視確認 may happen now: a card was read, its
+// holder is not authenticated yet, the card can be used, and the screen
+// allows it.
+func (m *Machine) canConfirm() bool {
+	if m.s.card == nil || m.s.auth != AuthNone || m.s.doc != DocMynaCard || m.s.cert == CertExpired {
+		return false // nothing to compare, already done, or a card that cannot be used
+	}
+	return specs[m.state].staffConfirm
+}
+
 // staffConfirm is 目視確認: allowed once a card was read and before its
 // holder was authenticated.
 func (m *Machine) staffConfirm(ev StaffConfirm) {
-	if m.s.card == nil || m.s.auth != AuthNone || m.s.doc != DocMynaCard || m.s.cert == CertExpired {
-		return // nothing to compare, already done, or a card that cannot be used
-	}
-	if specs[m.state].staffConfirm {
+	if m.canConfirm() {
 		m.wait = 0
 		m.s.staff = ev.Staff
 		m.audit(string(ev.Staff), "staff.visual-confirm", "ok")

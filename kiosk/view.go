@@ -15,6 +15,7 @@ type View struct {
 	Path        Path
 	Handover    Handover // StateStaff: why
 	StaffCalled bool     // the patient pressed 係員を呼ぶ and staff are on their way
+	CanConfirm  bool     // staff may confirm the card holder by sight (目視確認) now
 
 	CardProblem CardError  // StateChoosingDocument: why the card cannot be used
 	Cert        CertStatus // 電子証明書 expiry notice on the card path
@@ -52,7 +53,7 @@ type View struct {
 func (m *Machine) View() View {
 	v := View{
 		State: m.state, Deadline: m.deadline, Document: m.s.doc, Path: m.s.path,
-		Handover: m.s.handover, StaffCalled: m.s.staffCalled, CardProblem: m.s.cardProblem,
+		Handover: m.s.handover, StaffCalled: m.s.staffCalled, CanConfirm: m.canConfirm(), CardProblem: m.s.cardProblem,
 		Cert: m.s.cert, CodeBLeft: m.s.codeBLeft, CodeBInputErr: m.s.codeBErr,
 		CodeBPrefill: m.s.codeBPrefill, CodeBFrontWrong: m.s.frontWrong,
 		FaceFailures: m.s.faceFails, FaceAttempts: m.cfg.FaceAttempts, FaceGaveUp: m.s.faceGaveUp,

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/uketsuke/uketsuke/console"
+	"github.com/uketsuke/uketsuke/kiosklink"
 	"github.com/uketsuke/uketsuke/voice"
 	"github.com/uketsuke/uketsuke/waitroom"
 )
@@ -72,7 +73,12 @@ func runDesk(ctx context.Context, g *globals, args []string) error {
 	if _, err := rand.Read(key); err != nil {
 		return err
 	}
-	staff := &console.Server{Store: st, Key: key, Rooms: g.cfg.Desk.Rooms, Changes: st.Changes(ctx, 250*time.Millisecond), Log: g.log}
+	dir, err := g.dataDir()
+	if err != nil {
+		return err
+	}
+	staff := &console.Server{Store: st, Key: key, Rooms: g.cfg.Desk.Rooms, Changes: st.Changes(ctx, 250*time.Millisecond), Log: g.log,
+		Kiosk: &kiosklink.Client{Path: linkSocket(dir)}}
 	go staff.Run(ctx)
 	mux := http.NewServeMux()
 	mux.Handle("/desk/", staff.Handler())

@@ -27,6 +27,7 @@ import (
 	"github.com/uketsuke/uketsuke/eligibility"
 	"github.com/uketsuke/uketsuke/internal/atomicfile"
 	"github.com/uketsuke/uketsuke/kiosk"
+	"github.com/uketsuke/uketsuke/kiosklink"
 	"github.com/uketsuke/uketsuke/reader/pcscd"
 	"github.com/uketsuke/uketsuke/storage"
 )
@@ -256,6 +257,13 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 	go func() { defer wg.Done(); publishHourly(runCtx, g, st) }()
 	wg.Add(1)
 	go func() { defer wg.Done(); publishStatus(runCtx, g.log, st, dk) }()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := kiosklink.Serve(runCtx, linkSocket(dataDir), g.cfg.KioskID, linkKiosk{s, dk}, g.log); err != nil {
+			g.log.Error("the desk's link to this kiosk is off: 目視確認 only at the kiosk", "err", err)
+		}
+	}()
 	go func() { defer wg.Done(); every(runCtx, time.Second, func() { fyne.Do(ui.Tick) }) }()
 	if o.uiMap != "" {
 		wg.Add(1)
