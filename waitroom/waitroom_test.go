@@ -267,7 +267,10 @@ func TestTheDisplaySaysTheCall(t *testing.T) {
 	if err := f.store.Call(context.Background(), "2026-11-25", "002", "1番診察室", "7"); err != nil {
 		t.Fatal(err)
 	}
-	f.waitFor(func() bool { b, _ := f.srv.boardData(context.Background(), "", f.srvQueue()); return len(b.(Board).Calling) == 1 })
+	f.waitFor(func() bool {
+		b, _ := f.srv.boardData(context.Background(), "", f.srvQueue())
+		return len(b.(Board).Calling) == 1
+	})
 	if _, _, page := f.get("/display"); !strings.Contains(page, `data-speak="1"`) {
 		t.Error("the display does not know it may speak")
 	}
