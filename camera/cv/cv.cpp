@@ -50,7 +50,7 @@ Mat cv_mat_new(void) { return new cv::Mat(); }
 
 char *cv_mat_new_size(int rows, int cols, int type, const double *s, Mat *out) {
     GUARD({
-        cv::Mat *m = s ? new cv::Mat(rows, cols, type, S(s)) : new cv::Mat(rows, cols, type);
+        cv::Mat *m = new cv::Mat(rows, cols, type, s ? S(s) : cv::Scalar::all(0));
         *out = m;
     })
 }

@@ -335,3 +335,24 @@ func FuzzIMDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestNewMatIsZeroed: a new Mat holds zeros, whatever the memory held
+// before (a "blank" frame must be blank).
+func TestNewMatIsZeroed(t *testing.T) {
+	for range 20 {
+		junk := NewMatWithSizeFromScalar(NewScalar(255, 255, 255, 0), 720, 1280, MatTypeCV8UC3)
+		junk.Close()
+		m := NewMatWithSize(720, 1280, MatTypeCV8UC3)
+		b, err := m.DataPtrUint8()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range b {
+			if v != 0 {
+				m.Close()
+				t.Fatalf("byte %d of a new Mat is %d", i, v)
+			}
+		}
+		m.Close()
+	}
+}

@@ -79,8 +79,9 @@ type Mat struct{ p C.Mat }
 // NewMat returns an empty Mat.
 func NewMat() Mat { return Mat{p: C.cv_mat_new()} }
 
-// NewMatWithSize returns a rows × cols Mat of type t, its values unset;
-// an empty Mat when OpenCV refuses the size.
+// NewMatWithSize returns a rows × cols Mat of type t filled with zeros
+// (never another frame's leftovers); an empty Mat when OpenCV refuses the
+// size.
 func NewMatWithSize(rows, cols int, t MatType) Mat {
 	var p C.Mat
 	if check("new mat", C.cv_mat_new_size(C.int(rows), C.int(cols), C.int(t), nil, &p)) != nil {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/uketsuke/uketsuke/kiosk"
@@ -248,4 +249,78 @@ func TestDeskInABrowser(t *testing.T) {
 		t.Errorf("the patient's page says:\n%s", page)
 	}
 	shot(t, ctx, "patient-page")
+}
+
+// TestDeskRefusesForgedRequestsInABrowser: in a real Chromium, a form sent
+// without its CSRF token is refused and changes nothing, and the session
+// cookie taken before a logout and put back afterwards opens nothing.
+func TestDeskRefusesForgedRequestsInABrowser(t *testing.T) {
+	d := startDesk(t, "")
+	bg := context.Background()
+	if err := d.store.AddStaff(bg, "1001", "受付 花子", "482916", "test"); err != nil {
+		t.Fatal(err)
+	}
+	secret := totp.NewSecret()
+	if err := d.store.SetTOTP(bg, "1001", secret, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.store.Register(bg, kiosk.Visit{Path: kiosk.PathMynaCard}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := chromium(t, d.spki)
+	base := "https://" + d.addr
+	code, _ := totp.Code(secret, time.Now())
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/desk/login"), chromedp.WaitVisible(chromedp.CSS(`input[name=id]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=id]`), "1001"), chromedp.SendKeys(chromedp.CSS(`input[name=pin]`), "482916"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=code]`), code), chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-number="001"]`))); err != nil {
+		t.Fatal(err)
+	}
+	// The 済 form of 001, its token taken out, sent as a forged page would.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+		const f = document.querySelector('tr[data-number="001"] form[action$="/done"]');
+		f.querySelector('input[name=csrf]').remove();
+		f.submit();
+		return true;
+	})()`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(`//body[contains(., "この操作は受け付けられません")]`)); err != nil {
+		t.Fatal(err)
+	}
+	shot(t, ctx, "desk-csrf-refused")
+	if q, _ := d.store.Queue(bg, today()); q[0].Status != storage.StatusWaiting {
+		t.Fatalf("the forged form changed the visit: %+v", q[0])
+	}
+	// Keep the session cookie, log out, put it back.
+	got, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{base + "/desk/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stolen *network.Cookie
+	for _, c := range got.Cookies {
+		if c.Name == "__Host-uketsuke-desk" {
+			stolen = c
+		}
+	}
+	if stolen == nil || !stolen.HTTPOnly || !stolen.Secure || stolen.SameSite != network.CookieSameSiteStrict {
+		t.Fatalf("session cookie %+v", stolen)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/desk/"), chromedp.WaitVisible(chromedp.CSS(`form[action="/desk/logout"] button`)),
+		chromedp.Click(chromedp.CSS(`form[action="/desk/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(`input[name=code]`))); err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	if _, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{Name: stolen.Name, Value: stolen.Value, URL: base + "/",
+		Path: "/", Secure: &yes, HTTPOnly: &yes, SameSite: network.CookieSameSiteStrict}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/desk/"), chromedp.WaitVisible(chromedp.CSS(`input[name=code]`))); err != nil {
+		t.Fatalf("the replayed cookie after logout: %v", err)
+	}
+	page, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`body`)))
+	if err != nil || strings.Contains(page, "本日の受付") {
+		t.Errorf("the replayed cookie opened the queue: %v\n%s", err, page)
+	}
+	shot(t, ctx, "desk-replay-refused")
 }
