@@ -321,6 +321,7 @@ type row struct {
 }
 
 type queueData struct {
+	Hidden  int // finished visits not listed
 	Alerts  []alert
 	Staff   string
 	CSRF    string
@@ -367,10 +368,40 @@ func (s *Server) queue(r *http.Request, se *session) (queueData, error) {
 		d.Rows = append(d.Rows, rw)
 	}
 	slices.SortStableFunc(d.Rows, func(a, b row) int { return pos[a.Number] - pos[b.Number] })
+	d.Rows, d.Hidden = trimFinished(d.Rows, finishedShown)
 	if s.sess.viewDue(se, s.now(), auditEvery) {
 		s.audit(r.Context(), se.staff, "desk.view-queue", fmt.Sprintf("%d visits", len(d.Rows)), "")
 	}
 	return d, nil
+}
+
+// finishedShown is how many finished (done or cancelled) visits the
+// queue lists, the latest: a long day's list stays short and quick.
+const finishedShown = 20
+
+// trimFinished keeps every visit still in the queue and the last n
+// finished ones, in order, and says how many it left out.
+func trimFinished(rows []row, n int) ([]row, int) {
+	finished := 0
+	for _, r := range rows {
+		if r.Status == storage.StatusDone || r.Status == storage.StatusCancelled {
+			finished++
+		}
+	}
+	drop := max(0, finished-n)
+	if drop == 0 {
+		return rows, 0
+	}
+	out := make([]row, 0, len(rows)-drop)
+	left := drop
+	for _, r := range rows {
+		if left > 0 && (r.Status == storage.StatusDone || r.Status == storage.StatusCancelled) {
+			left--
+			continue
+		}
+		out = append(out, r)
+	}
+	return out, drop
 }
 
 func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, se *session) {

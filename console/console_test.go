@@ -415,3 +415,35 @@ func TestVisualConfirmationFromTheDesk(t *testing.T) {
 		t.Error("the button stays after the confirmation")
 	}
 }
+
+// TestLongDayListsTheQueueAndTheLatestFinished: every visit still waiting
+// is listed, finished ones only the latest 20.
+func TestLongDayListsTheQueueAndTheLatestFinished(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for i := 3; i <= 30; i++ {
+		tk, err := f.store.Register(ctx, kiosk.Visit{Path: kiosk.PathMynaCard})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i <= 27 {
+			if err := f.store.SetStatus(ctx, "2026-12-04", tk.Number, storage.StatusDone, "1001"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	c := f.browser()
+	f.login(c, "482916", f.code())
+	_, rows := f.do(c, "GET", "/desk/queue", nil)
+	if n := strings.Count(rows, "data-number="); n != 25 { // 001, 002, 028–030 waiting; the last 20 of 25 done
+		t.Errorf("%d rows listed", n)
+	}
+	for _, want := range []string{`data-number="001"`, `data-number="030"`, `data-number="027"`, "ほかに済・取消 5 件"} {
+		if !strings.Contains(rows, want) {
+			t.Errorf("no %s", want)
+		}
+	}
+	if strings.Contains(rows, `data-number="003"`) {
+		t.Error("the oldest finished visit is listed")
+	}
+}
