@@ -153,8 +153,7 @@ done
 [ -s "$shot" ] || { tail -20 "$art/cage.log"; die "no screenshot of the kiosk under cage"; }
 echo "screenshot: $shot"
 # The screen fills cage's 1280×720 output and 係員を呼ぶ lies wholly on it.
-cp "$rt/ui.json" "$art/cage-ui.json" || die "the kiosk under cage wrote no --ui-map"
-python3 - "$art/cage-ui.json" <<'PY' || die "the kiosk screen does not fit cage's output"
+cat >"$art/fits.py" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))
 w, h, k = m["width"] * m["scale"], m["height"] * m["scale"], m["scale"]
@@ -165,6 +164,14 @@ t = call[0]
 assert (t["x"] + t["w"] / 2) * k <= 1280 and (t["y"] + t["h"] / 2) * k <= 720 and (t["y"] + t["h"] / 2) * k > 600, t
 print("under cage: %s, %.0f×%.0f at scale %.1f, 係員を呼ぶ on screen" % (m["screen"], w, h, k))
 PY
+# The map is rewritten every 100 ms; the first may predate the first
+# layout (every target at the origin): wait for a laid-out one.
+for _ in $(seq 50); do
+  cp "$rt/ui.json" "$art/cage-ui.json" 2>/dev/null && python3 "$art/fits.py" "$art/cage-ui.json" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+[ -s "$art/cage-ui.json" ] || die "the kiosk under cage wrote no --ui-map"
+python3 "$art/fits.py" "$art/cage-ui.json" || die "the kiosk screen does not fit cage's output"
 stop_cage; wait "$cage_pid" 2>/dev/null || true
 
 step "the desk as the service user: HTTPS with its own certificate, the display and the console's login"
