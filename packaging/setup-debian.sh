@@ -70,6 +70,7 @@ TEST_PACKAGES=(
   # installing the package into a clean Debian 12 tree
   debootstrap
   chromium # the desk console and the waiting-room pages in a real browser (headless)
+  postgresql-15 # one queue for many kiosks: a real server, started by the tests in a temporary directory
 )
 # The demo (make run) needs the virtual card reader too; a real kiosk is
 # set up without either flag.

@@ -72,45 +72,62 @@ func (s *Store) FindPage(ctx context.Context, token string) (day, number string,
 // renewed); a finished or cancelled one cannot be.
 func (s *Store) Call(ctx context.Context, day, number, room, actor string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var id, old string
-		err := tx.QueryRowContext(ctx, `select id, status from visits where business_day = ? and kiosk_id = ? and number = ?`,
-			day, s.o.KioskID, number).Scan(&id, &old)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("call %s on %s: %w", number, day, ErrNotFound)
-		}
+		id, err := s.findTx(ctx, tx, "call", day, number)
 		if err != nil {
-			return wrapDB("find visit", err)
+			return err
 		}
-		if old == StatusDone || old == StatusCancelled {
-			return fmt.Errorf("call %s: the visit is %s", number, old)
-		}
-		if _, err := tx.ExecContext(ctx, `update visits set status = ?, called_at = ?, room = ? where id = ?`,
-			StatusCalled, stamp(s.o.Clock.Now()), room, id); err != nil {
-			return wrapDB("call", err)
-		}
-		return s.appendTx(ctx, tx, kiosk.AuditEntry{Actor: actor, Action: "visit.call", Outcome: old + "->called", VisitID: id})
+		return s.callTx(ctx, tx, id, room, actor, s.o.Clock.Now())
 	})
+}
+
+// findTx returns the id of this kiosk's visit with number on day.
+func (s *Store) findTx(ctx context.Context, tx *sql.Tx, op, day, number string) (string, error) {
+	var id string
+	err := tx.QueryRowContext(ctx, `select id from visits where business_day = ? and kiosk_id = ? and number = ?`,
+		day, s.o.KioskID, number).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("%s %s on %s: %w", op, number, day, ErrNotFound)
+	}
+	return id, wrapDB(op+": find visit", err)
+}
+
+// callTx calls visit id to room at the time at.
+func (s *Store) callTx(ctx context.Context, tx *sql.Tx, id, room, actor string, at time.Time) error {
+	var old string
+	if err := tx.QueryRowContext(ctx, `select status from visits where id = ?`, id).Scan(&old); err != nil {
+		return wrapDB("call: find visit", err)
+	}
+	if old == StatusDone || old == StatusCancelled {
+		return fmt.Errorf("call: %w: the visit is %s", ErrNotAllowed, old)
+	}
+	if _, err := tx.ExecContext(ctx, `update visits set status = ?, called_at = ?, room = ? where id = ?`,
+		StatusCalled, stamp(at), room, id); err != nil {
+		return wrapDB("call", err)
+	}
+	return s.appendTx(ctx, tx, kiosk.AuditEntry{Actor: actor, Action: "visit.call", Outcome: old + "->called", VisitID: id})
 }
 
 // SetPriority gives the visit with number on day (of this kiosk) priority
 // in the queue, or takes it away, audited as actor.
 func (s *Store) SetPriority(ctx context.Context, day, number string, priority bool, actor string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var id string
-		err := tx.QueryRowContext(ctx, `update visits set priority = ? where business_day = ? and kiosk_id = ? and number = ? returning id`,
-			priority, day, s.o.KioskID, number).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("priority %s on %s: %w", number, day, ErrNotFound)
-		}
+		id, err := s.findTx(ctx, tx, "priority", day, number)
 		if err != nil {
-			return wrapDB("priority", err)
+			return err
 		}
-		outcome := "off"
-		if priority {
-			outcome = "on"
-		}
-		return s.appendTx(ctx, tx, kiosk.AuditEntry{Actor: actor, Action: "visit.priority", Outcome: outcome, VisitID: id})
+		return s.priorityTx(ctx, tx, id, priority, actor)
 	})
+}
+
+func (s *Store) priorityTx(ctx context.Context, tx *sql.Tx, id string, priority bool, actor string) error {
+	if _, err := tx.ExecContext(ctx, `update visits set priority = ? where id = ?`, priority, id); err != nil {
+		return wrapDB("priority", err)
+	}
+	outcome := "off"
+	if priority {
+		outcome = "on"
+	}
+	return s.appendTx(ctx, tx, kiosk.AuditEntry{Actor: actor, Action: "visit.priority", Outcome: outcome, VisitID: id})
 }
 
 // Changes signals on the returned channel whenever the database has

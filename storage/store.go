@@ -42,6 +42,9 @@ var (
 	ErrDiskFull = errors.New("disk full")
 	// ErrNotFound: no such visit.
 	ErrNotFound = errors.New("no such visit")
+	// ErrNotAllowed: the visit's state does not allow the change (a
+	// finished or cancelled visit called).
+	ErrNotAllowed = errors.New("not allowed in the visit's state")
 )
 
 // Options configure a Store.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/uketsuke/uketsuke/kiosk"
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
@@ -218,24 +219,29 @@ func (s *Store) SetStatus(ctx context.Context, day, number, status, actor string
 		return fmt.Errorf("set status: %q is not a status staff can set", status)
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var id, old string
-		err := tx.QueryRowContext(ctx, `select id, status from visits where business_day = ? and kiosk_id = ? and number = ?`,
-			day, s.o.KioskID, number).Scan(&id, &old)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("visit %s on %s: %w", number, day, ErrNotFound)
-		}
+		id, err := s.findTx(ctx, tx, "set status", day, number)
 		if err != nil {
-			return wrapDB("find visit", err)
+			return err
 		}
-		if _, err := tx.ExecContext(ctx, `update visits set status = ?,
-			called_at = case when ? = 'called' then ? else called_at end where id = ?`, status, status, stamp(s.o.Clock.Now()), id); err != nil {
-			return wrapDB("set status", err)
-		}
-		if status == StatusCancelled && old != StatusCancelled {
-			if err := s.enqueueTx(ctx, tx, id, "cancelled"); err != nil {
-				return err
-			}
-		}
-		return s.appendTx(ctx, tx, kiosk.AuditEntry{Actor: actor, Action: "visit.status", Outcome: old + "->" + status, VisitID: id})
+		return s.statusTx(ctx, tx, id, status, actor, s.o.Clock.Now())
 	})
+}
+
+// statusTx sets visit id's status at the time at; cancelling queues a
+// "cancelled" event.
+func (s *Store) statusTx(ctx context.Context, tx *sql.Tx, id, status, actor string, at time.Time) error {
+	var old string
+	if err := tx.QueryRowContext(ctx, `select status from visits where id = ?`, id).Scan(&old); err != nil {
+		return wrapDB("set status: find visit", err)
+	}
+	if _, err := tx.ExecContext(ctx, `update visits set status = ?,
+		called_at = case when ? = 'called' then ? else called_at end where id = ?`, status, status, stamp(at), id); err != nil {
+		return wrapDB("set status", err)
+	}
+	if status == StatusCancelled && old != StatusCancelled {
+		if err := s.enqueueTx(ctx, tx, id, "cancelled"); err != nil {
+			return err
+		}
+	}
+	return s.appendTx(ctx, tx, kiosk.AuditEntry{Actor: actor, Action: "visit.status", Outcome: old + "->" + status, VisitID: id})
 }

@@ -1,0 +1,222 @@
+package sitequeue_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uketsuke/uketsuke/kiosk"
+	"github.com/uketsuke/uketsuke/kiosk/wareki"
+	"github.com/uketsuke/uketsuke/sitequeue"
+	"github.com/uketsuke/uketsuke/sitequeue/pgtest"
+	"github.com/uketsuke/uketsuke/storage"
+)
+
+type kioskRig struct {
+	store   *storage.Store
+	replica *sitequeue.Replica
+}
+
+// startKiosk opens a kiosk's own store and runs its replica until the
+// test ends.
+func startKiosk(t *testing.T, dsn, id, prefix string) *kioskRig {
+	t.Helper()
+	st, err := storage.Open(filepath.Join(t.TempDir(), "uketsuke.db"), storage.Options{KioskID: id, Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &sitequeue.Replica{DSN: dsn, KioskID: id, Prefix: prefix, Local: st, Changed: st.Changes(ctx, 50*time.Millisecond)}
+	done := make(chan struct{})
+	go func() { r.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done; st.Close() })
+	return &kioskRig{store: st, replica: r}
+}
+
+func today() string { return wareki.Today(time.Now()).String() }
+
+// eventually waits up to 10 s for f to hold.
+func eventually(t *testing.T, what string, f func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !f() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within 10 s: %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func numbers(t *testing.T, q *sitequeue.Queue) []string {
+	t.Helper()
+	es, err := q.Queue(context.Background(), today())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range es {
+		out = append(out, e.Number+":"+e.Status)
+	}
+	return out
+}
+
+func localStatus(t *testing.T, st *storage.Store, number string) string {
+	t.Helper()
+	rows, err := st.List(context.Background(), today())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.Number == number {
+			return r.Status
+		}
+	}
+	return ""
+}
+
+// TestTwoKiosksOneQueue: two kiosks' check-ins meet in one queue in
+// check-in order; the desk's call, cancel and priority reach the kiosk
+// that owns the visit (a cancellation goes into its outbox for the clinic
+// system), and the kiosk's own change after that reaches the desk.
+func TestTwoKiosksOneQueue(t *testing.T) {
+	pg := pgtest.Start(t)
+	ctx := context.Background()
+	a := startKiosk(t, pg.DSN, "front-1", "A")
+	b := startKiosk(t, pg.DSN, "front-2", "B")
+	q, err := sitequeue.Open(ctx, pg.DSN, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	changes := q.Changes(t.Context())
+	for _, k := range []*kioskRig{a, b, a} {
+		if _, err := k.store.Register(ctx, kiosk.Visit{Path: kiosk.PathMynaCard, Consent: kiosk.Consent{}}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond) // distinct check-in times
+	}
+	eventually(t, "three check-ins in the site queue", func() bool {
+		return slices.Equal(numbers(t, q), []string{"A001:waiting", "B001:waiting", "A002:waiting"})
+	})
+	select {
+	case <-changes:
+	case <-time.After(2 * time.Second):
+		t.Fatal("no change signalled")
+	}
+
+	if err := q.Call(ctx, today(), "B001", "1番診察室", "1001"); err != nil {
+		t.Fatal(err)
+	}
+	if got := numbers(t, q); got[1] != "B001:called" {
+		t.Fatalf("the desk's call is not in the queue at once: %v", got)
+	}
+	eventually(t, "the call recorded by kiosk B", func() bool { return localStatus(t, b.store, "B001") == storage.StatusCalled })
+	if err := q.SetStatus(ctx, today(), "A002", storage.StatusCancelled, "1001"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the cancellation recorded by kiosk A", func() bool { return localStatus(t, a.store, "A002") == storage.StatusCancelled })
+	if err := q.SetPriority(ctx, today(), "A001", true, "1001"); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.MoveUp(ctx, today(), "B001", "1001"); err != nil { // called, not waiting
+		if !errors.Is(err, storage.ErrNotFound) {
+			t.Fatal(err)
+		}
+	}
+	// Kiosk A's own staff finish A001 at the kiosk: the desk sees it.
+	eventually(t, "priority applied at kiosk A", func() bool {
+		es, err := a.store.Queue(ctx, today())
+		return err == nil && len(es) == 2 && es[0].Number == "A001" && es[0].Priority
+	})
+	if err := a.store.SetStatus(ctx, today(), "A001", storage.StatusDone, "1002"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "kiosk A's own change in the site queue", func() bool {
+		return slices.Equal(numbers(t, q), []string{"A001:done", "B001:called", "A002:cancelled"})
+	})
+	// Each action applied once and audited by its kiosk with the staff ID.
+	for _, k := range []*kioskRig{a, b} {
+		rows, err := k.store.RecentAudit(ctx, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, r := range rows {
+			if r.Actor == "1001" {
+				n++
+			}
+		}
+		if want := map[*kioskRig]int{a: 2, b: 1}[k]; n != want {
+			t.Errorf("kiosk %p: %d audit rows by 1001, want %d", k, n, want)
+		}
+	}
+	list, err := q.List(ctx, today())
+	if err != nil || len(list) != 3 || list[0].KioskID != "front-1" {
+		t.Fatalf("list %v %v", list, err)
+	}
+}
+
+// TestAKioskGoesOnAloneAndCatchesUp: with PostgreSQL stopped a kiosk
+// still checks patients in; when it answers again every visit reaches
+// the site queue once.
+func TestAKioskGoesOnAloneAndCatchesUp(t *testing.T) {
+	pg := pgtest.Start(t)
+	ctx := context.Background()
+	a := startKiosk(t, pg.DSN, "front-1", "A")
+	q, err := sitequeue.Open(ctx, pg.DSN, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	if _, err := a.store.Register(ctx, kiosk.Visit{Path: kiosk.PathMynaCard}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the first check-in", func() bool { return len(numbers(t, q)) == 1 })
+	pg.Stop()
+	for range 5 {
+		if _, err := a.store.Register(ctx, kiosk.Visit{Path: kiosk.PathMynaCard}); err != nil {
+			t.Fatalf("a check-in with PostgreSQL away: %v", err)
+		}
+	}
+	eventually(t, "the replica notices", func() bool { return !a.replica.Status().Connected })
+	pg.Start()
+	eventually(t, "six check-ins after PostgreSQL is back, none left due", func() bool {
+		got, err := q.Queue(ctx, today())
+		due, derr := a.store.SiteDue(ctx, 10)
+		return err == nil && len(got) == 6 && derr == nil && len(due) == 0
+	})
+	got := numbers(t, q)
+	if !slices.Equal(got, []string{"A001:waiting", "A002:waiting", "A003:waiting", "A004:waiting", "A005:waiting", "A006:waiting"}) {
+		t.Fatalf("queue %v", got)
+	}
+}
+
+// TestAPrefixIsOneKiosks: a second kiosk with the same prefix is refused
+// and pushes nothing, so the site's numbers stay unique.
+func TestAPrefixIsOneKiosks(t *testing.T) {
+	pg := pgtest.Start(t)
+	ctx := context.Background()
+	a := startKiosk(t, pg.DSN, "front-1", "A")
+	eventually(t, "kiosk A connected", func() bool { return a.replica.Status().Connected })
+	b := startKiosk(t, pg.DSN, "front-2", "A")
+	if _, err := b.store.Register(ctx, kiosk.Visit{Path: kiosk.PathMynaCard}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "kiosk B refused", func() bool { return b.replica.Status().Err != "" })
+	if st := b.replica.Status(); st.Connected || !strings.Contains(st.Err, "prefix") {
+		t.Fatalf("status %+v", st)
+	}
+	q, err := sitequeue.Open(ctx, pg.DSN, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	if got := numbers(t, q); len(got) != 0 {
+		t.Fatalf("pushed %v", got)
+	}
+}
+
