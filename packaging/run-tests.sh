@@ -18,6 +18,19 @@ step() { printf '\n== %s\n' "$*"; }
 # card) start a pcscd when none answers and stop it afterwards
 # (reader/readertest), one test binary at a time.
 
+# The binary reads /etc/uketsuke/config.toml first: an installed package
+# (or one an interrupted package test left) would be read by the tests.
+if [ -e /etc/uketsuke/config.toml ]; then
+  if [ "${CI:-}" = true ] && [ "$(id -u)" -eq 0 ]; then
+    echo "an installed uketsuke package was found; purging it before the tests (CI)"
+    apt-get purge -y -q uketsuke >/dev/null 2>&1 || true
+    rm -rf /etc/uketsuke
+  else
+    echo "/etc/uketsuke/config.toml exists: the tests would read it. Remove the package first (apt-get purge uketsuke)."
+    exit 1
+  fi
+fi
+
 step "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.build/*'))
 if [ -n "$unformatted" ]; then

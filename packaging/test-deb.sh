@@ -17,9 +17,15 @@ die() { echo "PACKAGE TEST FAILED: $*" >&2; exit 1; }
 as_kiosk() { runuser -u uketsuke -- "$@"; }
 [ "$(id -u)" -eq 0 ] || die "run as root (it installs the package)"
 
-# A machine that had the package before starts clean.
-apt-get purge -y -q uketsuke >/dev/null 2>&1 || true
-rm -rf /var/lib/uketsuke /var/lib/uketsuke-audit /etc/uketsuke
+# A machine that had the package before starts clean, and is left clean
+# however the test ends (a package left installed would hand its
+# /etc/uketsuke/config.toml to every later test run on this machine).
+clean_machine() {
+  apt-get purge -y -q uketsuke >/dev/null 2>&1 || true
+  rm -rf /var/lib/uketsuke /var/lib/uketsuke-audit /etc/uketsuke
+}
+clean_machine
+trap 'code=$?; [ "$code" -eq 0 ] || clean_machine; exit "$code"' EXIT
 
 step "build: the previous package (an older version of this tree) and the current one"
 current=$(./packaging/build-deb.sh)

@@ -24,6 +24,7 @@ import (
 
 	"github.com/uketsuke/uketsuke/console"
 	"github.com/uketsuke/uketsuke/kiosklink"
+	"github.com/uketsuke/uketsuke/sitequeue"
 	"github.com/uketsuke/uketsuke/voice"
 	"github.com/uketsuke/uketsuke/waitroom"
 )
@@ -56,9 +57,21 @@ func runDesk(ctx context.Context, g *globals, args []string) error {
 	defer st.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var queue console.Store = st
+	var pageQueue waitroom.Queue = st
+	changes := func() <-chan struct{} { return st.Changes(ctx, 250*time.Millisecond) }
+	if g.cfg.Queue.site() {
+		q, err := sitequeue.Open(ctx, g.cfg.Queue.DSN, nil, g.log)
+		if err != nil {
+			return fmt.Errorf("desk: %w", err)
+		}
+		defer q.Close()
+		queue, pageQueue = siteDesk{Store: st, site: q}, q
+		changes = func() <-chan struct{} { return q.Changes(ctx) }
+	}
 	room := &waitroom.Server{
-		Queue: st, Rules: waitroom.Rules{MinutesPerPatient: g.cfg.Reception.MinutesPerPatient},
-		Clinic: g.cfg.Reception.ClinicName, Changes: st.Changes(ctx, 250*time.Millisecond), Log: g.log,
+		Queue: pageQueue, Rules: waitroom.Rules{MinutesPerPatient: g.cfg.Reception.MinutesPerPatient},
+		Clinic: g.cfg.Reception.ClinicName, Changes: changes(), Log: g.log,
 	}
 	if g.cfg.Desk.SpeakCalls == nil || *g.cfg.Desk.SpeakCalls {
 		synth := voice.Synth{Speed: g.cfg.Voice.Speed}
@@ -77,7 +90,7 @@ func runDesk(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	staff := &console.Server{Store: st, Key: key, Rooms: g.cfg.Desk.Rooms, Changes: st.Changes(ctx, 250*time.Millisecond), Log: g.log,
+	staff := &console.Server{Store: queue, Key: key, Rooms: g.cfg.Desk.Rooms, Changes: changes(), Log: g.log,
 		Kiosk: &kiosklink.Client{Path: linkSocket(dir)}}
 	go staff.Run(ctx)
 	mux := http.NewServeMux()

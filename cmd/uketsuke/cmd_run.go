@@ -95,6 +95,9 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 	} else if err := st.CheckNotDemo(ctx); err != nil {
 		return fmt.Errorf("%w: a real kiosk refuses it; point data_dir at a new folder (demo data lives in <data dir>/demo)", err)
 	}
+	rctx, stopReplica := context.WithCancel(ctx)
+	defer stopReplica()
+	startReplica(rctx, g, st)
 
 	so := stationOptions{demo: o.demo}
 	var demo *demoCards

@@ -10,8 +10,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/uketsuke/uketsuke/kiosk"
 	"github.com/uketsuke/uketsuke/kiosk/sim"
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
+	"github.com/uketsuke/uketsuke/storage"
 )
 
 // simulateOptions are the flags of simulate.
@@ -19,12 +21,16 @@ type simulateOptions struct {
 	patients int
 	seed     uint64
 	date     string
+	pace     time.Duration
+	settle   time.Duration
 }
 
 func (o *simulateOptions) addFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.patients, "patients", 20, "number of patients")
 	fs.Uint64Var(&o.seed, "seed", 1, "random seed; the same seed gives the same table")
 	fs.StringVar(&o.date, "date", "", "business day to simulate, YYYY-MM-DD (default: today in Tokyo); the date rules follow it")
+	fs.DurationVar(&o.pace, "pace", 0, "with --data-dir: wait this long after each check-in, as a kiosk in use does")
+	fs.DurationVar(&o.settle, "settle", 60*time.Second, "with --data-dir and [queue] backend = \"postgres\": wait at most this long at the end for every visit to reach the site queue")
 }
 
 func runSimulate(ctx context.Context, g *globals, args []string) error {
@@ -61,6 +67,26 @@ func simulate(ctx context.Context, g *globals, o simulateOptions) error {
 		}
 		defer s.Close()
 		opts.Store, opts.Audit = s, s
+		if o.pace > 0 || g.cfg.Queue.site() {
+			// One simulation replayed after a crash registers each
+			// patient once: the nth check-in of a seed and day is keyed.
+			opts.Store = &pacedStore{Store: s, pace: o.pace, key: fmt.Sprintf("simulate:%s:%d", day, o.seed)}
+		}
+		rctx, stopReplica := context.WithCancel(ctx)
+		defer stopReplica()
+		if startReplica(rctx, g, s) != nil {
+			defer func() {
+				n, err := settleReplica(ctx, s, o.settle)
+				switch {
+				case err != nil:
+					g.log.Error("site queue: waiting for the push failed", "err", err)
+				case n > 0:
+					fmt.Fprintf(g.stdout, "%d visits are not in the site queue yet; they go when PostgreSQL answers (the kiosk keeps them)\n", n)
+				default:
+					fmt.Fprintln(g.stdout, "Every visit is in the site queue.")
+				}
+			}()
+		}
 		defer fmt.Fprintf(g.stdout, "Recorded in %s — try: uketsuke queue list --data-dir %s --date %s\n", s.Path(), g.dataDirArg, day)
 	}
 	began := time.Now()
@@ -118,4 +144,25 @@ func printSimulation(w io.Writer, rows []sim.Row, day wareki.Date, wall time.Dur
 			ticketTimes[len(ticketTimes)-1].Round(time.Second))
 	}
 	fmt.Fprintf(w, "Computed in %s.\n", wall.Round(time.Microsecond))
+}
+
+// pacedStore registers like the kiosk's store, keyed by the check-in's
+// place in the simulation, and waits pace after each.
+type pacedStore struct {
+	*storage.Store
+	pace time.Duration
+	key  string
+	n    int
+}
+
+func (p *pacedStore) Register(ctx context.Context, v kiosk.Visit) (kiosk.Ticket, error) {
+	p.n++
+	if v.SourceKey == "" {
+		v.SourceKey = fmt.Sprintf("%s:%d", p.key, p.n)
+	}
+	t, err := p.Store.Register(ctx, v)
+	if err == nil && p.pace > 0 {
+		time.Sleep(p.pace)
+	}
+	return t, err
 }

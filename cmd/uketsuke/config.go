@@ -45,6 +45,7 @@ type Config struct {
 	Printer     PrinterConfig     `toml:"printer"`
 	Voice       VoiceConfig       `toml:"voice"`
 	Desk        DeskConfig        `toml:"desk"`
+	Queue       QueueConfig       `toml:"queue"`
 
 	source string // the file it came from; "" for the embedded defaults
 }
@@ -92,6 +93,20 @@ type DeskConfig struct {
 	// (default true; needs the Japanese voice).
 	SpeakCalls *bool `toml:"speak_calls"`
 }
+
+// QueueConfig is [queue]: where the day's queue lives.
+type QueueConfig struct {
+	// Backend is "sqlite" (the default: the kiosk's own store, read by a
+	// desk on the same machine) or "postgres": one queue for every kiosk
+	// of the site in PostgreSQL, each kiosk still keeping its own store.
+	Backend string `toml:"backend"`
+	// DSN is PostgreSQL's address, e.g.
+	// "postgres://uketsuke@queue.clinic.example/uketsuke?sslmode=verify-full".
+	DSN string `toml:"dsn"`
+}
+
+// site reports whether the queue is the site's, in PostgreSQL.
+func (q QueueConfig) site() bool { return q.Backend == "postgres" }
 
 // VoiceConfig is [voice]: the spoken guidance.
 type VoiceConfig struct {
@@ -436,6 +451,21 @@ func (c Config) validate() error {
 	}
 	if sp := c.Voice.Speed; sp != 0 && (sp < 0.5 || sp > 2) {
 		return fmt.Errorf("voice.speed %.2f: 0.5–2.0", sp)
+	}
+	switch c.Queue.Backend {
+	case "", "sqlite":
+		if c.Queue.DSN != "" {
+			return errors.New("queue.dsn is for backend = \"postgres\"")
+		}
+	case "postgres":
+		if c.Queue.DSN == "" {
+			return errors.New("queue.dsn: PostgreSQL's address, needed with backend = \"postgres\"")
+		}
+		if c.Reception.NumberPrefix == "" {
+			return errors.New("reception.number_prefix: with one queue for many kiosks each kiosk needs its own prefix (A, B…) so the site's numbers are unique")
+		}
+	default:
+		return fmt.Errorf("queue.backend %q: sqlite or postgres", c.Queue.Backend)
 	}
 	if err := c.Sync.validate(); err != nil {
 		return err

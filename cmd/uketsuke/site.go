@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/uketsuke/uketsuke/sitequeue"
+	"github.com/uketsuke/uketsuke/storage"
+)
+
+// startReplica keeps this kiosk's visits in the site's shared queue
+// ([queue] backend = "postgres") until ctx ends; nil when the queue is the
+// kiosk's own. It never blocks the kiosk: PostgreSQL away, it catches up
+// later.
+func startReplica(ctx context.Context, g *globals, st *storage.Store) *sitequeue.Replica {
+	if !g.cfg.Queue.site() {
+		return nil
+	}
+	r := &sitequeue.Replica{
+		DSN: g.cfg.Queue.DSN, KioskID: g.cfg.KioskID, Prefix: g.cfg.Reception.NumberPrefix,
+		Local: st, Changed: st.Changes(ctx, 100*time.Millisecond), Log: g.log,
+	}
+	go r.Run(ctx)
+	return r
+}
+
+// settleReplica waits up to d for every visit of st to be in the site
+// queue and returns how many are not.
+func settleReplica(ctx context.Context, st *storage.Store, d time.Duration) (int, error) {
+	deadline := time.Now().Add(d)
+	for {
+		due, err := st.SiteDue(ctx, 100_000)
+		if err != nil || len(due) == 0 || time.Now().After(deadline) {
+			return len(due), err
+		}
+		select {
+		case <-ctx.Done():
+			return len(due), ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// siteDesk is the desk's store with the site's shared queue: the queue
+// and its actions from PostgreSQL, staff, alerts, the audit and the
+// hand-over from the desk machine's own store.
+type siteDesk struct {
+	*storage.Store
+	site *sitequeue.Queue
+}
+
+func (d siteDesk) List(ctx context.Context, day string) ([]storage.VisitRow, error) {
+	return d.site.List(ctx, day)
+}
+
+func (d siteDesk) Queue(ctx context.Context, day string) ([]storage.QueueEntry, error) {
+	return d.site.Queue(ctx, day)
+}
+
+func (d siteDesk) Call(ctx context.Context, day, number, room, actor string) error {
+	return d.site.Call(ctx, day, number, room, actor)
+}
+
+func (d siteDesk) SetStatus(ctx context.Context, day, number, status, actor string) error {
+	return d.site.SetStatus(ctx, day, number, status, actor)
+}
+
+func (d siteDesk) MoveUp(ctx context.Context, day, number, actor string) error {
+	return d.site.MoveUp(ctx, day, number, actor)
+}
+
+func (d siteDesk) SetPriority(ctx context.Context, day, number string, priority bool, actor string) error {
+	return d.site.SetPriority(ctx, day, number, priority, actor)
+}
