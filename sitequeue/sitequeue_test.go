@@ -219,4 +219,3 @@ func TestAPrefixIsOneKiosks(t *testing.T) {
 		t.Fatalf("pushed %v", got)
 	}
 }
-
