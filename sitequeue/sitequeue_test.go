@@ -23,14 +23,23 @@ type kioskRig struct {
 
 // startKiosk opens a kiosk's own store and runs its replica until the
 // test ends.
-func startKiosk(t *testing.T, dsn, id, prefix string) *kioskRig {
+type (
+	storageRow = storage.VisitRow
+	queueEntry = storage.QueueEntry
+)
+
+func startKiosk(t testing.TB, dsn, id, prefix string, every ...time.Duration) *kioskRig {
 	t.Helper()
 	st, err := storage.Open(filepath.Join(t.TempDir(), "uketsuke.db"), storage.Options{KioskID: id, Prefix: prefix})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &sitequeue.Replica{DSN: dsn, KioskID: id, Prefix: prefix, Local: st, Changed: st.Changes(ctx, 50*time.Millisecond)}
+	look := 50 * time.Millisecond
+	if len(every) > 0 {
+		look = every[0]
+	}
+	r := &sitequeue.Replica{DSN: dsn, KioskID: id, Prefix: prefix, Local: st, Changed: st.Changes(ctx, look)}
 	done := make(chan struct{})
 	go func() { r.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done; st.Close() })
@@ -40,7 +49,7 @@ func startKiosk(t *testing.T, dsn, id, prefix string) *kioskRig {
 func today() string { return wareki.Today(time.Now()).String() }
 
 // eventually waits up to 10 s for f to hold.
-func eventually(t *testing.T, what string, f func() bool) {
+func eventually(t testing.TB, what string, f func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !f() {
