@@ -34,19 +34,26 @@ func drain(ch <-chan struct{}) {
 	}
 }
 
+// benchSite is a PostgreSQL, one kiosk whose store is looked at every
+// 100 ms (as `uketsuke run` does) and the desk's view of the queue.
+func benchSite(b *testing.B) (*kioskRig, *sitequeue.Queue) {
+	pg := pgtest.Start(b)
+	k := startKiosk(b, pg.DSN, "front-1", "A", 100*time.Millisecond)
+	q, err := sitequeue.Open(context.Background(), pg.DSN, nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(q.Close)
+	return k, q
+}
+
 // BenchmarkCheckInToDesk is the time from a check-in committed in a
 // kiosk's own store to the desk's list holding it: the kiosk's store
 // looked at every 100 ms (as `uketsuke run` does), the push, NOTIFY, and
 // the desk's read of the day's list. Median and 95th percentile.
 func BenchmarkCheckInToDesk(b *testing.B) {
-	pg := pgtest.Start(b)
 	ctx := context.Background()
-	k := startKiosk(b, pg.DSN, "front-1", "A", 100*time.Millisecond)
-	q, err := sitequeue.Open(ctx, pg.DSN, nil, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer q.Close()
+	k, q := benchSite(b)
 	changes := q.Changes(b.Context())
 	var lat []time.Duration
 	for b.Loop() {
@@ -76,14 +83,8 @@ func BenchmarkCheckInToDesk(b *testing.B) {
 // display's reader seeing the number called: the shared queue's update,
 // NOTIFY and the queue's read.
 func BenchmarkCallToDisplay(b *testing.B) {
-	pg := pgtest.Start(b)
 	ctx := context.Background()
-	k := startKiosk(b, pg.DSN, "front-1", "A", 100*time.Millisecond)
-	q, err := sitequeue.Open(ctx, pg.DSN, nil, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer q.Close()
+	k, q := benchSite(b)
 	display := q.Changes(b.Context())
 	var lat []time.Duration
 	for b.Loop() {
