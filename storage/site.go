@@ -78,7 +78,7 @@ const (
 )
 
 // ApplySiteAction applies a, once: an action applied before is not applied
-// again. One the visit's record refuses (unknown, a finished visit called)
+// again (its visit's record is pushed once more). One the visit's record refuses (unknown, a finished visit called)
 // is recorded as refused and the row is marked changed, so the kiosk's own
 // record goes back to the site queue and corrects it. Only a database
 // failure returns an error, and then nothing was recorded.
@@ -88,8 +88,12 @@ func (s *Store) ApplySiteAction(ctx context.Context, a SiteAction) (string, erro
 		var seen string
 		err := tx.QueryRowContext(ctx, `select outcome from site_applied where action_id = ?`, a.ID).Scan(&seen)
 		if err == nil {
+			// Applied before PostgreSQL heard of it (a crash between the
+			// two): the record goes back again, lest a push skipped
+			// meanwhile left the site queue behind.
 			outcome = SiteAlready
-			return nil
+			_, err := tx.ExecContext(ctx, `update visits set site_version = site_version + 1 where id = ? and kiosk_id = ?`, a.VisitID, s.o.KioskID)
+			return wrapDB("site action", err)
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return wrapDB("site action", err)
