@@ -96,7 +96,7 @@ func (q *Queue) Queue(ctx context.Context, day string) ([]storage.QueueEntry, er
 			return nil, fmt.Errorf("site queue: %w", err)
 		}
 		if called != "" {
-			e.CalledAt, _ = time.Parse(stampLayout, called)
+			e.CalledAt, _ = time.Parse(storage.StampLayout, called)
 		}
 		out = append(out, e)
 	}
@@ -248,7 +248,7 @@ func (q *Queue) act(ctx context.Context, day, number, actor, action, arg string,
 		if err != nil {
 			return err
 		}
-		now := q.clock.Now().UTC().Format(stampLayout)
+		now := q.clock.Now().UTC().Format(storage.StampLayout)
 		if err := change(tx, id, old, now); err != nil {
 			return err
 		}

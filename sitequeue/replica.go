@@ -253,7 +253,7 @@ func (r *Replica) applyActions(ctx context.Context, conn *pgx.Conn) (int, error)
 			rows.Close()
 			return 0, fmt.Errorf("site queue: desk actions: %w", err)
 		}
-		a.At, _ = time.Parse(stampLayout, at)
+		a.At, _ = time.Parse(storage.StampLayout, at)
 		as = append(as, a)
 	}
 	rows.Close()
@@ -331,13 +331,10 @@ func (r *Replica) push(ctx context.Context, conn *pgx.Conn) (int, error) {
 	return len(due), nil
 }
 
-// stampLayout is the kiosks' time stamp (storage's).
-const stampLayout = "2006-01-02T15:04:05.000Z"
-
 // rowArgs are upsert's arguments for v.
 func rowArgs(v storage.SiteRow) []any {
 	var pos float64
-	if t, err := time.Parse(stampLayout, v.CreatedAt); err == nil {
+	if t, err := time.Parse(storage.StampLayout, v.CreatedAt); err == nil {
 		pos = float64(t.UnixMilli())
 	}
 	var elig, patient *string

@@ -67,7 +67,7 @@ func (s *Store) OpenAlerts(ctx context.Context) ([]Alert, error) {
 		if err := rows.Scan(&a.ID, &a.KioskID, &a.Reason, &at); err != nil {
 			return nil, wrapDB("open alerts", err)
 		}
-		a.Raised, _ = time.Parse(stampLayout, at)
+		a.Raised, _ = time.Parse(StampLayout, at)
 		out = append(out, a)
 	}
 	return out, wrapDB("open alerts", rows.Err())
@@ -104,7 +104,7 @@ func (s *Store) KioskStatuses(ctx context.Context) ([]KioskStatus, error) {
 		if err := rows.Scan(&k.KioskID, &at, &devices); err != nil {
 			return nil, wrapDB("kiosk status", err)
 		}
-		k.Updated, _ = time.Parse(stampLayout, at)
+		k.Updated, _ = time.Parse(StampLayout, at)
 		k.Devices = []byte(devices)
 		out = append(out, k)
 	}

@@ -47,7 +47,7 @@ func (s *Store) Queue(ctx context.Context, day string) ([]QueueEntry, error) {
 			return nil, wrapDB("queue", err)
 		}
 		if called.Valid {
-			e.CalledAt, _ = time.Parse(stampLayout, called.String)
+			e.CalledAt, _ = time.Parse(StampLayout, called.String)
 		}
 		out = append(out, e)
 	}

@@ -177,7 +177,7 @@ func (s *Store) login(ctx context.Context, id, pin string, code *string, action 
 	var verdict error
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		outcome := ""
-		switch until, perr := time.Parse(stampLayout, lockedUntil); {
+		switch until, perr := time.Parse(StampLayout, lockedUntil); {
 		case perr == nil && now.Before(until):
 			outcome, verdict = "locked", &LockedError{Until: until}
 		case !known:

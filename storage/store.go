@@ -287,8 +287,9 @@ func newID() string {
 	return hex.EncodeToString(b)
 }
 
-// stampLayout is how times are kept in the database: UTC, milliseconds.
-const stampLayout = "2006-01-02T15:04:05.000Z"
+// StampLayout is how times are kept in the database (and in the site
+// queue): UTC, milliseconds; stamps sort as text.
+const StampLayout = "2006-01-02T15:04:05.000Z"
 
 // stamp formats a time for the database.
-func stamp(t time.Time) string { return t.UTC().Format(stampLayout) }
+func stamp(t time.Time) string { return t.UTC().Format(StampLayout) }

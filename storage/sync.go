@@ -110,7 +110,7 @@ func (s *Store) LastFinishedRun(ctx context.Context) (time.Time, error) {
 	if !at.Valid {
 		return time.Time{}, nil
 	}
-	t, err := time.Parse(stampLayout, at.String)
+	t, err := time.Parse(StampLayout, at.String)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("last sync run: %w", err)
 	}
