@@ -234,6 +234,72 @@ func (q *Queue) MoveUp(ctx context.Context, day, number, actor string) error {
 	})
 }
 
+// OpenAlerts lists the alerts of every kiosk not yet closed, oldest
+// first; their ids are the shared queue's.
+func (q *Queue) OpenAlerts(ctx context.Context) ([]storage.Alert, error) {
+	rows, err := q.pool.Query(ctx, `select id, kiosk_id, reason, raised_at from uketsuke.alerts where cleared_at is null order by id`)
+	if err != nil {
+		return nil, wrap("open alerts", err)
+	}
+	defer rows.Close()
+	var out []storage.Alert
+	for rows.Next() {
+		var a storage.Alert
+		var at string
+		if err := rows.Scan(&a.ID, &a.KioskID, &a.Reason, &at); err != nil {
+			return nil, wrap("open alerts", err)
+		}
+		a.Raised, _ = time.Parse(storage.StampLayout, at)
+		out = append(out, a)
+	}
+	return out, wrap("open alerts", rows.Err())
+}
+
+// TakeAlert closes alert id at once and hands it to its kiosk, which
+// closes its own and audits it with actor.
+func (q *Queue) TakeAlert(ctx context.Context, id int64, actor string) error {
+	return q.inTx(ctx, func(tx pgx.Tx) error {
+		now := q.clock.Now().UTC().Format(storage.StampLayout)
+		var kioskID string
+		var local int64
+		err := tx.QueryRow(ctx, `update uketsuke.alerts set cleared_at = $2, cleared_by = $3 where id = $1 and cleared_at is null
+			returning kiosk_id, local_id`, id, now, actor).Scan(&kioskID, &local)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("alert %d: %w", id, storage.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `insert into uketsuke.actions (kiosk_id, action, arg, actor, at) values ($1, $2, $3, $4, $5)`,
+			kioskID, storage.SiteTakeAlert, fmt.Sprint(local), actor, now); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `select pg_notify($1, $2), pg_notify($3, $2)`, chanActions, kioskID, chanQueue)
+		return err
+	})
+}
+
+// KioskStatuses lists every kiosk's last device report, by kiosk.
+func (q *Queue) KioskStatuses(ctx context.Context) ([]storage.KioskStatus, error) {
+	rows, err := q.pool.Query(ctx, `select kiosk_id, updated_at, devices from uketsuke.kiosk_status order by kiosk_id`)
+	if err != nil {
+		return nil, wrap("kiosk status", err)
+	}
+	defer rows.Close()
+	var out []storage.KioskStatus
+	for rows.Next() {
+		var k storage.KioskStatus
+		var at, devices string
+		if err := rows.Scan(&k.KioskID, &at, &devices); err != nil {
+			return nil, wrap("kiosk status", err)
+		}
+		k.Updated, _ = time.Parse(storage.StampLayout, at)
+		k.Devices = []byte(devices)
+		out = append(out, k)
+	}
+	return out, wrap("kiosk status", rows.Err())
+}
+
 // act changes the visit with number on day in the shared queue through
 // change (given its id, old status and the time now) and hands the
 // action to the kiosk that owns it, in one transaction.

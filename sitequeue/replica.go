@@ -21,6 +21,8 @@ type Local interface {
 	SiteDue(ctx context.Context, limit int) ([]storage.SiteRow, error)
 	SitePushed(ctx context.Context, id string, version int64) error
 	ApplySiteAction(ctx context.Context, a storage.SiteAction) (string, error)
+	OpenAlerts(ctx context.Context) ([]storage.Alert, error)
+	KioskStatuses(ctx context.Context) ([]storage.KioskStatus, error)
 }
 
 // ErrPrefixTaken: another kiosk issues numbers from this kiosk's prefix;
@@ -41,6 +43,7 @@ type Replica struct {
 
 	mu     sync.Mutex
 	status Status
+	sent   string // the alerts and device report last pushed, this session
 }
 
 // Status is how the replica stands, for doctor and the staff screen.
@@ -134,6 +137,7 @@ func (r *Replica) session(ctx context.Context) (connected bool, err error) {
 	if _, err := listen.Exec(ctx, "listen "+chanActions); err != nil {
 		return false, fmt.Errorf("site queue: listen: %w", err)
 	}
+	r.sent = ""
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	wake := make(chan struct{}, 1)
@@ -231,7 +235,7 @@ func (r *Replica) pass(ctx context.Context, conn *pgx.Conn) error {
 			return err
 		}
 		if applied < actionBatch && pushed < pushBatch {
-			return nil
+			return r.pushKiosk(ctx, conn)
 		}
 	}
 }
@@ -240,7 +244,7 @@ func (r *Replica) pass(ctx context.Context, conn *pgx.Conn) error {
 // each once: the kiosk's store records it applied before PostgreSQL is
 // told, so a retry finds it applied.
 func (r *Replica) applyActions(ctx context.Context, conn *pgx.Conn) (int, error) {
-	rows, err := conn.Query(ctx, `select id, visit_id, action, arg, actor, at from uketsuke.actions
+	rows, err := conn.Query(ctx, `select id, coalesce(visit_id, ''), action, arg, actor, at from uketsuke.actions
 		where kiosk_id = $1 and applied_at is null order by id limit $2`, r.KioskID, actionBatch)
 	if err != nil {
 		return 0, fmt.Errorf("site queue: desk actions: %w", err)
@@ -329,6 +333,58 @@ func (r *Replica) push(ctx context.Context, conn *pgx.Conn) (int, error) {
 		}
 	}
 	return len(due), nil
+}
+
+// pushKiosk brings the kiosk's open alerts and its device report into
+// the shared queue when they changed: new alerts are added, alerts closed
+// here are closed there.
+func (r *Replica) pushKiosk(ctx context.Context, conn *pgx.Conn) error {
+	all, err := r.Local.OpenAlerts(ctx)
+	if err != nil {
+		return err
+	}
+	var alerts []storage.Alert
+	ids := []int64{}
+	for _, a := range all {
+		if a.KioskID == r.KioskID {
+			alerts, ids = append(alerts, a), append(ids, a.ID)
+		}
+	}
+	statuses, err := r.Local.KioskStatuses(ctx)
+	if err != nil {
+		return err
+	}
+	var status *storage.KioskStatus
+	for i := range statuses {
+		if statuses[i].KioskID == r.KioskID {
+			status = &statuses[i]
+		}
+	}
+	sent := fmt.Sprint(ids)
+	if status != nil {
+		sent += status.Updated.String()
+	}
+	if sent == r.sent {
+		return nil
+	}
+	b := &pgx.Batch{}
+	for _, a := range alerts {
+		b.Queue(`insert into uketsuke.alerts (kiosk_id, local_id, reason, raised_at) values ($1, $2, $3, $4)
+			on conflict (kiosk_id, local_id) do nothing`, r.KioskID, a.ID, a.Reason, a.Raised.UTC().Format(storage.StampLayout))
+	}
+	b.Queue(`update uketsuke.alerts set cleared_at = $3, cleared_by = coalesce(cleared_by, 'kiosk')
+		where kiosk_id = $1 and cleared_at is null and not (local_id = any($2))`, r.KioskID, ids, time.Now().UTC().Format(storage.StampLayout))
+	if status != nil {
+		b.Queue(`insert into uketsuke.kiosk_status (kiosk_id, updated_at, devices) values ($1, $2, $3)
+			on conflict (kiosk_id) do update set updated_at = excluded.updated_at, devices = excluded.devices`,
+			r.KioskID, status.Updated.UTC().Format(storage.StampLayout), string(status.Devices))
+	}
+	b.Queue(`select pg_notify($1, $2)`, chanQueue, r.KioskID)
+	if err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error { return tx.SendBatch(ctx, b).Close() }); err != nil {
+		return fmt.Errorf("site queue: alerts and device report: %w", err)
+	}
+	r.sent = sent
+	return nil
 }
 
 // rowArgs are upsert's arguments for v.

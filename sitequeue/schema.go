@@ -65,7 +65,7 @@ create index if not exists visits_day on uketsuke.visits (business_day, priority
 create table if not exists uketsuke.actions (
   id         bigserial primary key,
   kiosk_id   text not null,
-  visit_id   text not null references uketsuke.visits (id),
+  visit_id   text references uketsuke.visits (id), -- null for an alert
   action     text not null,
   arg        text not null,
   actor      text not null,
@@ -75,6 +75,24 @@ create table if not exists uketsuke.actions (
 );
 create index if not exists actions_due on uketsuke.actions (kiosk_id, id) where applied_at is null;
 create index if not exists actions_visit on uketsuke.actions (visit_id) where applied_at is null;
+-- Each kiosk's alerts (a kiosk that needs staff), by the kiosk's own id.
+create table if not exists uketsuke.alerts (
+  id         bigserial primary key,
+  kiosk_id   text not null,
+  local_id   bigint not null,
+  reason     text not null,
+  raised_at  text not null,
+  cleared_at text,
+  cleared_by text,
+  unique (kiosk_id, local_id)
+);
+create index if not exists alerts_open on uketsuke.alerts (id) where cleared_at is null;
+-- What each kiosk last reported of its devices and installation (JSON).
+create table if not exists uketsuke.kiosk_status (
+  kiosk_id   text primary key,
+  updated_at text not null,
+  devices    text not null
+);
 `
 
 // Notification channels.

@@ -228,3 +228,70 @@ func TestAPrefixIsOneKiosks(t *testing.T) {
 		t.Fatalf("pushed %v", got)
 	}
 }
+
+// TestAlertsAndDeviceReportsOfEveryKiosk: a kiosk's alert shows at the
+// desk with its kiosk; staff taking it there closes it at the kiosk
+// (audited with the staff ID); an alert the kiosk closes itself closes at
+// the desk; each kiosk's device report is the desk's too.
+func TestAlertsAndDeviceReportsOfEveryKiosk(t *testing.T) {
+	pg := pgtest.Start(t)
+	ctx := context.Background()
+	a := startKiosk(t, pg.DSN, "front-1", "A")
+	b := startKiosk(t, pg.DSN, "front-2", "B")
+	q, err := sitequeue.Open(ctx, pg.DSN, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	if err := a.store.RaiseAlert(ctx, kiosk.HandoverPINLocked); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.store.RaiseAlert(ctx, kiosk.HandoverAuthFailed); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.store.PublishStatus(ctx, []byte(`{"reader":"ok"}`)); err != nil {
+		t.Fatal(err)
+	}
+	var open []storage.Alert
+	eventually(t, "both kiosks' alerts at the desk", func() bool {
+		open, err = q.OpenAlerts(ctx)
+		return err == nil && len(open) == 2
+	})
+	byKiosk := map[string]storage.Alert{}
+	for _, al := range open {
+		byKiosk[al.KioskID] = al
+	}
+	if byKiosk["front-1"].Reason != kiosk.HandoverPINLocked.String() || byKiosk["front-2"].Reason != kiosk.HandoverAuthFailed.String() {
+		t.Fatalf("alerts %+v", open)
+	}
+	eventually(t, "kiosk B's device report at the desk", func() bool {
+		ks, err := q.KioskStatuses(ctx)
+		return err == nil && len(ks) == 1 && ks[0].KioskID == "front-2" && string(ks[0].Devices) == `{"reader":"ok"}`
+	})
+
+	if err := q.TakeAlert(ctx, byKiosk["front-1"].ID, "1001"); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.TakeAlert(ctx, byKiosk["front-1"].ID, "1001"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("an alert taken twice: %v", err)
+	}
+	eventually(t, "kiosk A's alert closed at the kiosk", func() bool {
+		open, err := a.store.OpenAlerts(ctx)
+		return err == nil && len(open) == 0
+	})
+	rows, err := a.store.RecentAudit(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(rows, func(r storage.AuditRow) bool { return r.Actor == "1001" && r.Action == "desk.alert-taken" }) {
+		t.Fatalf("the alert taken at the desk is not in kiosk A's audit: %+v", rows)
+	}
+	// Kiosk B's session ends: its alert closes at the desk.
+	if err := b.store.ClearAlerts(ctx, "session-end"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "no alert open at the desk", func() bool {
+		open, err := q.OpenAlerts(ctx)
+		return err == nil && len(open) == 0
+	})
+}

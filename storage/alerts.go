@@ -39,18 +39,20 @@ func (s *Store) ClearAlerts(ctx context.Context, by string) error {
 
 // TakeAlert closes one alert of any kiosk: staff took it, audited as actor.
 func (s *Store) TakeAlert(ctx context.Context, id int64, actor string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var kioskID, reason string
-		err := tx.QueryRowContext(ctx, `update alerts set cleared_at = ?, cleared_by = ? where id = ? and cleared_at is null
-			returning kiosk_id, reason`, stamp(s.o.Clock.Now()), actor, id).Scan(&kioskID, &reason)
-		if err == sql.ErrNoRows {
-			return fmt.Errorf("alert %d: %w", id, ErrNotFound)
-		}
-		if err != nil {
-			return wrapDB("take alert", err)
-		}
-		return s.appendTx(ctx, tx, kiosk.AuditEntry{Actor: actor, Action: "desk.alert-taken", Outcome: kioskID + ":" + reason})
-	})
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.takeAlertTx(ctx, tx, id, actor) })
+}
+
+func (s *Store) takeAlertTx(ctx context.Context, tx *sql.Tx, id int64, actor string) error {
+	var kioskID, reason string
+	err := tx.QueryRowContext(ctx, `update alerts set cleared_at = ?, cleared_by = ? where id = ? and cleared_at is null
+		returning kiosk_id, reason`, stamp(s.o.Clock.Now()), actor, id).Scan(&kioskID, &reason)
+	if err == sql.ErrNoRows {
+		return fmt.Errorf("alert %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return wrapDB("take alert", err)
+	}
+	return s.appendTx(ctx, tx, kiosk.AuditEntry{Actor: actor, Action: "desk.alert-taken", Outcome: kioskID + ":" + reason})
 }
 
 // OpenAlerts lists the alerts of every kiosk not yet closed, oldest first.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/uketsuke/uketsuke/kiosk"
@@ -57,6 +58,9 @@ const (
 	SiteCall     = "call"     // Arg: the room
 	SiteStatus   = "status"   // Arg: waiting, done or cancelled
 	SitePriority = "priority" // Arg: "on" or "off"
+	// SiteTakeAlert: staff took one of the kiosk's alerts; Arg is the
+	// alert's id in the kiosk's store, VisitID is empty.
+	SiteTakeAlert = "take-alert"
 )
 
 // SiteAction is a staff action taken at the desk on the site's shared
@@ -78,10 +82,12 @@ const (
 )
 
 // ApplySiteAction applies a, once: an action applied before is not applied
-// again (its visit's record is pushed once more). One the visit's record refuses (unknown, a finished visit called)
-// is recorded as refused and the row is marked changed, so the kiosk's own
-// record goes back to the site queue and corrects it. Only a database
-// failure returns an error, and then nothing was recorded.
+// again (its visit's record is pushed once more). One the visit's record
+// refuses (unknown, a finished visit called) is recorded as refused and
+// the row is marked changed, so the kiosk's own record goes back to the
+// site queue and corrects it; an alert closed meanwhile is refused too.
+// Only a database failure returns an error, and then nothing was
+// recorded.
 func (s *Store) ApplySiteAction(ctx context.Context, a SiteAction) (string, error) {
 	outcome := SiteApplied
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -98,27 +104,13 @@ func (s *Store) ApplySiteAction(ctx context.Context, a SiteAction) (string, erro
 		if !errors.Is(err, sql.ErrNoRows) {
 			return wrapDB("site action", err)
 		}
-		var kioskID string
-		err = tx.QueryRowContext(ctx, `select kiosk_id from visits where id = ?`, a.VisitID).Scan(&kioskID)
-		switch {
-		case errors.Is(err, sql.ErrNoRows) || err == nil && kioskID != s.o.KioskID:
-			outcome = SiteRefused
-		case err != nil:
-			return wrapDB("site action", err)
-		default:
-			aerr := s.siteActionTx(ctx, tx, a)
-			var refusal siteRefusal
-			if errors.As(aerr, &refusal) || errors.Is(aerr, ErrNotAllowed) {
-				outcome = SiteRefused
-				if _, err := tx.ExecContext(ctx, `update visits set site_version = site_version + 1 where id = ?`, a.VisitID); err != nil {
-					return wrapDB("site action", err)
-				}
-				if err := s.appendTx(ctx, tx, kiosk.AuditEntry{Actor: a.Actor, Action: "visit." + a.Action, Outcome: "refused", VisitID: a.VisitID}); err != nil {
-					return err
-				}
-			} else if aerr != nil {
-				return aerr
-			}
+		if a.Action == SiteTakeAlert {
+			outcome, err = s.siteAlertTx(ctx, tx, a)
+		} else {
+			outcome, err = s.siteVisitTx(ctx, tx, a)
+		}
+		if err != nil {
+			return err
 		}
 		_, err = tx.ExecContext(ctx, `insert into site_applied (action_id, applied_at, outcome) values (?, ?, ?)`,
 			a.ID, stamp(s.o.Clock.Now()), outcome)
@@ -128,6 +120,41 @@ func (s *Store) ApplySiteAction(ctx context.Context, a SiteAction) (string, erro
 		return "", fmt.Errorf("apply desk action %d: %w", a.ID, err)
 	}
 	return outcome, nil
+}
+
+// siteVisitTx applies an action on one of this kiosk's visits.
+func (s *Store) siteVisitTx(ctx context.Context, tx *sql.Tx, a SiteAction) (string, error) {
+	var kioskID string
+	err := tx.QueryRowContext(ctx, `select kiosk_id from visits where id = ?`, a.VisitID).Scan(&kioskID)
+	switch {
+	case errors.Is(err, sql.ErrNoRows) || err == nil && kioskID != s.o.KioskID:
+		return SiteRefused, nil
+	case err != nil:
+		return "", wrapDB("site action", err)
+	}
+	aerr := s.siteActionTx(ctx, tx, a)
+	var refusal siteRefusal
+	if !errors.As(aerr, &refusal) && !errors.Is(aerr, ErrNotAllowed) {
+		return SiteApplied, aerr
+	}
+	if _, err := tx.ExecContext(ctx, `update visits set site_version = site_version + 1 where id = ?`, a.VisitID); err != nil {
+		return "", wrapDB("site action", err)
+	}
+	return SiteRefused, s.appendTx(ctx, tx, kiosk.AuditEntry{Actor: a.Actor, Action: "visit." + a.Action, Outcome: "refused", VisitID: a.VisitID})
+}
+
+// siteAlertTx closes one of this kiosk's alerts that staff took at the
+// desk; one closed meanwhile (the session ended) is refused.
+func (s *Store) siteAlertTx(ctx context.Context, tx *sql.Tx, a SiteAction) (string, error) {
+	id, err := strconv.ParseInt(a.Arg, 10, 64)
+	if err != nil {
+		return SiteRefused, nil
+	}
+	err = s.takeAlertTx(ctx, tx, id, a.Actor)
+	if errors.Is(err, ErrNotFound) {
+		return SiteRefused, nil
+	}
+	return SiteApplied, err
 }
 
 // siteRefusal is an action whose arguments this version cannot apply.

@@ -41,9 +41,9 @@ func settleReplica(ctx context.Context, st *storage.Store, d time.Duration) (int
 	}
 }
 
-// siteDesk is the desk's store with the site's shared queue: the queue
-// and its actions from PostgreSQL, staff, alerts, the audit and the
-// hand-over from the desk machine's own store.
+// siteDesk is the desk's store with the site's shared queue: the queue,
+// its actions, every kiosk's alerts and device reports from PostgreSQL;
+// staff, the audit and the hand-over from the desk machine's own store.
 type siteDesk struct {
 	*storage.Store
 	site *sitequeue.Queue
@@ -71,4 +71,16 @@ func (d siteDesk) MoveUp(ctx context.Context, day, number, actor string) error {
 
 func (d siteDesk) SetPriority(ctx context.Context, day, number string, priority bool, actor string) error {
 	return d.site.SetPriority(ctx, day, number, priority, actor)
+}
+
+func (d siteDesk) OpenAlerts(ctx context.Context) ([]storage.Alert, error) {
+	return d.site.OpenAlerts(ctx)
+}
+
+func (d siteDesk) TakeAlert(ctx context.Context, id int64, actor string) error {
+	return d.site.TakeAlert(ctx, id, actor)
+}
+
+func (d siteDesk) KioskStatuses(ctx context.Context) ([]storage.KioskStatus, error) {
+	return d.site.KioskStatuses(ctx)
 }
