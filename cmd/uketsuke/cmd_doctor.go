@@ -21,6 +21,7 @@ import (
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
 	prn "github.com/uketsuke/uketsuke/printer"
 	"github.com/uketsuke/uketsuke/reader"
+	"github.com/uketsuke/uketsuke/sitequeue"
 	"github.com/uketsuke/uketsuke/storage"
 )
 
@@ -92,6 +93,7 @@ func doctorChecks() []doctorCheck {
 		{name: "terminal folder", run: checkTerminal},
 		{name: "terminal answer", live: true, run: checkTerminalAnswer, timeout: terminalWait + 5*time.Second},
 		{name: "clinic system", run: checkClinic},
+		{name: "site queue", run: checkSiteQueue},
 		{name: "printer", run: checkPrinter},
 		{name: "voice", run: checkVoice, timeout: 20 * time.Second},
 	}
@@ -467,6 +469,39 @@ func checkClinic(ctx context.Context, g *globals) checkResult {
 		parts = append(parts, "ORCA "+y.ORCA.BaseURL+" answers, codes known")
 	}
 	return ok(strings.Join(parts, "; "))
+}
+
+// checkSiteQueue looks at the shared queue of [queue] backend =
+// "postgres": reachable, this kiosk's prefix its own, and how many of its
+// visits have not reached it yet.
+func checkSiteQueue(ctx context.Context, g *globals) checkResult {
+	q := g.cfg.Queue
+	if !q.site() {
+		return ok("this kiosk's own store (several kiosks share one with [queue] backend = \"postgres\")")
+	}
+	p, err := sitequeue.Look(ctx, q.DSN, g.cfg.Reception.NumberPrefix)
+	if err != nil {
+		return fail(err.Error(), "check [queue] dsn, the network and PostgreSQL's pg_hba.conf; the kiosk goes on alone meanwhile and catches up")
+	}
+	switch {
+	case p.Newer():
+		return fail(fmt.Sprintf("PostgreSQL %s: the shared queue is from a newer Uketsuke (schema %d)", p.Server, p.Schema), "upgrade this kiosk to the version the others run")
+	case p.PrefixOwner != "" && p.PrefixOwner != g.cfg.KioskID:
+		return fail(fmt.Sprintf("PostgreSQL %s: number prefix %q is kiosk %s's", p.Server, g.cfg.Reception.NumberPrefix, p.PrefixOwner),
+			"give each kiosk its own [reception] number_prefix; this kiosk pushes nothing until then")
+	}
+	detail := fmt.Sprintf("PostgreSQL %s answers, %d kiosks", p.Server, p.Kiosks)
+	if p.Schema == 0 {
+		detail = fmt.Sprintf("PostgreSQL %s answers; its tables are made at the first kiosk's start", p.Server)
+	}
+	if st, err := openStore(g); err == nil {
+		due, derr := st.SiteDue(ctx, 100_000)
+		st.Close()
+		if derr == nil && len(due) > 0 {
+			detail += fmt.Sprintf("; %d visits of this kiosk not yet in it (they go within seconds while the kiosk runs)", len(due))
+		}
+	}
+	return ok(detail)
 }
 
 func checkPrinter(ctx context.Context, g *globals) checkResult {

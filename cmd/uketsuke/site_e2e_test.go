@@ -140,6 +140,23 @@ func TestThreeKiosksOneQueue(t *testing.T) {
 	if per["front-1"] != per["front-2"] || per["front-2"] != per["front-3"] || total < 3*150 {
 		t.Errorf("visits per kiosk %v: the same seed should record the same visits, the killed kiosk included", per)
 	}
+	// doctor: kiosk A's site queue is fine; a fourth kiosk given A's
+	// prefix is told whose it is.
+	for _, c := range []struct {
+		id, prefix string
+		verdict    Verdict
+		detail     string
+	}{
+		{"front-1", "A", VerdictOK, "answers, 3 kiosks"},
+		{"front-9", "A", VerdictFail, `"A" is kiosk front-1's`},
+	} {
+		home := t.TempDir()
+		_, got := doctorRun(t, home, fmt.Sprintf("kiosk_id = %q\ndata_dir = %q\n[reception]\nnumber_prefix = %q\n[queue]\nbackend = \"postgres\"\ndsn = %q\n",
+			c.id, t.TempDir(), c.prefix, pg.DSN))
+		if r := got["site queue"]; r.Verdict != c.verdict || !strings.Contains(r.Detail, c.detail) || (c.verdict != VerdictOK && r.Advice == "") {
+			t.Errorf("doctor as %s: %+v, want %s containing %q", c.id, r, c.verdict, c.detail)
+		}
+	}
 	t.Logf("3 kiosks × 200 patients: %d visits (%v), kiosk B killed after %d and restarted, PostgreSQL restarted once (noticed by %d kiosks); every visit in the site queue once, %d numbers unique",
 		total, per, killedAt, noticed, len(numbers))
 }
