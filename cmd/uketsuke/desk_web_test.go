@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -19,6 +20,8 @@ import (
 	"time"
 
 	"github.com/uketsuke/uketsuke/kiosk"
+	"github.com/uketsuke/uketsuke/sitequeue"
+	"github.com/uketsuke/uketsuke/sitequeue/pgtest"
 	"github.com/uketsuke/uketsuke/storage"
 )
 
@@ -26,10 +29,26 @@ import (
 // kiosk's store: it makes its own certificate (0600, the fingerprint it
 // prints), serves the display and a ticket's page over HTTPS only, shows
 // a check-in made by the kiosk at once, and stops on SIGTERM.
-func TestDeskServesTheWaitingRoom(t *testing.T) {
+func TestDeskServesTheWaitingRoom(t *testing.T) { deskServes(t, "") }
+
+// TestDeskServesTheSiteQueue: the same with [queue] backend = "postgres":
+// a check-in at another kiosk, pushed by its replica, is on the desk's
+// pages.
+func TestDeskServesTheSiteQueue(t *testing.T) { deskServes(t, pgtest.Start(t).DSN) }
+
+// deskServes runs the desk beside a kiosk: on the same store, or, with
+// dsn, a kiosk of its own pushing into that PostgreSQL.
+func deskServes(t *testing.T, dsn string) {
 	bin := binary(t)
 	home, data := t.TempDir(), t.TempDir()
 	cmd := exec.Command(bin, "desk", "--listen", "127.0.0.1:0", "--data-dir", data)
+	if dsn != "" {
+		cfg := filepath.Join(home, "desk.toml")
+		if err := os.WriteFile(cfg, []byte(fmt.Sprintf("kiosk_id = \"desk\"\n[reception]\nnumber_prefix = \"D\"\n[queue]\nbackend = \"postgres\"\ndsn = %q\n", dsn)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cmd.Args = append(cmd.Args, "--config", cfg)
+	}
 	cmd.Env = append(os.Environ(), "HOME="+home)
 	out, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr
@@ -74,11 +93,23 @@ func TestDeskServesTheWaitingRoom(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := storage.Open(filepath.Join(data, "uketsuke.db"), storage.Options{KioskID: "kiosk-1", AuditKey: key})
+	want := ">001<"
+	kioskData, opts := data, storage.Options{KioskID: "kiosk-1", AuditKey: key}
+	if dsn != "" {
+		kioskData, opts, want = t.TempDir(), storage.Options{KioskID: "front-2", Prefix: "B"}, ">B001<"
+	}
+	st, err := storage.Open(filepath.Join(kioskData, "uketsuke.db"), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	if dsn != "" {
+		rctx, stop := context.WithCancel(context.Background())
+		r := &sitequeue.Replica{DSN: dsn, KioskID: "front-2", Prefix: "B", Local: st, Changed: st.Changes(rctx, 100*time.Millisecond)}
+		done := make(chan struct{})
+		go func() { r.Run(rctx); close(done) }()
+		defer func() { stop(); <-done }()
+	}
 	tk, err := st.Register(context.Background(), kiosk.Visit{Path: kiosk.PathMynaCard})
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +133,7 @@ func TestDeskServesTheWaitingRoom(t *testing.T) {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		code, body := get("/q/" + tk.PageToken)
-		if code == 200 && strings.Contains(body, ">001<") {
+		if code == 200 && strings.Contains(body, want) {
 			break
 		}
 		if time.Now().After(deadline) {
