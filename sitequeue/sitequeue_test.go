@@ -87,20 +87,27 @@ func localStatus(t *testing.T, st *storage.Store, number string) string {
 	return ""
 }
 
+// twoKiosks is a PostgreSQL, kiosks A (front-1) and B (front-2) pushing
+// into it, and the desk's view of the queue.
+func twoKiosks(t *testing.T) (a, b *kioskRig, q *sitequeue.Queue) {
+	pg := pgtest.Start(t)
+	a = startKiosk(t, pg.DSN, "front-1", "A")
+	b = startKiosk(t, pg.DSN, "front-2", "B")
+	q, err := sitequeue.Open(context.Background(), pg.DSN, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(q.Close)
+	return a, b, q
+}
+
 // TestTwoKiosksOneQueue: two kiosks' check-ins meet in one queue in
 // check-in order; the desk's call, cancel and priority reach the kiosk
 // that owns the visit (a cancellation goes into its outbox for the clinic
 // system), and the kiosk's own change after that reaches the desk.
 func TestTwoKiosksOneQueue(t *testing.T) {
-	pg := pgtest.Start(t)
 	ctx := context.Background()
-	a := startKiosk(t, pg.DSN, "front-1", "A")
-	b := startKiosk(t, pg.DSN, "front-2", "B")
-	q, err := sitequeue.Open(ctx, pg.DSN, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer q.Close()
+	a, b, q := twoKiosks(t)
 	changes := q.Changes(t.Context())
 	for _, k := range []*kioskRig{a, b, a} {
 		if _, err := k.store.Register(ctx, kiosk.Visit{Path: kiosk.PathMynaCard, Consent: kiosk.Consent{}}); err != nil {
@@ -234,15 +241,8 @@ func TestAPrefixIsOneKiosks(t *testing.T) {
 // (audited with the staff ID); an alert the kiosk closes itself closes at
 // the desk; each kiosk's device report is the desk's too.
 func TestAlertsAndDeviceReportsOfEveryKiosk(t *testing.T) {
-	pg := pgtest.Start(t)
 	ctx := context.Background()
-	a := startKiosk(t, pg.DSN, "front-1", "A")
-	b := startKiosk(t, pg.DSN, "front-2", "B")
-	q, err := sitequeue.Open(ctx, pg.DSN, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer q.Close()
+	a, b, q := twoKiosks(t)
 	if err := a.store.RaiseAlert(ctx, kiosk.HandoverPINLocked); err != nil {
 		t.Fatal(err)
 	}
@@ -254,6 +254,7 @@ func TestAlertsAndDeviceReportsOfEveryKiosk(t *testing.T) {
 	}
 	var open []storage.Alert
 	eventually(t, "both kiosks' alerts at the desk", func() bool {
+		var err error
 		open, err = q.OpenAlerts(ctx)
 		return err == nil && len(open) == 2
 	})
