@@ -100,10 +100,13 @@ func (r *Replica) Run(ctx context.Context) {
 		if connected {
 			wait = time.Second
 		}
-		if connected || !failing {
+		switch {
+		case !connected && failing:
+			r.log().Debug("site queue: still failing", "err", err)
+		case errors.Is(err, ErrPrefixTaken):
+			r.log().Error("site queue: nothing is pushed until this kiosk has a prefix of its own", "err", err)
+		default:
 			r.log().Error("site queue: PostgreSQL unreachable; the kiosk goes on alone and catches up when it answers", "err", err)
-		} else {
-			r.log().Debug("site queue: still unreachable", "err", err)
 		}
 		failing = true
 		select {
