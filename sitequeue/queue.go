@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -26,13 +27,15 @@ type Queue struct {
 	clock kiosk.Clock
 	log   *slog.Logger
 
-	bg   context.Context // ends at Close: the listeners stop
-	stop context.CancelFunc
-	wg   sync.WaitGroup
+	bg       context.Context // ends at Close: the listeners stop
+	stop     context.CancelFunc
+	wg       sync.WaitGroup
+	migrated atomic.Bool
 }
 
 // Open connects to the shared queue at dsn and creates its tables when
-// missing. clock and log may be nil.
+// missing; a PostgreSQL that does not answer yet is tried again at each
+// use (only a newer schema is refused). clock and log may be nil.
 func Open(ctx context.Context, dsn string, clock kiosk.Clock, log *slog.Logger) (*Queue, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
@@ -53,11 +56,26 @@ func Open(ctx context.Context, dsn string, clock kiosk.Clock, log *slog.Logger) 
 	}
 	q := &Queue{pool: pool, clock: clock, log: log}
 	q.bg, q.stop = context.WithCancel(context.Background())
-	if err := q.migrate(ctx); err != nil {
+	if err := q.ready(ctx); errors.Is(err, ErrNewerSchema) {
 		pool.Close()
 		return nil, err
+	} else if err != nil {
+		log.Warn("site queue: PostgreSQL does not answer yet; the desk serves as soon as it does", "err", err)
 	}
 	return q, nil
+}
+
+// ready makes sure the tables are there (once), so a desk started before
+// PostgreSQL answers serves as soon as it does.
+func (q *Queue) ready(ctx context.Context) error {
+	if q.migrated.Load() {
+		return nil
+	}
+	if err := q.migrate(ctx); err != nil {
+		return err
+	}
+	q.migrated.Store(true)
+	return nil
 }
 
 func (q *Queue) migrate(ctx context.Context) error {
@@ -82,6 +100,9 @@ const order = `order by priority desc, pos, id`
 
 // Queue returns the day's visits in queue order, numbers only.
 func (q *Queue) Queue(ctx context.Context, day string) ([]storage.QueueEntry, error) {
+	if err := q.ready(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := q.pool.Query(ctx, `select number, status, priority, coalesce(called_at, ''), room
 		from uketsuke.visits where business_day = $1 `+order, day)
 	if err != nil {
@@ -109,6 +130,9 @@ func (q *Queue) FindPage(ctx context.Context, token string) (day, number string,
 	if token == "" {
 		return "", "", storage.ErrNotFound
 	}
+	if err := q.ready(ctx); err != nil {
+		return "", "", err
+	}
 	err = q.pool.QueryRow(ctx, `select business_day, number from uketsuke.visits where page_token = $1`, token).Scan(&day, &number)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", "", storage.ErrNotFound
@@ -119,6 +143,9 @@ func (q *Queue) FindPage(ctx context.Context, token string) (day, number string,
 // List returns the day's visits of every kiosk, in queue order, with what
 // the kiosks know of each patient (for staff only).
 func (q *Queue) List(ctx context.Context, day string) ([]storage.VisitRow, error) {
+	if err := q.ready(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := q.pool.Query(ctx, `select id, created_at, business_day, kiosk_id, number, status, path, auth, name_check,
 		cert_notice, coalesce(eligibility, ''), coalesce(patient, ''), purged from uketsuke.visits where business_day = $1 `+order, day)
 	if err != nil {
@@ -237,6 +264,9 @@ func (q *Queue) MoveUp(ctx context.Context, day, number, actor string) error {
 // OpenAlerts lists the alerts of every kiosk not yet closed, oldest
 // first; their ids are the shared queue's.
 func (q *Queue) OpenAlerts(ctx context.Context) ([]storage.Alert, error) {
+	if err := q.ready(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := q.pool.Query(ctx, `select id, kiosk_id, reason, raised_at from uketsuke.alerts where cleared_at is null order by id`)
 	if err != nil {
 		return nil, wrap("open alerts", err)
@@ -281,6 +311,9 @@ func (q *Queue) TakeAlert(ctx context.Context, id int64, actor string) error {
 
 // KioskStatuses lists every kiosk's last device report, by kiosk.
 func (q *Queue) KioskStatuses(ctx context.Context) ([]storage.KioskStatus, error) {
+	if err := q.ready(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := q.pool.Query(ctx, `select kiosk_id, updated_at, devices from uketsuke.kiosk_status order by kiosk_id`)
 	if err != nil {
 		return nil, wrap("kiosk status", err)
@@ -330,6 +363,9 @@ func (q *Queue) act(ctx context.Context, day, number, actor, action, arg string,
 }
 
 func (q *Queue) inTx(ctx context.Context, f func(tx pgx.Tx) error) error {
+	if err := q.ready(ctx); err != nil {
+		return err
+	}
 	err := pgx.BeginFunc(ctx, q.pool, f)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) && !errors.Is(err, storage.ErrNotAllowed) {
 		return fmt.Errorf("site queue: %w", err)

@@ -296,3 +296,28 @@ func TestAlertsAndDeviceReportsOfEveryKiosk(t *testing.T) {
 		return err == nil && len(open) == 0
 	})
 }
+
+// TestTheDeskStartsBeforePostgreSQL: a desk started while PostgreSQL is
+// down serves the queue as soon as it answers.
+func TestTheDeskStartsBeforePostgreSQL(t *testing.T) {
+	pg := pgtest.Start(t)
+	pg.Stop()
+	ctx := context.Background()
+	q, err := sitequeue.Open(ctx, pg.DSN, nil, nil)
+	if err != nil {
+		t.Fatalf("the desk did not start: %v", err)
+	}
+	defer q.Close()
+	if _, err := q.Queue(ctx, today()); err == nil {
+		t.Fatal("a queue read with PostgreSQL down did not fail")
+	}
+	pg.Start()
+	a := startKiosk(t, pg.DSN, "front-1", "A")
+	if _, err := a.store.Register(ctx, kiosk.Visit{Path: kiosk.PathMynaCard}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the check-in at the desk once PostgreSQL answers", func() bool {
+		es, err := q.Queue(ctx, today())
+		return err == nil && len(es) == 1 && es[0].Number == "A001"
+	})
+}
