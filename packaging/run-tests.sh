@@ -49,8 +49,8 @@ set +e
 go test -count=1 -v $(go list ./... | grep -v -e '/app$' -e '/app/' -e '/cmd/') 2>&1 | tee -a "$log" | grep -E '^(ok|FAIL)\s|--- FAIL|^panic:|^\s+\S+_test\.go:[0-9]+:' 
 status=${PIPESTATUS[0]}
 
-step "go test -race (the screen, the binary's wiring, the kiosk's runner, the store under concurrent check-ins, eligibility)"
-go test -count=1 -race -v $raced ./kiosk/... ./eligibility/ ./storage/ 2>&1 | tee -a "$log" | grep -E '^(ok|FAIL)\s|^panic:|WARNING: DATA RACE|--- FAIL|^\s+\S+_test\.go:[0-9]+:'
+step "go test -race (the screen, the binary's wiring, the kiosk's runner, the store under concurrent check-ins, eligibility, the site queue)"
+go test -count=1 -race -v $raced ./kiosk/... ./eligibility/ ./storage/ ./sitequeue/... 2>&1 | tee -a "$log" | grep -E '^(ok|FAIL)\s|^panic:|WARNING: DATA RACE|--- FAIL|^\s+\S+_test\.go:[0-9]+:'
 race=${PIPESTATUS[0]}
 set -e
 secs=$(( $(date +%s) - start ))

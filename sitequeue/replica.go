@@ -142,10 +142,13 @@ func (r *Replica) session(ctx context.Context) (connected bool, err error) {
 	}
 	r.sent = ""
 	sctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	wake := make(chan struct{}, 1)
 	listenErr := make(chan error, 1)
+	listening := make(chan struct{})
+	// The listener ends before its connection is closed (deferred above).
+	defer func() { cancel(); <-listening }()
 	go func() {
+		defer close(listening)
 		for {
 			n, err := listen.WaitForNotification(sctx)
 			if err != nil {
