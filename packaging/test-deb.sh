@@ -21,6 +21,7 @@ as_kiosk() { runuser -u uketsuke -- "$@"; }
 # however the test ends (a package left installed would hand its
 # /etc/uketsuke/config.toml to every later test run on this machine).
 clean_machine() {
+  pkill -KILL -u uketsuke 2>/dev/null || true # the package's processes (a desk, a kiosk session)
   apt-get purge -y -q uketsuke >/dev/null 2>&1 || true
   rm -rf /var/lib/uketsuke /var/lib/uketsuke-audit /etc/uketsuke
 }
@@ -181,13 +182,17 @@ python3 "$art/fits.py" "$art/cage-ui.json" || die "the kiosk screen does not fit
 stop_cage; wait "$cage_pid" 2>/dev/null || true
 
 step "the desk as the service user: HTTPS with its own certificate, the display and the console's login"
-(cd / && as_kiosk uketsuke desk --listen 127.0.0.1:18443) >"$art/desk.log" 2>&1 & desk_pid=$!
+(cd / && exec runuser -u uketsuke -- uketsuke desk --listen 127.0.0.1:18443) >"$art/desk.log" 2>&1 & desk_pid=$!
 for _ in $(seq 50); do [ -f /var/lib/uketsuke/desk/cert.pem ] && curl -sf --cacert /var/lib/uketsuke/desk/cert.pem https://localhost:18443/display >/dev/null && break; sleep 0.2; done
 curl -sf --cacert /var/lib/uketsuke/desk/cert.pem https://localhost:18443/display >"$art/display.html" || { cat "$art/desk.log"; die "the desk's display"; }
 grep -q 'お呼びしています' "$art/display.html" || die "the display page is not the display"
 curl -sf --cacert /var/lib/uketsuke/desk/cert.pem https://localhost:18443/desk/login | grep -q '確認コード' || die "the console's login page"
 [ "$(stat -c '%a %U' /var/lib/uketsuke/desk/key.pem)" = "600 uketsuke" ] || die "the desk's key is not 0600 uketsuke"
 kill "$desk_pid"; wait "$desk_pid" 2>/dev/null || true
+# runuser may leave its child: the desk must be gone before the next run
+pkill -TERM -u uketsuke -f 'uketsuke desk' 2>/dev/null || true
+for _ in $(seq 50); do pgrep -u uketsuke -f 'uketsuke desk' >/dev/null || break; sleep 0.1; done
+pgrep -u uketsuke -f 'uketsuke desk' >/dev/null && die "the desk did not stop"
 echo "desk: served the display and the login over HTTPS with its own certificate"
 ls /var/lib/uketsuke/backup/uketsuke-*.db >/dev/null 2>&1 || die "the kiosk made no backup at its first start"
 [ "$(stat -c '%a %U' /var/lib/uketsuke/backup/uketsuke-*.db)" = "600 uketsuke" ] || die "the backup is not 0600 uketsuke"
