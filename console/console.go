@@ -476,6 +476,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, se *session) {
 	}
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.WriteHeader(http.StatusOK)
+	fl.Flush() // the stream is open now, not at its first event
 	wake := s.changed.wait()
 	keep := time.NewTicker(20 * time.Second)
 	defer keep.Stop()
