@@ -45,19 +45,29 @@ type Store interface {
 	RecentAudit(ctx context.Context, n int) ([]storage.AuditRow, error)
 }
 
-// Kiosk is the link to the kiosk on this machine (kiosklink.Client), for
-// 目視確認 from the desk.
-type Kiosk interface {
-	Session(ctx context.Context) (kiosklink.Session, error)
-	Photo(ctx context.Context, staff string) ([]byte, error)
-	Confirm(ctx context.Context, staff string) error
+// Kiosks are the links to the running kiosks (kiosklink), for 目視確認
+// from the desk: the kiosk on this machine, and with the site's queue
+// every kiosk that serves a link.
+type Kiosks interface {
+	// Sessions is every linked kiosk's session in progress, by kiosk id.
+	Sessions(ctx context.Context) []KioskSession
+	Photo(ctx context.Context, kioskID, staff string) ([]byte, error)
+	// Confirm confirms the card holder at kioskID, for the chip photo
+	// photoID staff saw ("" when there was none).
+	Confirm(ctx context.Context, kioskID, staff, photoID string) error
+}
+
+// KioskSession is one kiosk's session, or why it could not be read.
+type KioskSession struct {
+	kiosklink.Session
+	Err error
 }
 
 // Server is the console. Key binds the login form's CSRF token; Rooms
 // are where a number can be called to.
 type Server struct {
 	Store   Store
-	Kiosk   Kiosk // nil: no 目視確認 from the desk
+	Kiosks  Kiosks // nil: no 目視確認 from the desk
 	Key     []byte
 	Rooms   []string
 	Changes <-chan struct{} // the store changed (storage.Store.Changes)
@@ -86,7 +96,7 @@ const (
 //go:embed assets
 var assets embed.FS
 
-var pages = template.Must(template.New("").Funcs(template.FuncMap{"status": statusLabel}).ParseFS(assets, "assets/*.html"))
+var pages = template.Must(template.New("").Funcs(template.FuncMap{"status": statusLabel, "screen": screenLabel}).ParseFS(assets, "assets/*.html"))
 
 func (s *Server) now() time.Time {
 	if s.Clock != nil {
@@ -570,4 +580,27 @@ func statusLabel(s string) string {
 		return l
 	}
 	return s
+}
+
+// screenLabels name a kiosk's screen (its state) for staff.
+var screenLabels = map[string]string{
+	"welcome": "待ち受け", "reading-card": "カード読み取り中", "choosing-document": "書類の選択", "choosing-method": "本人確認方法の選択",
+	"reading-card-front": "カード券面の読み取り", "entering-code-b": "照合番号Bの入力", "reading-photo": "顔写真の読み取り",
+	"matching-face": "顔認証中", "checking-pin-tries": "暗証番号の残り回数の確認", "entering-pin": "暗証番号の入力",
+	"verifying-pin": "暗証番号の照合中", "pin-locked": "暗証番号ロック", "consent": "同意の確認", "manual-entry": "資格確認書の入力",
+	"checking-eligibility": "資格確認中", "result": "資格確認の結果", "registering": "受付の保存中", "ticket": "受付番号の表示",
+	"staff": "係員対応",
+}
+
+// screenLabel names a kiosk's screen, with its hand-over reason when staff
+// have it.
+func screenLabel(state, handover string) string {
+	l, ok := screenLabels[state]
+	if !ok {
+		l = state
+	}
+	if h := alertLabels[handover]; h != "" {
+		l += "：" + h
+	}
+	return l
 }

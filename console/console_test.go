@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -9,6 +10,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -357,62 +359,91 @@ func TestDevicesSyncAndAuditPages(t *testing.T) {
 	}
 }
 
-// fakeKiosk is the kiosk link of a kiosk in 目視確認.
-type fakeKiosk struct {
+// fakeKiosks are the links to two kiosks: kiosk-1 in 目視確認 with a
+// chip photo, kiosk-2 not answering.
+type fakeKiosks struct {
 	mu        sync.Mutex
 	can       bool
+	photoID   string
 	confirmed string
 	viewers   []string
 }
 
-func (k *fakeKiosk) Session(context.Context) (kiosklink.Session, error) {
+func (k *fakeKiosks) Sessions(context.Context) []KioskSession {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	return kiosklink.Session{KioskID: "kiosk-1", State: "staff", Handover: "auth-failed", CanConfirm: k.can, Photo: k.can}, nil
+	return []KioskSession{
+		{Session: kiosklink.Session{KioskID: "kiosk-1", State: "staff", Handover: "auth-failed", CanConfirm: k.can, Photo: k.can, PhotoID: k.photoID}},
+		{Session: kiosklink.Session{KioskID: "kiosk-2"}, Err: errors.New("connection refused")},
+	}
 }
 
-func (k *fakeKiosk) Photo(_ context.Context, staff string) ([]byte, error) {
+func (k *fakeKiosks) Photo(_ context.Context, id, staff string) ([]byte, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if id != "kiosk-1" {
+		return nil, kiosklink.ErrNoPhoto
+	}
 	k.viewers = append(k.viewers, staff)
 	return []byte("\xff\xd8jpeg"), nil
 }
 
-func (k *fakeKiosk) Confirm(_ context.Context, staff string) error {
+func (k *fakeKiosks) Confirm(_ context.Context, id, staff, photoID string) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if id != "kiosk-1" || !k.can || photoID != k.photoID {
+		return errors.New("refused")
+	}
 	k.confirmed, k.can = staff, false
 	return nil
 }
 
 func TestVisualConfirmationFromTheDesk(t *testing.T) {
 	f := newFixture(t)
-	k := &fakeKiosk{can: true}
-	f.srv.Kiosk = k
+	k := &fakeKiosks{can: true, photoID: "p1"}
+	f.srv.Kiosks = k
 	c := f.browser()
 	f.login(c, "482916", f.code())
+	// The only kiosk that can confirm is chosen; the other is listed as
+	// not answering.
 	_, page := f.do(c, "GET", "/desk/visual", nil)
-	if !strings.Contains(page, `src="/desk/visual/photo"`) || !strings.Contains(page, "本人と確認した") {
-		t.Fatalf("the visual page:\n%s", page)
+	for _, want := range []string{`src="/desk/visual/photo?kiosk=kiosk-1"`, "本人と確認した", `name="photo" value="p1"`, `name="kiosk" value="kiosk-1"`, "応答しません", "係員対応：本人確認できず（目視確認）"} {
+		if !strings.Contains(page, want) {
+			t.Fatalf("the visual page has no %s:\n%s", want, page)
+		}
 	}
-	resp, body := f.do(c, "GET", "/desk/visual/photo", nil)
+	resp, body := f.do(c, "GET", "/desk/visual/photo?kiosk=kiosk-1", nil)
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/jpeg" || !strings.Contains(resp.Header.Get("Cache-Control"), "no-store") || body != "\xff\xd8jpeg" {
 		t.Errorf("photo: %d %v", resp.StatusCode, resp.Header)
 	}
 	if len(k.viewers) != 1 || k.viewers[0] != "1001" {
 		t.Errorf("the photo's viewer was not passed on for the kiosk's audit: %v", k.viewers)
 	}
-	if resp, _ := f.do(f.browser(), "GET", "/desk/visual/photo", nil); resp.StatusCode != http.StatusUnauthorized {
+	if resp, _ := f.do(c, "GET", "/desk/visual/photo?kiosk=kiosk-2", nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a photo from the kiosk not answering: %d", resp.StatusCode)
+	}
+	if resp, _ := f.do(f.browser(), "GET", "/desk/visual/photo?kiosk=kiosk-1", nil); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("the photo without a login: %d", resp.StatusCode)
 	}
-	if resp, _ := f.do(c, "POST", "/desk/visual/confirm", url.Values{}); resp.StatusCode != http.StatusForbidden || k.confirmed != "" {
+	form := url.Values{"csrf": {csrfOf(t, page)}, "kiosk": {"kiosk-1"}, "photo": {"p1"}}
+	if resp, _ := f.do(c, "POST", "/desk/visual/confirm", url.Values{"kiosk": {"kiosk-1"}, "photo": {"p1"}}); resp.StatusCode != http.StatusForbidden || k.confirmed != "" {
 		t.Errorf("a confirmation without the CSRF token: %d %q", resp.StatusCode, k.confirmed)
 	}
-	if resp, _ := f.do(c, "POST", "/desk/visual/confirm", url.Values{"csrf": {csrfOf(t, page)}}); resp.StatusCode != http.StatusSeeOther || k.confirmed != "1001" {
-		t.Errorf("the confirmation: %d %q", resp.StatusCode, k.confirmed)
+	stale := url.Values{"csrf": form["csrf"], "kiosk": {"kiosk-1"}, "photo": {"p0"}}
+	if resp, page := f.do(c, "POST", "/desk/visual/confirm", stale); resp.StatusCode != http.StatusConflict || k.confirmed != "" || !strings.Contains(page, "カードが変わった") {
+		t.Errorf("a confirmation for another card's photo: %d %q", resp.StatusCode, k.confirmed)
 	}
-	if _, page := f.do(c, "GET", "/desk/visual", nil); strings.Contains(page, "本人と確認した") {
+	if resp, _ := f.do(c, "POST", "/desk/visual/confirm", form); resp.StatusCode != http.StatusSeeOther || k.confirmed != "1001" || resp.Header.Get("Location") != "/desk/visual?kiosk=kiosk-1" {
+		t.Errorf("the confirmation: %d %q %s", resp.StatusCode, k.confirmed, resp.Header.Get("Location"))
+	}
+	if _, page := f.do(c, "GET", "/desk/visual?kiosk=kiosk-1", nil); strings.Contains(page, "本人と確認した") {
 		t.Error("the button stays after the confirmation")
+	}
+	rows, _ := f.store.RecentAudit(context.Background(), 5)
+	if !slices.ContainsFunc(rows, func(r storage.AuditRow) bool {
+		return r.Actor == "1001" && r.Action == "desk.visual-confirm" && r.Outcome == "kiosk kiosk-1"
+	}) {
+		t.Errorf("the confirmation is not audited with the kiosk: %+v", rows)
 	}
 }
 

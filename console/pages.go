@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/uketsuke/uketsuke/kiosk/wareki"
-	"github.com/uketsuke/uketsuke/kiosklink"
 	"github.com/uketsuke/uketsuke/storage"
 )
 
@@ -48,7 +48,8 @@ type kioskReport struct {
 
 type pageData struct {
 	Staff, CSRF, Title string
-	Session            *kiosklink.Session
+	Sessions           []KioskSession
+	Session            *KioskSession // the kiosk chosen for 目視確認
 	SessionErr         string
 	Kiosks             []kioskReport
 	Runs               []storage.SyncRun
@@ -118,17 +119,39 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, se *session) 
 	s.page(w, "audit.html", pageData{Staff: se.staff, CSRF: se.csrf, Title: "監査ログ", Audit: rows})
 }
 
-// visualPage is 目視確認 from the desk: the kiosk's session and, when the
-// card holder may be confirmed, the chip photo and the button.
+// visualPage is 目視確認 from the desk: every linked kiosk's session and,
+// for the kiosk chosen (?kiosk=, or the only one that can confirm), the
+// chip photo and the button.
 func (s *Server) visualPage(w http.ResponseWriter, r *http.Request, se *session) {
 	d := pageData{Staff: se.staff, CSRF: se.csrf, Title: "目視確認"}
-	if s.Kiosk == nil {
-		d.SessionErr = "この机からは受付機につながっていません（受付機と同じ機械で uketsuke desk を動かしてください）。"
-	} else if sess, err := s.Kiosk.Session(r.Context()); err != nil {
-		s.log().Warn("desk: the kiosk link", "err", err)
-		d.SessionErr = "受付機が応答しません。"
-	} else {
-		d.Session = &sess
+	if s.Kiosks == nil {
+		d.SessionErr = "この机からは受付機につながっていません（受付機と同じ機械で uketsuke desk を動かすか、[queue] link を受付機に設定してください）。"
+		s.page(w, "visual.html", d)
+		return
+	}
+	chosen := r.URL.Query().Get("kiosk")
+	d.Sessions = s.Kiosks.Sessions(r.Context())
+	if chosen == "" {
+		var can []string
+		for _, k := range d.Sessions {
+			if k.Err == nil && k.CanConfirm {
+				can = append(can, k.KioskID)
+			}
+		}
+		if len(can) == 1 {
+			chosen = can[0]
+		}
+	}
+	for i, k := range d.Sessions {
+		if k.Err != nil {
+			s.log().Warn("desk: the kiosk link", "kiosk", k.KioskID, "err", k.Err)
+		}
+		if k.KioskID == chosen && k.Err == nil {
+			d.Session = &d.Sessions[i]
+		}
+	}
+	if len(d.Sessions) == 0 {
+		d.SessionErr = "つながっている受付機がありません。"
 	}
 	s.page(w, "visual.html", d)
 }
@@ -136,11 +159,11 @@ func (s *Server) visualPage(w http.ResponseWriter, r *http.Request, se *session)
 // visualPhoto is the chip photo, from the kiosk's memory to this staff
 // member's browser only: never cached, never written.
 func (s *Server) visualPhoto(w http.ResponseWriter, r *http.Request, se *session) {
-	if s.Kiosk == nil {
+	if s.Kiosks == nil {
 		http.NotFound(w, r)
 		return
 	}
-	b, err := s.Kiosk.Photo(r.Context(), se.staff)
+	b, err := s.Kiosks.Photo(r.Context(), r.URL.Query().Get("kiosk"), se.staff)
 	if err != nil {
 		http.NotFound(w, r)
 		return
@@ -152,15 +175,16 @@ func (s *Server) visualPhoto(w http.ResponseWriter, r *http.Request, se *session
 }
 
 func (s *Server) visualConfirm(w http.ResponseWriter, r *http.Request, se *session) {
-	if s.Kiosk == nil {
+	if s.Kiosks == nil {
 		http.NotFound(w, r)
 		return
 	}
-	if err := s.Kiosk.Confirm(r.Context(), se.staff); err != nil {
-		s.log().Warn("desk: 目視確認 not taken", "staff", se.staff, "err", err)
-		http.Error(w, "目視確認できませんでした（受付機の画面が変わった可能性があります）", http.StatusConflict)
+	id := r.PostFormValue("kiosk")
+	if err := s.Kiosks.Confirm(r.Context(), id, se.staff, r.PostFormValue("photo")); err != nil {
+		s.log().Warn("desk: 目視確認 not taken", "staff", se.staff, "kiosk", id, "err", err)
+		http.Error(w, "目視確認できませんでした（受付機の画面かカードが変わった可能性があります）", http.StatusConflict)
 		return
 	}
-	s.audit(r.Context(), se.staff, "desk.visual-confirm", "ok", "")
-	http.Redirect(w, r, "/desk/visual", http.StatusSeeOther)
+	s.audit(r.Context(), se.staff, "desk.visual-confirm", "kiosk "+id, "")
+	http.Redirect(w, r, "/desk/visual?"+url.Values{"kiosk": {id}}.Encode(), http.StatusSeeOther)
 }

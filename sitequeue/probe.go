@@ -14,6 +14,8 @@ type Probe struct {
 	Schema      int    // 0: no tables yet (made at a kiosk's first connect)
 	PrefixOwner string // the kiosk holding the prefix asked about; "" for none
 	Kiosks      int    // kiosks known to the shared queue
+	Link        string // the link the prefix's kiosk registered for desks; "" for none
+	Desks       int    // desks registered for the kiosks' links
 }
 
 // Look connects to dsn and reads the schema version, who holds prefix and
@@ -37,9 +39,12 @@ func Look(ctx context.Context, dsn, prefix string) (Probe, error) {
 	if err := conn.QueryRow(ctx, `select count(*) from uketsuke.kiosks`).Scan(&p.Kiosks); err != nil {
 		return p, fmt.Errorf("site queue: kiosks: %w", err)
 	}
-	err = conn.QueryRow(ctx, `select kiosk_id from uketsuke.kiosks where prefix = $1`, prefix).Scan(&p.PrefixOwner)
+	err = conn.QueryRow(ctx, `select kiosk_id, coalesce(link_addr, '') from uketsuke.kiosks where prefix = $1`, prefix).Scan(&p.PrefixOwner, &p.Link)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return p, fmt.Errorf("site queue: prefix: %w", err)
+	}
+	if err := conn.QueryRow(ctx, `select count(*) from uketsuke.desks`).Scan(&p.Desks); err != nil {
+		return p, fmt.Errorf("site queue: desks: %w", err)
 	}
 	return p, nil
 }

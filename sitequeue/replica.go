@@ -35,7 +35,9 @@ type Replica struct {
 	DSN     string
 	KioskID string
 	Prefix  string // the kiosk's [reception] number_prefix
-	Local   Local
+	// Link is where desks reach this kiosk for 目視確認 ("" for none).
+	Link  Link
+	Local Local
 	// Changed signals a change in the local store (storage.Store.Changes);
 	// without it the local store is looked at every second.
 	Changed <-chan struct{}
@@ -134,7 +136,7 @@ func (r *Replica) session(ctx context.Context) (connected bool, err error) {
 	if err := Migrate(ctx, conn); err != nil {
 		return false, err
 	}
-	if err := claim(ctx, conn, r.KioskID, r.Prefix); err != nil {
+	if err := claim(ctx, conn, r.KioskID, r.Prefix, r.Link); err != nil {
 		return false, err
 	}
 	if _, err := listen.Exec(ctx, "listen "+chanActions); err != nil {
@@ -211,11 +213,12 @@ func connect(ctx context.Context, dsn string) (*pgx.Conn, error) {
 	return conn, nil
 }
 
-// claim records the kiosk and its prefix; a prefix held by another kiosk
-// is ErrPrefixTaken.
-func claim(ctx context.Context, conn *pgx.Conn, kioskID, prefix string) error {
-	_, err := conn.Exec(ctx, `insert into uketsuke.kiosks (kiosk_id, prefix) values ($1, $2)
-		on conflict (kiosk_id) do update set prefix = excluded.prefix, seen_at = now()`, kioskID, prefix)
+// claim records the kiosk, its prefix and its link; a prefix held by
+// another kiosk is ErrPrefixTaken.
+func claim(ctx context.Context, conn *pgx.Conn, kioskID, prefix string, link Link) error {
+	_, err := conn.Exec(ctx, `insert into uketsuke.kiosks (kiosk_id, prefix, link_addr, link_cert) values ($1, $2, nullif($3, ''), nullif($4, ''))
+		on conflict (kiosk_id) do update set prefix = excluded.prefix, link_addr = excluded.link_addr,
+		link_cert = excluded.link_cert, seen_at = now()`, kioskID, prefix, link.Addr, link.Cert)
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23505" {
 		var other string

@@ -36,6 +36,16 @@ create table if not exists uketsuke.kiosks (
   prefix   text not null unique,
   seen_at  timestamptz not null default now()
 );
+-- Where desks reach the kiosk for 目視確認 ([queue] link), and the
+-- SHA-256 of its link certificate, which desks pin.
+alter table uketsuke.kiosks add column if not exists link_addr text;
+alter table uketsuke.kiosks add column if not exists link_cert text;
+-- The desks whose client certificate (SHA-256) the kiosks' links accept.
+create table if not exists uketsuke.desks (
+  fingerprint text primary key,
+  name        text not null,
+  seen_at     timestamptz not null default now()
+);
 create table if not exists uketsuke.visits (
   id            text primary key,
   kiosk_id      text not null references uketsuke.kiosks (kiosk_id),

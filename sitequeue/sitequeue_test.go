@@ -321,3 +321,58 @@ func TestTheDeskStartsBeforePostgreSQL(t *testing.T) {
 		return err == nil && len(es) == 1 && es[0].Number == "A001"
 	})
 }
+
+// TestKioskLinksAndDesks: a kiosk's link is in the shared queue for the
+// desks; a desk registered is accepted by the kiosks' check, any other
+// certificate is not, and a check with PostgreSQL gone refuses.
+func TestKioskLinksAndDesks(t *testing.T) {
+	ctx := context.Background()
+	pg := pgtest.Start(t)
+	st, err := storage.Open(filepath.Join(t.TempDir(), "uketsuke.db"), storage.Options{KioskID: "front-1", Prefix: "A"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rctx, cancel := context.WithCancel(ctx)
+	r := &sitequeue.Replica{DSN: pg.DSN, KioskID: "front-1", Prefix: "A", Local: st,
+		Link: sitequeue.Link{Addr: "10.0.0.21:8444", Cert: strings.Repeat("ab", 32)}}
+	done := make(chan struct{})
+	go func() { r.Run(rctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	_ = startKiosk(t, pg.DSN, "front-2", "B") // no link: not listed
+	q, err := sitequeue.Open(ctx, pg.DSN, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	eventually(t, "both kiosks registered", func() bool {
+		p, err := sitequeue.Look(ctx, pg.DSN, "A")
+		return err == nil && p.Kiosks == 2
+	})
+	links, err := q.Links(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []sitequeue.Link{{KioskID: "front-1", Addr: "10.0.0.21:8444", Cert: strings.Repeat("ab", 32)}}; !slices.Equal(links, want) {
+		t.Errorf("links %+v, want %+v", links, want)
+	}
+
+	desk, other := strings.Repeat("d", 64), strings.Repeat("e", 64)
+	check := &sitequeue.Desks{DSN: pg.DSN}
+	if err := check.Check(ctx, desk); !errors.Is(err, sitequeue.ErrUnknownDesk) {
+		t.Errorf("before the desk registered: %v", err)
+	}
+	if err := q.RegisterDesk(ctx, desk, "reception-pc"); err != nil {
+		t.Fatal(err)
+	}
+	if err := check.Check(ctx, desk); err != nil {
+		t.Errorf("a registered desk: %v", err)
+	}
+	if err := check.Check(ctx, other); !errors.Is(err, sitequeue.ErrUnknownDesk) {
+		t.Errorf("another certificate: %v", err)
+	}
+	pg.Stop()
+	if err := check.Check(ctx, other); err == nil || errors.Is(err, sitequeue.ErrUnknownDesk) {
+		t.Errorf("PostgreSQL gone: %v", err)
+	}
+}

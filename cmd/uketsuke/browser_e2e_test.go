@@ -89,6 +89,20 @@ func startDesk(t *testing.T, config string) *deskProcess {
 	return &deskProcess{key: key, addr: m[1], spki: base64.StdEncoding.EncodeToString(sum[:]), store: st}
 }
 
+// enrol adds staff member 1001 (PIN 482916) with a TOTP secret, returned.
+func (d *deskProcess) enrol(t *testing.T) string {
+	t.Helper()
+	bg := context.Background()
+	if err := d.store.AddStaff(bg, "1001", "受付 花子", "482916", "test"); err != nil {
+		t.Fatal(err)
+	}
+	secret := totp.NewSecret()
+	if err := d.store.SetTOTP(bg, "1001", secret, "test"); err != nil {
+		t.Fatal(err)
+	}
+	return secret
+}
+
 // chromium is a headless Chromium from Debian that trusts only the
 // desk's certificate (pinned by its key).
 func chromium(t *testing.T, spki string) context.Context {
@@ -136,13 +150,7 @@ func shot(t *testing.T, ctx context.Context, name string) {
 func TestDeskInABrowser(t *testing.T) {
 	d := startDesk(t, "[reception]\nclinic_name = \"うけつけ医院\"\n[desk]\nrooms = [\"1番診察室\", \"2番診察室\"]\n")
 	bg := context.Background()
-	if err := d.store.AddStaff(bg, "1001", "受付 花子", "482916", "test"); err != nil {
-		t.Fatal(err)
-	}
-	secret := totp.NewSecret()
-	if err := d.store.SetTOTP(bg, "1001", secret, "test"); err != nil {
-		t.Fatal(err)
-	}
+	secret := d.enrol(t)
 	checkIn := func(name string) kiosk.Ticket {
 		tk, err := d.store.Register(bg, kiosk.Visit{Path: kiosk.PathMynaCard, Eligibility: &kiosk.EligibilityResult{Validity: kiosk.ValidityValid, Name: name}})
 		if err != nil {
@@ -154,15 +162,7 @@ func TestDeskInABrowser(t *testing.T) {
 	mine := checkIn("宇計　二郎")
 	ctx := chromium(t, d.spki)
 	base := "https://" + d.addr
-	login := func(code string) {
-		t.Helper()
-		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/desk/login"), chromedp.WaitVisible(chromedp.CSS(`input[name=id]`)),
-			chromedp.SendKeys(chromedp.CSS(`input[name=id]`), "1001"), chromedp.SendKeys(chromedp.CSS(`input[name=pin]`), "482916"),
-			chromedp.SendKeys(chromedp.CSS(`input[name=code]`), code), chromedp.Click(chromedp.CSS(`button[type=submit]`)),
-			chromedp.WaitVisible(chromedp.CSS(`.error, #rows`))); err != nil {
-			t.Fatal(err)
-		}
-	}
+	login := func(code string) { t.Helper(); deskLogin(t, ctx, base, "1001", "482916", code) }
 	login("000000")
 	if msg, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.error`))); err != nil || !strings.Contains(msg, "確認コード") {
 		t.Fatalf("a wrong code: %q %v", msg, err)
@@ -257,23 +257,15 @@ func TestDeskInABrowser(t *testing.T) {
 func TestDeskRefusesForgedRequestsInABrowser(t *testing.T) {
 	d := startDesk(t, "")
 	bg := context.Background()
-	if err := d.store.AddStaff(bg, "1001", "受付 花子", "482916", "test"); err != nil {
-		t.Fatal(err)
-	}
-	secret := totp.NewSecret()
-	if err := d.store.SetTOTP(bg, "1001", secret, "test"); err != nil {
-		t.Fatal(err)
-	}
+	secret := d.enrol(t)
 	if _, err := d.store.Register(bg, kiosk.Visit{Path: kiosk.PathMynaCard}); err != nil {
 		t.Fatal(err)
 	}
 	ctx := chromium(t, d.spki)
 	base := "https://" + d.addr
 	code, _ := totp.Code(secret, time.Now())
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/desk/login"), chromedp.WaitVisible(chromedp.CSS(`input[name=id]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name=id]`), "1001"), chromedp.SendKeys(chromedp.CSS(`input[name=pin]`), "482916"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=code]`), code), chromedp.Click(chromedp.CSS(`button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`tr[data-number="001"]`))); err != nil {
+	deskLogin(t, ctx, base, "1001", "482916", code)
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`tr[data-number="001"]`))); err != nil {
 		t.Fatal(err)
 	}
 	// The 済 form of 001, its token taken out, sent as a forged page would.

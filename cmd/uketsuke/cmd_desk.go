@@ -2,19 +2,11 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/hex"
-	"encoding/pem"
-	"errors"
 	"flag"
 	"fmt"
-	"math/big"
 	"net"
 	"net/http"
 	"net/url"
@@ -23,7 +15,7 @@ import (
 	"time"
 
 	"github.com/uketsuke/uketsuke/console"
-	"github.com/uketsuke/uketsuke/kiosklink"
+	"github.com/uketsuke/uketsuke/internal/selfsigned"
 	"github.com/uketsuke/uketsuke/sitequeue"
 	"github.com/uketsuke/uketsuke/voice"
 	"github.com/uketsuke/uketsuke/waitroom"
@@ -60,12 +52,14 @@ func runDesk(ctx context.Context, g *globals, args []string) error {
 	var queue console.Store = st
 	var pageQueue waitroom.Queue = st
 	changes := func() <-chan struct{} { return st.Changes(ctx, 250*time.Millisecond) }
+	var site *sitequeue.Queue
 	if g.cfg.Queue.site() {
 		q, err := sitequeue.Open(ctx, g.cfg.Queue.DSN, nil, g.log)
 		if err != nil {
 			return fmt.Errorf("desk: %w", err)
 		}
 		defer q.Close()
+		site = q
 		queue, pageQueue = siteDesk{Store: st, site: q}, q
 		changes = func() <-chan struct{} { return q.Changes(ctx) }
 	}
@@ -90,8 +84,14 @@ func runDesk(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	staff := &console.Server{Store: queue, Key: key, Rooms: g.cfg.Desk.Rooms, Changes: changes(), Log: g.log,
-		Kiosk: &kiosklink.Client{Path: linkSocket(dir)}}
+	links := &kioskLinks{localID: g.cfg.KioskID, socket: linkSocket(dir), log: g.log}
+	if site != nil {
+		if links.cert, err = linkCertificate(filepath.Join(dir, "desk", "link"), "Uketsuke desk"); err != nil {
+			return fmt.Errorf("desk: %w", err)
+		}
+		links.site, links.name = site, deskName()
+	}
+	staff := &console.Server{Store: queue, Key: key, Rooms: g.cfg.Desk.Rooms, Changes: changes(), Log: g.log, Kiosks: links}
 	go staff.Run(ctx)
 	mux := http.NewServeMux()
 	mux.Handle("/desk/", staff.Handler())
@@ -130,79 +130,42 @@ func runDesk(ctx context.Context, g *globals, args []string) error {
 // returns the certificate's SHA-256 fingerprint for staff to check.
 func deskCertificate(g *globals) (tls.Certificate, string, error) {
 	certFile, keyFile := g.cfg.Desk.Cert, g.cfg.Desk.Key
+	var cert tls.Certificate
+	var err error
 	if certFile == "" {
 		dir, err := g.dataDir()
 		if err != nil {
 			return tls.Certificate{}, "", err
 		}
-		certFile, keyFile = filepath.Join(dir, "desk", "cert.pem"), filepath.Join(dir, "desk", "key.pem")
-		if _, err := os.Stat(certFile); errors.Is(err, os.ErrNotExist) {
-			if err := makeDeskCertificate(certFile, keyFile, g.cfg.Desk.URL); err != nil {
-				return tls.Certificate{}, "", fmt.Errorf("desk: making a certificate: %w", err)
+		names, ips := selfsigned.LocalNames()
+		if u, err := url.Parse(g.cfg.Desk.URL); err == nil && u.Hostname() != "" {
+			if ip := net.ParseIP(u.Hostname()); ip != nil {
+				ips = append(ips, ip)
+			} else {
+				names = append(names, u.Hostname())
 			}
+		}
+		certFile, keyFile = filepath.Join(dir, "desk", "cert.pem"), filepath.Join(dir, "desk", "key.pem")
+		var made bool
+		cert, made, err = selfsigned.LoadOrMake(certFile, keyFile, selfsigned.Spec{
+			CommonName: "Uketsuke desk", DNSNames: names, IPs: ips, Usage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+		if err != nil {
+			return tls.Certificate{}, "", fmt.Errorf("desk: %w", err)
+		}
+		if made {
 			g.log.Info("desk: made a self-signed certificate", "file", certFile)
 		}
-	}
-	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-	if err != nil {
+	} else if cert, err = tls.LoadX509KeyPair(certFile, keyFile); err != nil {
 		return tls.Certificate{}, "", fmt.Errorf("desk: the certificate: %w", err)
 	}
-	sum := sha256.Sum256(cert.Certificate[0])
-	return cert, hex.EncodeToString(sum[:]), nil
+	return cert, selfsigned.Fingerprint(cert.Certificate[0]), nil
 }
 
-// makeDeskCertificate writes a self-signed ECDSA P-256 certificate for
-// this machine's names and addresses (and [desk] url's host), valid two
-// years.
-func makeDeskCertificate(certFile, keyFile, deskURL string) error {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return err
-	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
-	if err != nil {
-		return err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: "Uketsuke desk", Organization: []string{"Uketsuke"}},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().AddDate(2, 0, 0),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:     []string{"localhost"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-	}
+// deskName is how this desk is registered with the kiosks' links: its
+// machine's name.
+func deskName() string {
 	if h, err := os.Hostname(); err == nil && h != "" {
-		tmpl.DNSNames = append(tmpl.DNSNames, h)
+		return h
 	}
-	if u, err := url.Parse(deskURL); err == nil && u.Hostname() != "" {
-		if ip := net.ParseIP(u.Hostname()); ip != nil {
-			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
-		} else {
-			tmpl.DNSNames = append(tmpl.DNSNames, u.Hostname())
-		}
-	}
-	if addrs, err := net.InterfaceAddrs(); err == nil {
-		for _, a := range addrs {
-			if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && !n.IP.IsLinkLocalUnicast() {
-				tmpl.IPAddresses = append(tmpl.IPAddresses, n.IP)
-			}
-		}
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return err
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(certFile), 0o700); err != nil {
-		return err
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		return err
-	}
-	return os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	return "desk"
 }

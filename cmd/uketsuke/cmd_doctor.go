@@ -494,6 +494,13 @@ func checkSiteQueue(ctx context.Context, g *globals) checkResult {
 	if p.Schema == 0 {
 		detail = fmt.Sprintf("PostgreSQL %s answers; its tables are made at the first kiosk's start", p.Server)
 	}
+	if q.Link != "" && p.Schema > 0 {
+		if p.Link == q.Link {
+			detail += fmt.Sprintf("; desks reach it at %s for 目視確認 (%d desks registered)", q.Link, p.Desks)
+		} else {
+			detail += fmt.Sprintf("; its link %s is registered when the kiosk runs", q.Link)
+		}
+	}
 	if st, err := openStore(g); err == nil {
 		due, derr := st.SiteDue(ctx, 100_000)
 		st.Close()

@@ -97,7 +97,11 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 	}
 	rctx, stopReplica := context.WithCancel(ctx)
 	defer stopReplica()
-	startReplica(rctx, g, st)
+	link, err := prepareKioskLink(g, dataDir)
+	if err != nil {
+		return err
+	}
+	startReplica(rctx, g, st, link)
 
 	so := stationOptions{demo: o.demo}
 	var demo *demoCards
@@ -260,13 +264,23 @@ func runKiosk(ctx context.Context, g *globals, args []string) error {
 	go func() { defer wg.Done(); publishHourly(runCtx, g, st) }()
 	wg.Add(1)
 	go func() { defer wg.Done(); publishStatus(runCtx, g.log, st, dk) }()
+	lk := newLinkKiosk(s, dk)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		if err := kiosklink.Serve(runCtx, linkSocket(dataDir), g.cfg.KioskID, linkKiosk{s, dk}, g.log); err != nil {
+		if err := kiosklink.Serve(runCtx, linkSocket(dataDir), g.cfg.KioskID, lk, g.log); err != nil {
 			g.log.Error("the desk's link to this kiosk is off: 目視確認 only at the kiosk", "err", err)
 		}
 	}()
+	if link != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := link.serve(runCtx, g, lk); err != nil {
+				g.log.Error("the link for desks on other machines is off: 目視確認 at this kiosk or from a desk on its machine", "err", err)
+			}
+		}()
+	}
 	go func() { defer wg.Done(); every(runCtx, time.Second, func() { fyne.Do(ui.Tick) }) }()
 	if o.uiMap != "" {
 		wg.Add(1)

@@ -74,7 +74,7 @@ func simulate(ctx context.Context, g *globals, o simulateOptions) error {
 		}
 		rctx, stopReplica := context.WithCancel(ctx)
 		defer stopReplica()
-		if startReplica(rctx, g, s) != nil {
+		if startReplica(rctx, g, s, nil) != nil {
 			defer func() {
 				n, err := settleReplica(ctx, s, o.settle)
 				switch {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -103,6 +104,12 @@ type QueueConfig struct {
 	// DSN is PostgreSQL's address, e.g.
 	// "postgres://uketsuke@queue.clinic.example/uketsuke?sslmode=verify-full".
 	DSN string `toml:"dsn"`
+	// Link is where desks on other machines reach this kiosk for 目視確認,
+	// "host:port" (postgres only; "" for none). The kiosk listens on the
+	// port (on host alone when it is an IP address) over mutually
+	// authenticated TLS and registers the address and its certificate's
+	// fingerprint in PostgreSQL; it serves only desks registered there.
+	Link string `toml:"link"`
 }
 
 // site reports whether the queue is the site's, in PostgreSQL.
@@ -457,12 +464,21 @@ func (c Config) validate() error {
 		if c.Queue.DSN != "" {
 			return errors.New("queue.dsn is for backend = \"postgres\"")
 		}
+		if c.Queue.Link != "" {
+			return errors.New("queue.link is for backend = \"postgres\" (a desk on this machine reaches the kiosk without it)")
+		}
 	case "postgres":
 		if c.Queue.DSN == "" {
 			return errors.New("queue.dsn: PostgreSQL's address, needed with backend = \"postgres\"")
 		}
 		if c.Reception.NumberPrefix == "" {
 			return errors.New("reception.number_prefix: with one queue for many kiosks each kiosk needs its own prefix (A, B…) so the site's numbers are unique")
+		}
+		if l := c.Queue.Link; l != "" {
+			host, port, err := net.SplitHostPort(l)
+			if n, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
+				return fmt.Errorf("queue.link %q: the address desks reach this kiosk at, host:port (e.g. kiosk-2.clinic.lan:8444)", l)
+			}
 		}
 	default:
 		return fmt.Errorf("queue.backend %q: sqlite or postgres", c.Queue.Backend)

@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -26,10 +28,7 @@ const repoRoot = "../.."
 // fresh HOME, and the shared test photos.
 func demoEnv(t *testing.T, display string) []string {
 	t.Helper()
-	shared := os.Getenv("UKETSUKE_SHARED")
-	if shared == "" {
-		shared, _ = filepath.Abs("../../../shared")
-	}
+	shared := sharedDir()
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "DISPLAY=") && !strings.HasPrefix(kv, "WAYLAND_DISPLAY=") && !strings.HasPrefix(kv, "HOME=") {
@@ -41,6 +40,31 @@ func demoEnv(t *testing.T, display string) []string {
 		env = append(env, "DISPLAY="+display)
 	}
 	return env
+}
+
+// startDemoKiosk runs `uketsuke run --demo` with args on display, its
+// output into logPath; stop ends it (SIGTERM) and waits, also at the
+// test's end.
+func startDemoKiosk(t *testing.T, display, logPath string, args ...string) (stop func()) {
+	t.Helper()
+	bin, _ := filepath.Abs(binary(t))
+	ctx, cancel := context.WithCancel(t.Context())
+	cmd := exec.CommandContext(ctx, bin, append([]string{"run", "--demo"}, args...)...)
+	cmd.Dir, cmd.Env = repoRoot, demoEnv(t, display)
+	logf, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 10 * time.Second
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	stop = func() { once.Do(func() { cancel(); _ = cmd.Wait(); logf.Close() }) }
+	t.Cleanup(stop)
+	return stop
 }
 
 // TestRunWithoutADisplayWalksTheDemo is `make run` on a machine without a

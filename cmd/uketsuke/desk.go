@@ -244,27 +244,3 @@ func publishStatus(ctx context.Context, log *slog.Logger, st *storage.Store, d *
 	publish()
 	every(ctx, 15*time.Second, publish)
 }
-
-// linkKiosk is the running kiosk as the desk's link (kiosklink) serves it.
-type linkKiosk struct {
-	s *station
-	d *desk
-}
-
-func (k linkKiosk) View() kiosk.View { return k.s.runner.View() }
-
-func (k linkKiosk) HasPhoto() bool {
-	if k.s.verifier == nil {
-		return false
-	}
-	p := k.s.verifier.Photo()
-	defer clear(p)
-	return len(p) > 0
-}
-
-func (k linkKiosk) Photo(staff string) image.Image { return k.d.Photo(staff) }
-
-func (k linkKiosk) Post(ctx context.Context, ev kiosk.Event) error { return k.s.runner.Post(ctx, ev) }
-
-// linkSocket is where the kiosk serves the desk's link.
-func linkSocket(dataDir string) string { return filepath.Join(dataDir, "kiosk.sock") }

@@ -189,12 +189,14 @@ func TestFaceVerifyCommand(t *testing.T) {
 	}
 }
 
-// sharedDir is the project's reference folder.
+// sharedDir is the project's reference folder: $UKETSUKE_SHARED, else
+// ../shared beside the checkout (absolute).
 func sharedDir() string {
 	if d := os.Getenv("UKETSUKE_SHARED"); d != "" {
 		return d
 	}
-	return "../../../shared"
+	d, _ := filepath.Abs("../../../shared")
+	return d
 }
 
 // FuzzParseCaseLine: a batch line is one case or an errCaseLine, never a

@@ -149,6 +149,8 @@ reader = "SONY"
 		"model of dlib": "[camera]\nrecognizer_model = \"/tmp/x.onnx\"\n",
 		"long prefix":   "[reception]\nnumber_prefix = \"ABCDE\"\n",
 		"not toml":      "this is = = not toml",
+		"link alone":    "[queue]\nlink = \"kiosk-2.lan:8444\"\n",
+		"link no port":  "[reception]\nnumber_prefix = \"B\"\n[queue]\nbackend = \"postgres\"\ndsn = \"postgres://q/u\"\nlink = \"kiosk-2.lan\"\n",
 		"wrong type":    "[reception]\nface_attempts = \"three\"\n",
 		"plain http":    "[sync.orca]\nurl = \"http://orca.local:8000\"\nuser = \"ormaster\"\n",
 		"no department": "[sync.orca]\nurl = \"https://orca.local:8000\"\nuser = \"ormaster\"\nphysician = \"10001\"\n",

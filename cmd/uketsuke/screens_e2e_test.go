@@ -1,15 +1,11 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
 )
 
 // TestRealWindowFitsEveryScreen starts the real kiosk full screen on X
@@ -20,7 +16,6 @@ import (
 // .build/artifacts/screens/.
 func TestRealWindowFitsEveryScreen(t *testing.T) {
 	needXTools(t)
-	bin, _ := filepath.Abs(binary(t))
 	artefacts, _ := filepath.Abs(filepath.Join(repoRoot, ".build", "artifacts", "screens"))
 	os.RemoveAll(artefacts)
 	if err := os.MkdirAll(artefacts, 0o755); err != nil {
@@ -38,19 +33,7 @@ func TestRealWindowFitsEveryScreen(t *testing.T) {
 				t.Fatal(err)
 			}
 			mapPath := filepath.Join(t.TempDir(), "ui.json")
-			ctx, cancel := context.WithCancel(t.Context())
-			defer cancel()
-			cmd := exec.CommandContext(ctx, bin, "run", "--demo", "--data-dir", t.TempDir(), "--ui-map", mapPath)
-			cmd.Dir, cmd.Env = repoRoot, demoEnv(t, display)
-			logf, _ := os.Create(filepath.Join(dir, "kiosk.log"))
-			defer logf.Close()
-			cmd.Stdout, cmd.Stderr = logf, logf
-			cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-			cmd.WaitDelay = 10 * time.Second
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer func() { cancel(); _ = cmd.Wait() }()
+			startDemoKiosk(t, display, filepath.Join(dir, "kiosk.log"), "--data-dir", t.TempDir(), "--ui-map", mapPath)
 			d := &xdriver{t: t, display: display, mapPath: mapPath, dir: dir, w: sz.w, h: sz.h}
 			for _, step := range []struct{ screen, tap string }{{"welcome", "カードを置く"}, {"choosing-method", "暗証番号"}, {"entering-pin", ""}} {
 				d.wait(step.screen)

@@ -12,13 +12,16 @@ import (
 // ([queue] backend = "postgres") until ctx ends; nil when the queue is the
 // kiosk's own. It never blocks the kiosk: PostgreSQL away, it catches up
 // later.
-func startReplica(ctx context.Context, g *globals, st *storage.Store) *sitequeue.Replica {
+func startReplica(ctx context.Context, g *globals, st *storage.Store, link *kioskLink) *sitequeue.Replica {
 	if !g.cfg.Queue.site() {
 		return nil
 	}
 	r := &sitequeue.Replica{
 		DSN: g.cfg.Queue.DSN, KioskID: g.cfg.KioskID, Prefix: g.cfg.Reception.NumberPrefix,
 		Local: st, Changed: st.Changes(ctx, 100*time.Millisecond), Log: g.log,
+	}
+	if link != nil {
+		r.Link = link.reg
 	}
 	go r.Run(ctx)
 	return r

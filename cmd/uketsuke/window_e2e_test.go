@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -23,7 +22,6 @@ import (
 func TestRealWindowCheckInsWithXdotool(t *testing.T) {
 	needXTools(t)
 	display := testXvfb(t)
-	bin, _ := filepath.Abs(binary(t))
 	data := t.TempDir()
 	uiMapPath := filepath.Join(t.TempDir(), "ui.json")
 	artefacts, _ := filepath.Abs(filepath.Join(repoRoot, ".build", "artifacts", "window"))
@@ -31,19 +29,8 @@ func TestRealWindowCheckInsWithXdotool(t *testing.T) {
 	if err := os.MkdirAll(artefacts, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "run", "--demo", "--data-dir", data, "--ui-map", uiMapPath)
-	cmd.Dir, cmd.Env = repoRoot, demoEnv(t, display)
-	logf, _ := os.Create(filepath.Join(artefacts, "kiosk.log"))
-	defer logf.Close()
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	cmd.WaitDelay = 10 * time.Second
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	stop := startDemoKiosk(t, display, filepath.Join(artefacts, "kiosk.log"), "--data-dir", data, "--ui-map", uiMapPath)
 	d := &xdriver{t: t, display: display, mapPath: uiMapPath, dir: artefacts}
 	d.wait("welcome")
 
@@ -84,8 +71,7 @@ func TestRealWindowCheckInsWithXdotool(t *testing.T) {
 	d.click("終わる")
 	d.wait("welcome")
 
-	cancel()
-	_ = cmd.Wait()
+	stop()
 	st, err := storage.Open(filepath.Join(data, "demo", "uketsuke.db"), storage.Options{KioskID: "kiosk-1"})
 	if err != nil {
 		t.Fatal(err)
