@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -137,6 +139,35 @@ func TestThreeKiosksOneQueue(t *testing.T) {
 	if len(site) != total {
 		t.Errorf("%d visits in the site queue, %d recorded by the kiosks", len(site), total)
 	}
+	// Every patient is accounted for: the ones given a ticket are the
+	// visits (each once), the others left without one by the simulation's
+	// own table (walked away, took the card off, sent to the desk).
+	patients, ticketed := 0, 0
+	for _, k := range ks {
+		m := regexp.MustCompile(`Outcomes: (.*)\. Staff needed`).FindStringSubmatch(k.out.String())
+		if m == nil {
+			t.Fatalf("kiosk %s printed no outcomes:\n%s", k.id, k.out.String())
+		}
+		tickets := 0
+		for _, part := range strings.Split(m[1], "; ") {
+			what, n, _ := strings.Cut(part, ": ")
+			c, err := strconv.Atoi(n)
+			if err != nil {
+				t.Fatalf("outcome %q", part)
+			}
+			patients += c
+			if strings.HasPrefix(what, "ticket") {
+				tickets += c
+			}
+		}
+		if per[k.id] != tickets {
+			t.Errorf("kiosk %s: %d visits recorded, %d patients given a ticket", k.id, per[k.id], tickets)
+		}
+		ticketed += tickets
+	}
+	if patients != 600 || ticketed != len(site) {
+		t.Errorf("%d patients, %d tickets, %d visits in the site queue", patients, ticketed, len(site))
+	}
 	if per["front-1"] != per["front-2"] || per["front-2"] != per["front-3"] || total < 3*150 {
 		t.Errorf("visits per kiosk %v: the same seed should record the same visits, the killed kiosk included", per)
 	}
@@ -157,8 +188,8 @@ func TestThreeKiosksOneQueue(t *testing.T) {
 			t.Errorf("doctor as %s: %+v, want %s containing %q", c.id, r, c.verdict, c.detail)
 		}
 	}
-	t.Logf("3 kiosks × 200 patients: %d visits (%v), kiosk B killed after %d and restarted, PostgreSQL restarted once (noticed by %d kiosks); every visit in the site queue once, %d numbers unique",
-		total, per, killedAt, noticed, len(numbers))
+	t.Logf("3 kiosks × 200 patients (%d given a ticket, %d left without one): %d visits (%v), kiosk B killed after %d and restarted, PostgreSQL restarted once (noticed by %d kiosks); every visit in the site queue once, %d numbers unique",
+		ticketed, patients-ticketed, total, per, killedAt, noticed, len(numbers))
 }
 
 // countRecorded counts the visits in a kiosk's store by reading its
