@@ -333,6 +333,32 @@ func (q *Queue) KioskStatuses(ctx context.Context) ([]storage.KioskStatus, error
 	return out, wrap("kiosk status", rows.Err())
 }
 
+// SyncReports returns every kiosk's sync report as it last pushed it, by
+// kiosk id.
+func (q *Queue) SyncReports(ctx context.Context) (map[string]SyncReport, error) {
+	if err := q.ready(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := q.pool.Query(ctx, `select kiosk_id, report from uketsuke.kiosk_sync`)
+	if err != nil {
+		return nil, wrap("sync reports", err)
+	}
+	defer rows.Close()
+	out := map[string]SyncReport{}
+	for rows.Next() {
+		var id, report string
+		if err := rows.Scan(&id, &report); err != nil {
+			return nil, wrap("sync reports", err)
+		}
+		var rep SyncReport
+		if err := json.Unmarshal([]byte(report), &rep); err != nil {
+			return nil, wrap("sync report of "+id, err)
+		}
+		out[id] = rep
+	}
+	return out, wrap("sync reports", rows.Err())
+}
+
 // act changes the visit with number on day in the shared queue through
 // change (given its id, old status and the time now) and hands the
 // action to the kiosk that owns it, in one transaction.

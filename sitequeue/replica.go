@@ -23,6 +23,9 @@ type Local interface {
 	ApplySiteAction(ctx context.Context, a storage.SiteAction) (string, error)
 	OpenAlerts(ctx context.Context) ([]storage.Alert, error)
 	KioskStatuses(ctx context.Context) ([]storage.KioskStatus, error)
+	Runs(ctx context.Context, n int) ([]storage.SyncRun, error)
+	Parked(ctx context.Context) ([]storage.ParkedEvent, error)
+	Failing(ctx context.Context) ([]storage.ParkedEvent, error)
 }
 
 // ErrPrefixTaken: another kiosk issues numbers from this kiosk's prefix;
@@ -344,9 +347,35 @@ func (r *Replica) push(ctx context.Context, conn *pgx.Conn) (int, error) {
 	return len(due), nil
 }
 
-// pushKiosk brings the kiosk's open alerts and its device report into
-// the shared queue when they changed: new alerts are added, alerts closed
-// here are closed there.
+// syncRuns is how many of a kiosk's latest sync runs the desk sees.
+const syncRuns = 10
+
+// SyncReport is a kiosk's hand-over to the clinic system as the desk
+// sees it.
+type SyncReport struct {
+	Runs    []storage.SyncRun     `json:"runs"`
+	Parked  []storage.ParkedEvent `json:"parked"`
+	Failing []storage.ParkedEvent `json:"failing"`
+}
+
+func (r *Replica) syncReport(ctx context.Context) ([]byte, error) {
+	var rep SyncReport
+	var err error
+	if rep.Runs, err = r.Local.Runs(ctx, syncRuns); err != nil {
+		return nil, err
+	}
+	if rep.Parked, err = r.Local.Parked(ctx); err != nil {
+		return nil, err
+	}
+	if rep.Failing, err = r.Local.Failing(ctx); err != nil {
+		return nil, err
+	}
+	return json.Marshal(rep)
+}
+
+// pushKiosk brings the kiosk's open alerts, its device report and its
+// sync report into the shared queue when they changed: new alerts are
+// added, alerts closed here are closed there.
 func (r *Replica) pushKiosk(ctx context.Context, conn *pgx.Conn) error {
 	all, err := r.Local.OpenAlerts(ctx)
 	if err != nil {
@@ -369,7 +398,11 @@ func (r *Replica) pushKiosk(ctx context.Context, conn *pgx.Conn) error {
 			status = &statuses[i]
 		}
 	}
-	sent := fmt.Sprint(ids)
+	report, err := r.syncReport(ctx)
+	if err != nil {
+		return err
+	}
+	sent := fmt.Sprint(ids) + string(report)
 	if status != nil {
 		sent += status.Updated.String()
 	}
@@ -388,9 +421,12 @@ func (r *Replica) pushKiosk(ctx context.Context, conn *pgx.Conn) error {
 			on conflict (kiosk_id) do update set updated_at = excluded.updated_at, devices = excluded.devices`,
 			r.KioskID, status.Updated.UTC().Format(storage.StampLayout), string(status.Devices))
 	}
+	b.Queue(`insert into uketsuke.kiosk_sync (kiosk_id, updated_at, report) values ($1, $2, $3)
+		on conflict (kiosk_id) do update set updated_at = excluded.updated_at, report = excluded.report`,
+		r.KioskID, time.Now().UTC().Format(storage.StampLayout), string(report))
 	b.Queue(`select pg_notify($1, $2)`, chanQueue, r.KioskID)
 	if err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error { return tx.SendBatch(ctx, b).Close() }); err != nil {
-		return fmt.Errorf("site queue: alerts and device report: %w", err)
+		return fmt.Errorf("site queue: alerts, device and sync reports: %w", err)
 	}
 	r.sent = sent
 	return nil

@@ -376,3 +376,47 @@ func TestKioskLinksAndDesks(t *testing.T) {
 		t.Errorf("PostgreSQL gone: %v", err)
 	}
 }
+
+// TestEveryKiosksHandOverAtTheDesk: a kiosk's sync runs and its parked
+// delivery (with ORCA's words) reach the desk, named by the kiosk, and
+// leave it when staff put the delivery back in line at the kiosk.
+func TestEveryKiosksHandOverAtTheDesk(t *testing.T) {
+	ctx := context.Background()
+	_, b, q := twoKiosks(t)
+	if _, err := b.store.SetDestinations(ctx, []string{storage.DestORCA}, today()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.store.Register(ctx, kiosk.Visit{Path: kiosk.PathMynaCard}); err != nil {
+		t.Fatal(err)
+	}
+	due, err := b.store.Due(ctx, storage.DestORCA, time.Now(), 10)
+	if err != nil || len(due) != 1 {
+		t.Fatalf("due %+v %v", due, err)
+	}
+	if _, err := b.store.Failed(ctx, storage.DestORCA, due[0].Key, "ORCA patientmodv2 Api_Result 01: 患者番号に誤りがあります", true); err != nil {
+		t.Fatal(err)
+	}
+	run, err := b.store.StartRun(ctx, "staff")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.store.FinishRun(ctx, run, "0 sent, 1 parked"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "kiosk B's parked delivery at the desk", func() bool {
+		reps, err := q.SyncReports(ctx)
+		if err != nil {
+			return false
+		}
+		rep := reps["front-2"]
+		return len(rep.Parked) == 1 && rep.Parked[0].KioskID == "front-2" && strings.Contains(rep.Parked[0].Reason, "患者番号に誤りがあります") &&
+			len(rep.Runs) == 1 && rep.Runs[0].Report == "0 sent, 1 parked" && rep.Runs[0].KioskID == "front-2"
+	})
+	if err := b.store.Unpark(ctx, storage.DestORCA, due[0].Key, "1001"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the delivery back in line, not parked at the desk", func() bool {
+		reps, err := q.SyncReports(ctx)
+		return err == nil && len(reps["front-2"].Parked) == 0
+	})
+}

@@ -296,6 +296,7 @@ func visitOfKey(key string) string {
 
 // ParkedEvent is a delivery waiting for staff.
 type ParkedEvent struct {
+	KioskID                 string // the kiosk whose outbox holds it
 	Key, Destination, Event string
 	VisitID, Day, Number    string
 	Reason                  string // the last failure, ORCA's words kept
@@ -323,7 +324,7 @@ func (s *Store) troubled(ctx context.Context, cond string) ([]ParkedEvent, error
 	defer rows.Close()
 	var out []ParkedEvent
 	for rows.Next() {
-		var p ParkedEvent
+		p := ParkedEvent{KioskID: s.o.KioskID}
 		if err := rows.Scan(&p.Key, &p.Destination, &p.Event, &p.VisitID, &p.Day, &p.Number, &p.Reason, &p.Attempts); err != nil {
 			return nil, wrapDB("parked events", err)
 		}

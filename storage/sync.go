@@ -57,6 +57,7 @@ func (s *Store) LinkedORCA(ctx context.Context, visitID string) (ORCALink, bool,
 
 // SyncRun is one run of the sync.
 type SyncRun struct {
+	KioskID    string // the kiosk that ran it
 	ID         int64
 	StartedAt  string
 	FinishedAt string // "" while running or when it died
@@ -92,7 +93,7 @@ func (s *Store) Runs(ctx context.Context, n int) ([]SyncRun, error) {
 	defer rows.Close()
 	var out []SyncRun
 	for rows.Next() {
-		var r SyncRun
+		r := SyncRun{KioskID: s.o.KioskID}
 		if err := rows.Scan(&r.ID, &r.StartedAt, &r.FinishedAt, &r.Trigger, &r.Report); err != nil {
 			return nil, wrapDB("sync runs", err)
 		}

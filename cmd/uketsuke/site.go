@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/uketsuke/uketsuke/sitequeue"
@@ -86,4 +89,52 @@ func (d siteDesk) TakeAlert(ctx context.Context, id int64, actor string) error {
 
 func (d siteDesk) KioskStatuses(ctx context.Context) ([]storage.KioskStatus, error) {
 	return d.site.KioskStatuses(ctx)
+}
+
+// syncReports are every kiosk's sync reports, by kiosk id in order.
+func (d siteDesk) syncReports(ctx context.Context) ([]sitequeue.SyncReport, error) {
+	reps, err := d.site.SyncReports(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids := slices.Sorted(maps.Keys(reps))
+	out := make([]sitequeue.SyncReport, len(ids))
+	for i, id := range ids {
+		out[i] = reps[id]
+	}
+	return out, nil
+}
+
+// Runs are the latest n sync runs of all the kiosks, newest first.
+func (d siteDesk) Runs(ctx context.Context, n int) ([]storage.SyncRun, error) {
+	reps, err := d.syncReports(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var runs []storage.SyncRun
+	for _, r := range reps {
+		runs = append(runs, r.Runs...)
+	}
+	slices.SortStableFunc(runs, func(a, b storage.SyncRun) int { return strings.Compare(b.StartedAt, a.StartedAt) })
+	return runs[:min(n, len(runs))], nil
+}
+
+// Parked are every kiosk's deliveries waiting for staff.
+func (d siteDesk) Parked(ctx context.Context) ([]storage.ParkedEvent, error) {
+	reps, err := d.syncReports(ctx)
+	var out []storage.ParkedEvent
+	for _, r := range reps {
+		out = append(out, r.Parked...)
+	}
+	return out, err
+}
+
+// Failing are every kiosk's deliveries being retried after many failures.
+func (d siteDesk) Failing(ctx context.Context) ([]storage.ParkedEvent, error) {
+	reps, err := d.syncReports(ctx)
+	var out []storage.ParkedEvent
+	for _, r := range reps {
+		out = append(out, r.Failing...)
+	}
+	return out, err
 }
