@@ -439,6 +439,10 @@ func TestVisualConfirmationFromTheDesk(t *testing.T) {
 	if _, page := f.do(c, "GET", "/desk/visual?kiosk=kiosk-1", nil); strings.Contains(page, "本人と確認した") {
 		t.Error("the button stays after the confirmation")
 	}
+	// An alert's link to a kiosk the desk does not reach says so.
+	if _, page := f.do(c, "GET", "/desk/visual?kiosk=kiosk-9", nil); !strings.Contains(page, "受付機 kiosk-9 にはこの机からつながっていません") || strings.Contains(page, "本人と確認した") {
+		t.Errorf("a kiosk the desk does not reach:\n%s", page)
+	}
 	rows, _ := f.store.RecentAudit(context.Background(), 5)
 	if !slices.ContainsFunc(rows, func(r storage.AuditRow) bool {
 		return r.Actor == "1001" && r.Action == "desk.visual-confirm" && r.Outcome == "kiosk kiosk-1"

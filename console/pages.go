@@ -150,8 +150,11 @@ func (s *Server) visualPage(w http.ResponseWriter, r *http.Request, se *session)
 			d.Session = &d.Sessions[i]
 		}
 	}
-	if len(d.Sessions) == 0 {
+	switch {
+	case len(d.Sessions) == 0:
 		d.SessionErr = "つながっている受付機がありません。"
+	case d.Session == nil && r.URL.Query().Get("kiosk") != "":
+		d.SessionErr = "受付機 " + chosen + " にはこの机からつながっていません（受付機の [queue] link の設定と、その機械が動いているかを確かめてください）。"
 	}
 	s.page(w, "visual.html", d)
 }

@@ -90,6 +90,7 @@ func runDesk(ctx context.Context, g *globals, args []string) error {
 			return fmt.Errorf("desk: %w", err)
 		}
 		links.site, links.name = site, deskName()
+		go links.register(ctx)
 	}
 	staff := &console.Server{Store: queue, Key: key, Rooms: g.cfg.Desk.Rooms, Changes: changes(), Log: g.log, Kiosks: links}
 	go staff.Run(ctx)

@@ -148,13 +148,7 @@ func (l *kioskLinks) list(ctx context.Context) []linkTo {
 	if l.site == nil {
 		return out
 	}
-	if !l.registered {
-		if err := l.site.RegisterDesk(ctx, selfsigned.Fingerprint(l.cert.Certificate[0]), l.name); err != nil {
-			l.log.Warn("desk: not registered with the kiosks' links yet", "err", err)
-		} else {
-			l.registered = true
-		}
-	}
+	l.registerLocked(ctx)
 	links, err := l.site.Links(ctx)
 	if err != nil {
 		l.log.Warn("desk: the kiosks' links", "err", err)
@@ -174,6 +168,37 @@ func (l *kioskLinks) list(ctx context.Context) []linkTo {
 		out = append(out, linkTo{k.KioskID, c})
 	}
 	return out
+}
+
+// registerLocked records this desk's certificate for the kiosks' links,
+// once (l.mu held).
+func (l *kioskLinks) registerLocked(ctx context.Context) bool {
+	if !l.registered {
+		if err := l.site.RegisterDesk(ctx, selfsigned.Fingerprint(l.cert.Certificate[0]), l.name); err != nil {
+			l.log.Warn("desk: not registered with the kiosks' links yet", "err", err)
+		} else {
+			l.registered = true
+		}
+	}
+	return l.registered
+}
+
+// register records this desk for the kiosks' links at start, trying every
+// 5 s while PostgreSQL does not answer, until ctx ends.
+func (l *kioskLinks) register(ctx context.Context) {
+	for {
+		l.mu.Lock()
+		ok := l.registerLocked(ctx)
+		l.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(5 * time.Second):
+		}
+	}
 }
 
 // errNoSuchKiosk: no link to the kiosk asked for.
