@@ -52,7 +52,7 @@ func (r *running) Photo(staff string) image.Image {
 
 // start runs a real machine and runner with a card just put on the
 // reader's way; views carries what the kiosk shows.
-func start(t *testing.T) (context.Context, *running, chan kiosk.View) {
+func start(t testing.TB) (context.Context, *running, chan kiosk.View) {
 	card := kiosktest.NewCard("1234", wareki.MustDate(1980, 2, 17), 2035, "2285")
 	card.Info = kiosk.CardInfo{CertSerial: "1", CertNotAfter: time.Now().AddDate(2, 0, 0)}
 	views := make(chan kiosk.View, 64)
@@ -146,7 +146,7 @@ func confirmThrough(t *testing.T, ctx context.Context, c *Client, k *running, r 
 }
 
 // certificate makes a self-signed certificate in a temporary folder.
-func certificate(t *testing.T, name string) tls.Certificate {
+func certificate(t testing.TB, name string) tls.Certificate {
 	t.Helper()
 	dir := t.TempDir()
 	c, _, err := selfsigned.LoadOrMake(filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), selfsigned.Spec{
@@ -161,12 +161,7 @@ func TestADeskOnAnotherMachineConfirmsOverTLS(t *testing.T) {
 	ctx, k, views := start(t)
 	kioskCert, deskCert, stranger := certificate(t, "kiosk"), certificate(t, "desk"), certificate(t, "stranger")
 	deskFP := selfsigned.Fingerprint(deskCert.Certificate[0])
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeLoopback(t)
 	var mu sync.Mutex
 	var asked []string
 	desks := func(_ context.Context, fp string) error {
@@ -197,4 +192,15 @@ func TestADeskOnAnotherMachineConfirmsOverTLS(t *testing.T) {
 	if !slices.Contains(asked, selfsigned.Fingerprint(stranger.Certificate[0])) || !slices.Contains(asked, deskFP) {
 		t.Errorf("the desks asked for: %v", asked)
 	}
+}
+
+// freeLoopback is a loopback address with a port free at the moment.
+func freeLoopback(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
