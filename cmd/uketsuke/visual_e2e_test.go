@@ -56,7 +56,12 @@ func TestDeskConfirmsAKioskOnAnotherMachine(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	linkAddr := freeAddr(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0") // a port free at the moment
+	if err != nil {
+		t.Fatal(err)
+	}
+	linkAddr := ln.Addr().String()
+	ln.Close()
 	kioskCfg := filepath.Join(t.TempDir(), "kiosk.toml")
 	if err := os.WriteFile(kioskCfg, []byte(fmt.Sprintf("kiosk_id = \"front-2\"\n[reception]\nnumber_prefix = \"B\"\n"+
 		"[queue]\nbackend = \"postgres\"\ndsn = %q\nlink = %q\n[demo]\npersonas = %q\n", pg.DSN, linkAddr, personas)), 0o600); err != nil {
@@ -169,17 +174,6 @@ func deskLogin(t *testing.T, ctx context.Context, base, id, pin, code string) {
 		chromedp.WaitVisible(chromedp.CSS(`.error, #rows`))); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// freeAddr is a loopback address with a port free at the moment.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 func copyFile(t *testing.T, from, to string) {
