@@ -333,30 +333,29 @@ func (q *Queue) KioskStatuses(ctx context.Context) ([]storage.KioskStatus, error
 	return out, wrap("kiosk status", rows.Err())
 }
 
-// SyncReports returns every kiosk's sync report as it last pushed it, by
-// kiosk id.
-func (q *Queue) SyncReports(ctx context.Context) (map[string]SyncReport, error) {
+// Reports returns every kiosk's Report as it last pushed it, by kiosk id.
+func (q *Queue) Reports(ctx context.Context) (map[string]Report, error) {
 	if err := q.ready(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := q.pool.Query(ctx, `select kiosk_id, report from uketsuke.kiosk_sync`)
+	rows, err := q.pool.Query(ctx, `select kiosk_id, report from uketsuke.kiosk_reports`)
 	if err != nil {
-		return nil, wrap("sync reports", err)
+		return nil, wrap("kiosk reports", err)
 	}
 	defer rows.Close()
-	out := map[string]SyncReport{}
+	out := map[string]Report{}
 	for rows.Next() {
 		var id, report string
 		if err := rows.Scan(&id, &report); err != nil {
-			return nil, wrap("sync reports", err)
+			return nil, wrap("kiosk reports", err)
 		}
-		var rep SyncReport
+		var rep Report
 		if err := json.Unmarshal([]byte(report), &rep); err != nil {
-			return nil, wrap("sync report of "+id, err)
+			return nil, wrap("the report of "+id, err)
 		}
 		out[id] = rep
 	}
-	return out, wrap("sync reports", rows.Err())
+	return out, wrap("kiosk reports", rows.Err())
 }
 
 // act changes the visit with number on day in the shared queue through

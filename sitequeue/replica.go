@@ -26,6 +26,7 @@ type Local interface {
 	Runs(ctx context.Context, n int) ([]storage.SyncRun, error)
 	Parked(ctx context.Context) ([]storage.ParkedEvent, error)
 	Failing(ctx context.Context) ([]storage.ParkedEvent, error)
+	RecentAudit(ctx context.Context, n int) ([]storage.AuditRow, error)
 }
 
 // ErrPrefixTaken: another kiosk issues numbers from this kiosk's prefix;
@@ -347,21 +348,28 @@ func (r *Replica) push(ctx context.Context, conn *pgx.Conn) (int, error) {
 	return len(due), nil
 }
 
-// syncRuns is how many of a kiosk's latest sync runs the desk sees.
-const syncRuns = 10
+// How much of a kiosk's record the desk sees: its latest sync runs and
+// audit rows.
+const (
+	reportRuns  = 10
+	reportAudit = 100
+)
 
-// SyncReport is a kiosk's hand-over to the clinic system as the desk
-// sees it.
-type SyncReport struct {
+// Report is what a kiosk tells the desk of itself: its hand-over to the
+// clinic system (the latest runs, the deliveries parked and those being
+// retried, with the clinic system's words) and its latest audit rows (no
+// personal data: actors, actions, visit ids).
+type Report struct {
 	Runs    []storage.SyncRun     `json:"runs"`
 	Parked  []storage.ParkedEvent `json:"parked"`
 	Failing []storage.ParkedEvent `json:"failing"`
+	Audit   []storage.AuditRow    `json:"audit"`
 }
 
-func (r *Replica) syncReport(ctx context.Context) ([]byte, error) {
-	var rep SyncReport
+func (r *Replica) report(ctx context.Context) ([]byte, error) {
+	var rep Report
 	var err error
-	if rep.Runs, err = r.Local.Runs(ctx, syncRuns); err != nil {
+	if rep.Runs, err = r.Local.Runs(ctx, reportRuns); err != nil {
 		return nil, err
 	}
 	if rep.Parked, err = r.Local.Parked(ctx); err != nil {
@@ -370,11 +378,14 @@ func (r *Replica) syncReport(ctx context.Context) ([]byte, error) {
 	if rep.Failing, err = r.Local.Failing(ctx); err != nil {
 		return nil, err
 	}
+	if rep.Audit, err = r.Local.RecentAudit(ctx, reportAudit); err != nil {
+		return nil, err
+	}
 	return json.Marshal(rep)
 }
 
 // pushKiosk brings the kiosk's open alerts, its device report and its
-// sync report into the shared queue when they changed: new alerts are
+// Report into the shared queue when they changed: new alerts are
 // added, alerts closed here are closed there.
 func (r *Replica) pushKiosk(ctx context.Context, conn *pgx.Conn) error {
 	all, err := r.Local.OpenAlerts(ctx)
@@ -398,7 +409,7 @@ func (r *Replica) pushKiosk(ctx context.Context, conn *pgx.Conn) error {
 			status = &statuses[i]
 		}
 	}
-	report, err := r.syncReport(ctx)
+	report, err := r.report(ctx)
 	if err != nil {
 		return err
 	}
@@ -421,7 +432,7 @@ func (r *Replica) pushKiosk(ctx context.Context, conn *pgx.Conn) error {
 			on conflict (kiosk_id) do update set updated_at = excluded.updated_at, devices = excluded.devices`,
 			r.KioskID, status.Updated.UTC().Format(storage.StampLayout), string(status.Devices))
 	}
-	b.Queue(`insert into uketsuke.kiosk_sync (kiosk_id, updated_at, report) values ($1, $2, $3)
+	b.Queue(`insert into uketsuke.kiosk_reports (kiosk_id, updated_at, report) values ($1, $2, $3)
 		on conflict (kiosk_id) do update set updated_at = excluded.updated_at, report = excluded.report`,
 		r.KioskID, time.Now().UTC().Format(storage.StampLayout), string(report))
 	b.Queue(`select pg_notify($1, $2)`, chanQueue, r.KioskID)

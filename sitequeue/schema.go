@@ -97,9 +97,9 @@ create table if not exists uketsuke.alerts (
   unique (kiosk_id, local_id)
 );
 create index if not exists alerts_open on uketsuke.alerts (id) where cleared_at is null;
--- Each kiosk's hand-over to the clinic system as it last reported it
--- (JSON: the latest runs, parked and failing deliveries).
-create table if not exists uketsuke.kiosk_sync (
+-- What each kiosk last reported for the desk (JSON: its hand-over to
+-- the clinic system and its latest audit rows).
+create table if not exists uketsuke.kiosk_reports (
   kiosk_id   text primary key,
   updated_at text not null,
   report     text not null

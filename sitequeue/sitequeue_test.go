@@ -404,7 +404,7 @@ func TestEveryKiosksHandOverAtTheDesk(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "kiosk B's parked delivery at the desk", func() bool {
-		reps, err := q.SyncReports(ctx)
+		reps, err := q.Reports(ctx)
 		if err != nil {
 			return false
 		}
@@ -415,8 +415,10 @@ func TestEveryKiosksHandOverAtTheDesk(t *testing.T) {
 	if err := b.store.Unpark(ctx, storage.DestORCA, due[0].Key, "1001"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the delivery back in line, not parked at the desk", func() bool {
-		reps, err := q.SyncReports(ctx)
-		return err == nil && len(reps["front-2"].Parked) == 0
+	eventually(t, "the delivery back in line, not parked at the desk; staff's action in the kiosk's audit there", func() bool {
+		reps, err := q.Reports(ctx)
+		rep := reps["front-2"]
+		return err == nil && len(rep.Parked) == 0 && len(rep.Audit) > 0 && rep.Audit[0].Action == "sync.unparked" &&
+			rep.Audit[0].Actor == "1001" && rep.Audit[0].KioskID == "front-2"
 	})
 }

@@ -315,6 +315,7 @@ func (s *Store) MoveUp(ctx context.Context, day, number, actor string) error {
 
 // AuditRow is one audit log row for the staff view.
 type AuditRow struct {
+	KioskID                           string // the kiosk whose store holds it
 	ID                                int64
 	At, Actor, Action, Outcome, Visit string
 }
@@ -328,7 +329,7 @@ func (s *Store) RecentAudit(ctx context.Context, n int) ([]AuditRow, error) {
 	defer rows.Close()
 	var out []AuditRow
 	for rows.Next() {
-		var r AuditRow
+		r := AuditRow{KioskID: s.o.KioskID}
 		if err := rows.Scan(&r.ID, &r.At, &r.Actor, &r.Action, &r.Outcome, &r.Visit); err != nil {
 			return nil, wrapDB("recent audit", err)
 		}

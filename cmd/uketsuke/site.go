@@ -91,14 +91,14 @@ func (d siteDesk) KioskStatuses(ctx context.Context) ([]storage.KioskStatus, err
 	return d.site.KioskStatuses(ctx)
 }
 
-// syncReports are every kiosk's sync reports, by kiosk id in order.
-func (d siteDesk) syncReports(ctx context.Context) ([]sitequeue.SyncReport, error) {
-	reps, err := d.site.SyncReports(ctx)
+// reports are every kiosk's reports, by kiosk id in order.
+func (d siteDesk) reports(ctx context.Context) ([]sitequeue.Report, error) {
+	reps, err := d.site.Reports(ctx)
 	if err != nil {
 		return nil, err
 	}
 	ids := slices.Sorted(maps.Keys(reps))
-	out := make([]sitequeue.SyncReport, len(ids))
+	out := make([]sitequeue.Report, len(ids))
 	for i, id := range ids {
 		out[i] = reps[id]
 	}
@@ -107,7 +107,7 @@ func (d siteDesk) syncReports(ctx context.Context) ([]sitequeue.SyncReport, erro
 
 // Runs are the latest n sync runs of all the kiosks, newest first.
 func (d siteDesk) Runs(ctx context.Context, n int) ([]storage.SyncRun, error) {
-	reps, err := d.syncReports(ctx)
+	reps, err := d.reports(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +121,7 @@ func (d siteDesk) Runs(ctx context.Context, n int) ([]storage.SyncRun, error) {
 
 // Parked are every kiosk's deliveries waiting for staff.
 func (d siteDesk) Parked(ctx context.Context) ([]storage.ParkedEvent, error) {
-	reps, err := d.syncReports(ctx)
+	reps, err := d.reports(ctx)
 	var out []storage.ParkedEvent
 	for _, r := range reps {
 		out = append(out, r.Parked...)
@@ -131,10 +131,44 @@ func (d siteDesk) Parked(ctx context.Context) ([]storage.ParkedEvent, error) {
 
 // Failing are every kiosk's deliveries being retried after many failures.
 func (d siteDesk) Failing(ctx context.Context) ([]storage.ParkedEvent, error) {
-	reps, err := d.syncReports(ctx)
+	reps, err := d.reports(ctx)
 	var out []storage.ParkedEvent
 	for _, r := range reps {
 		out = append(out, r.Failing...)
 	}
 	return out, err
+}
+
+// RecentAudit is the newest n rows of the desk machine's own audit and of
+// every kiosk's, newest first (a kiosk on the desk's machine once).
+func (d siteDesk) RecentAudit(ctx context.Context, n int) ([]storage.AuditRow, error) {
+	own, err := d.Store.RecentAudit(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	reps, err := d.reports(ctx)
+	type key struct {
+		kiosk string
+		id    int64
+	}
+	seen := map[key]bool{}
+	var rows []storage.AuditRow
+	for _, r := range append([][]storage.AuditRow{own}, auditOf(reps)...) {
+		for _, a := range r {
+			if k := (key{a.KioskID, a.ID}); !seen[k] {
+				seen[k] = true
+				rows = append(rows, a)
+			}
+		}
+	}
+	slices.SortStableFunc(rows, func(a, b storage.AuditRow) int { return strings.Compare(b.At, a.At) })
+	return rows[:min(n, len(rows))], err
+}
+
+func auditOf(reps []sitequeue.Report) [][]storage.AuditRow {
+	out := make([][]storage.AuditRow, len(reps))
+	for i, r := range reps {
+		out[i] = r.Audit
+	}
+	return out
 }
