@@ -412,6 +412,14 @@ func TestVisualConfirmationFromTheDesk(t *testing.T) {
 			t.Fatalf("the visual page has no %s:\n%s", want, page)
 		}
 	}
+	// The list alone, for the page's live updates: the chosen kiosk's
+	// session signed, and nothing without a login.
+	if _, list := f.do(c, "GET", "/desk/visual/kiosks", nil); !strings.Contains(list, `data-sig="kiosk-1:true:p1"`) || !strings.Contains(list, `data-kiosk="kiosk-2"`) || strings.Contains(list, "<html") {
+		t.Errorf("the kiosks' list:\n%s", list)
+	}
+	if resp, _ := f.do(f.browser(), "GET", "/desk/visual/kiosks", nil); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the kiosks' list without a login: %d", resp.StatusCode)
+	}
 	resp, body := f.do(c, "GET", "/desk/visual/photo?kiosk=kiosk-1", nil)
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/jpeg" || !strings.Contains(resp.Header.Get("Cache-Control"), "no-store") || body != "\xff\xd8jpeg" {
 		t.Errorf("photo: %d %v", resp.StatusCode, resp.Header)

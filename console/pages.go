@@ -50,6 +50,8 @@ type pageData struct {
 	Staff, CSRF, Title string
 	Sessions           []KioskSession
 	Session            *KioskSession // the kiosk chosen for 目視確認
+	Asked              string        // the kiosk asked for (?kiosk=)
+	Idle               int           // seconds: a page left alone logs out
 	SessionErr         string
 	Kiosks             []kioskReport
 	Runs               []storage.SyncRun
@@ -121,15 +123,29 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, se *session) 
 
 // visualPage is 目視確認 from the desk: every linked kiosk's session and,
 // for the kiosk chosen (?kiosk=, or the only one that can confirm), the
-// chip photo and the button.
+// chip photo and the button. The list is read again every 2 s by the
+// page (visualKiosks), which asks staff to look again when the chosen
+// kiosk's session changed.
 func (s *Server) visualPage(w http.ResponseWriter, r *http.Request, se *session) {
-	d := pageData{Staff: se.staff, CSRF: se.csrf, Title: "目視確認"}
+	s.page(w, "visual.html", s.visual(r, se))
+}
+
+// visualKiosks is the visual page's list of kiosks alone, for its live
+// updates (they do not keep the session open).
+func (s *Server) visualKiosks(w http.ResponseWriter, r *http.Request, se *session) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := pages.ExecuteTemplate(w, "kiosks", s.visual(r, se)); err != nil {
+		s.log().Error("desk: the kiosks' list did not render", "err", err)
+	}
+}
+
+func (s *Server) visual(r *http.Request, se *session) pageData {
+	d := pageData{Staff: se.staff, CSRF: se.csrf, Title: "目視確認", Asked: r.URL.Query().Get("kiosk"), Idle: int(s.sess.idle.Seconds())}
 	if s.Kiosks == nil {
 		d.SessionErr = "この机からは受付機につながっていません（受付機と同じ機械で uketsuke desk を動かすか、[queue] link を受付機に設定してください）。"
-		s.page(w, "visual.html", d)
-		return
+		return d
 	}
-	chosen := r.URL.Query().Get("kiosk")
+	chosen := d.Asked
 	d.Sessions = s.Kiosks.Sessions(r.Context())
 	if chosen == "" {
 		var can []string
@@ -153,10 +169,10 @@ func (s *Server) visualPage(w http.ResponseWriter, r *http.Request, se *session)
 	switch {
 	case len(d.Sessions) == 0:
 		d.SessionErr = "つながっている受付機がありません。"
-	case d.Session == nil && r.URL.Query().Get("kiosk") != "":
-		d.SessionErr = "受付機 " + chosen + " にはこの机からつながっていません（受付機の [queue] link の設定と、その機械が動いているかを確かめてください）。"
+	case d.Session == nil && d.Asked != "":
+		d.SessionErr = "受付機 " + d.Asked + " にはこの机からつながっていません（受付機の [queue] link の設定と、その機械が動いているかを確かめてください）。"
 	}
-	s.page(w, "visual.html", d)
+	return d
 }
 
 // visualPhoto is the chip photo, from the kiosk's memory to this staff

@@ -83,11 +83,8 @@ func TestDeskConfirmsAKioskOnAnotherMachine(t *testing.T) {
 
 	x := &xdriver{t: t, display: display, mapPath: uiMapPath, dir: artefacts}
 	x.wait("welcome")
-	x.click("カードを置く")
-	x.wait("choosing-method")
-	x.click("顔認証")
-	x.wait("entering-pin") // the face did not match
 
+	// Staff open 目視確認 while nobody is at the kiosk.
 	b := chromium(t, d.spki)
 	base := "https://" + d.addr
 	code, _ := totp.Code(secret, time.Now())
@@ -96,11 +93,23 @@ func TestDeskConfirmsAKioskOnAnotherMachine(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := chromedp.Do(b, chromedp.Navigate(base+"/desk/visual"),
-		chromedp.WaitVisible(chromedp.CSS(`tr[data-kiosk="front-2"]`))); err != nil {
+		chromedp.WaitVisible(`//tr[@data-kiosk="front-2"][contains(., "受付中の方はいません")]`)); err != nil {
 		t.Fatal(err)
 	}
+
+	x.click("カードを置く")
+	x.wait("choosing-method")
+	x.click("顔認証")
+	x.wait("entering-pin") // the face did not match
+
+	// The open page learns of it by itself and asks staff to look again.
+	if err := chromedp.Do(b, chromedp.WaitVisible(`//tr[@data-kiosk="front-2"][contains(., "暗証番号の入力")]//a[contains(., "目視確認する")]`),
+		chromedp.WaitVisible(chromedp.CSS(`#changed`))); err != nil {
+		t.Fatal(err)
+	}
+	shot(t, b, "desk-visual-changed")
 	// The only kiosk that can confirm is chosen; its chip photo is shown.
-	if err := chromedp.Do(b, chromedp.WaitVisible(chromedp.CSS(`figure.chip img`))); err != nil {
+	if err := chromedp.Do(b, chromedp.Click(chromedp.CSS(`#changed a`)), chromedp.WaitVisible(chromedp.CSS(`figure.chip img`))); err != nil {
 		t.Fatal(err)
 	}
 	width, err := chromedp.Run(b, chromedp.Evaluate[int](`document.querySelector("figure.chip img").naturalWidth`))
