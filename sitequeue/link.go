@@ -80,18 +80,10 @@ func (q *Queue) RegisterDesk(ctx context.Context, fingerprint, name string) erro
 
 // Links returns every kiosk that serves a link, by kiosk id.
 func (q *Queue) Links(ctx context.Context) ([]Link, error) {
-	if err := q.ready(ctx); err != nil {
-		return nil, err
-	}
-	rows, err := q.pool.Query(ctx, `select kiosk_id, link_addr, link_cert from uketsuke.kiosks
-		where link_addr is not null and link_cert is not null order by kiosk_id`)
-	if err != nil {
-		return nil, fmt.Errorf("site queue: links: %w", err)
-	}
-	links, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Link, error) {
+	return rowsOf(ctx, q, "links", `select kiosk_id, link_addr, link_cert from uketsuke.kiosks
+		where link_addr is not null and link_cert is not null order by kiosk_id`, func(row pgx.CollectableRow) (Link, error) {
 		var l Link
-		err := r.Scan(&l.KioskID, &l.Addr, &l.Cert)
+		err := row.Scan(&l.KioskID, &l.Addr, &l.Cert)
 		return l, err
 	})
-	return links, wrap("links", err)
 }

@@ -100,28 +100,30 @@ const order = `order by priority desc, pos, id`
 
 // Queue returns the day's visits in queue order, numbers only.
 func (q *Queue) Queue(ctx context.Context, day string) ([]storage.QueueEntry, error) {
-	if err := q.ready(ctx); err != nil {
-		return nil, err
-	}
-	rows, err := q.pool.Query(ctx, `select number, status, priority, coalesce(called_at, ''), room
-		from uketsuke.visits where business_day = $1 `+order, day)
-	if err != nil {
-		return nil, fmt.Errorf("site queue: %w", err)
-	}
-	defer rows.Close()
-	var out []storage.QueueEntry
-	for rows.Next() {
+	return rowsOf(ctx, q, "queue", `select number, status, priority, coalesce(called_at, ''), room
+		from uketsuke.visits where business_day = $1 `+order, func(row pgx.CollectableRow) (storage.QueueEntry, error) {
 		var e storage.QueueEntry
 		var called string
-		if err := rows.Scan(&e.Number, &e.Status, &e.Priority, &called, &e.Room); err != nil {
-			return nil, fmt.Errorf("site queue: %w", err)
-		}
+		err := row.Scan(&e.Number, &e.Status, &e.Priority, &called, &e.Room)
 		if called != "" {
 			e.CalledAt, _ = time.Parse(storage.StampLayout, called)
 		}
-		out = append(out, e)
+		return e, err
+	}, day)
+}
+
+// rowsOf runs a read of the shared queue (its tables made first, see
+// ready) and collects its rows with scan; no rows is a nil slice.
+func rowsOf[T any](ctx context.Context, q *Queue, op, sql string, scan pgx.RowToFunc[T], args ...any) ([]T, error) {
+	if err := q.ready(ctx); err != nil {
+		return nil, err
 	}
-	return out, wrap("queue", rows.Err())
+	rows, err := q.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	out, err := pgx.AppendRows([]T(nil), rows, scan)
+	return out, wrap(op, err)
 }
 
 // FindPage returns the day and number of the visit whose waiting page
@@ -143,38 +145,29 @@ func (q *Queue) FindPage(ctx context.Context, token string) (day, number string,
 // List returns the day's visits of every kiosk, in queue order, with what
 // the kiosks know of each patient (for staff only).
 func (q *Queue) List(ctx context.Context, day string) ([]storage.VisitRow, error) {
-	if err := q.ready(ctx); err != nil {
-		return nil, err
-	}
-	rows, err := q.pool.Query(ctx, `select id, created_at, business_day, kiosk_id, number, status, path, auth, name_check,
-		cert_notice, coalesce(eligibility, ''), coalesce(patient, ''), purged from uketsuke.visits where business_day = $1 `+order, day)
-	if err != nil {
-		return nil, fmt.Errorf("site queue: list: %w", err)
-	}
-	defer rows.Close()
-	var out []storage.VisitRow
-	for rows.Next() {
-		var r storage.VisitRow
-		var elig, patient string
-		if err := rows.Scan(&r.ID, &r.CreatedAt, &r.BusinessDay, &r.KioskID, &r.Number, &r.Status, &r.Path, &r.Auth,
-			&r.NameCheck, &r.CertNotice, &elig, &patient, &r.Purged); err != nil {
-			return nil, fmt.Errorf("site queue: list: %w", err)
-		}
-		if elig != "" {
-			r.Eligibility = &kiosk.EligibilityResult{}
-			if err := json.Unmarshal([]byte(elig), r.Eligibility); err != nil {
-				return nil, fmt.Errorf("site queue: visit %s: eligibility: %w", r.ID, err)
+	return rowsOf(ctx, q, "list", `select id, created_at, business_day, kiosk_id, number, status, path, auth, name_check,
+		cert_notice, coalesce(eligibility, ''), coalesce(patient, ''), purged from uketsuke.visits where business_day = $1 `+order,
+		func(row pgx.CollectableRow) (storage.VisitRow, error) {
+			var r storage.VisitRow
+			var elig, patient string
+			if err := row.Scan(&r.ID, &r.CreatedAt, &r.BusinessDay, &r.KioskID, &r.Number, &r.Status, &r.Path, &r.Auth,
+				&r.NameCheck, &r.CertNotice, &elig, &patient, &r.Purged); err != nil {
+				return r, err
 			}
-		}
-		if patient != "" {
-			r.Patient = &kiosk.PatientDetails{}
-			if err := json.Unmarshal([]byte(patient), r.Patient); err != nil {
-				return nil, fmt.Errorf("site queue: visit %s: patient: %w", r.ID, err)
+			if elig != "" {
+				r.Eligibility = &kiosk.EligibilityResult{}
+				if err := json.Unmarshal([]byte(elig), r.Eligibility); err != nil {
+					return r, fmt.Errorf("visit %s: eligibility: %w", r.ID, err)
+				}
 			}
-		}
-		out = append(out, r)
-	}
-	return out, wrap("list", rows.Err())
+			if patient != "" {
+				r.Patient = &kiosk.PatientDetails{}
+				if err := json.Unmarshal([]byte(patient), r.Patient); err != nil {
+					return r, fmt.Errorf("visit %s: patient: %w", r.ID, err)
+				}
+			}
+			return r, nil
+		}, day)
 }
 
 // Call calls the visit with number on day to room, audited (by its
@@ -264,25 +257,14 @@ func (q *Queue) MoveUp(ctx context.Context, day, number, actor string) error {
 // OpenAlerts lists the alerts of every kiosk not yet closed, oldest
 // first; their ids are the shared queue's.
 func (q *Queue) OpenAlerts(ctx context.Context) ([]storage.Alert, error) {
-	if err := q.ready(ctx); err != nil {
-		return nil, err
-	}
-	rows, err := q.pool.Query(ctx, `select id, kiosk_id, reason, raised_at from uketsuke.alerts where cleared_at is null order by id`)
-	if err != nil {
-		return nil, wrap("open alerts", err)
-	}
-	defer rows.Close()
-	var out []storage.Alert
-	for rows.Next() {
-		var a storage.Alert
-		var at string
-		if err := rows.Scan(&a.ID, &a.KioskID, &a.Reason, &at); err != nil {
-			return nil, wrap("open alerts", err)
-		}
-		a.Raised, _ = time.Parse(storage.StampLayout, at)
-		out = append(out, a)
-	}
-	return out, wrap("open alerts", rows.Err())
+	return rowsOf(ctx, q, "open alerts", `select id, kiosk_id, reason, raised_at from uketsuke.alerts where cleared_at is null order by id`,
+		func(row pgx.CollectableRow) (storage.Alert, error) {
+			var a storage.Alert
+			var at string
+			err := row.Scan(&a.ID, &a.KioskID, &a.Reason, &at)
+			a.Raised, _ = time.Parse(storage.StampLayout, at)
+			return a, err
+		})
 }
 
 // TakeAlert closes alert id at once and hands it to its kiosk, which
@@ -311,51 +293,32 @@ func (q *Queue) TakeAlert(ctx context.Context, id int64, actor string) error {
 
 // KioskStatuses lists every kiosk's last device report, by kiosk.
 func (q *Queue) KioskStatuses(ctx context.Context) ([]storage.KioskStatus, error) {
-	if err := q.ready(ctx); err != nil {
-		return nil, err
-	}
-	rows, err := q.pool.Query(ctx, `select kiosk_id, updated_at, devices from uketsuke.kiosk_status order by kiosk_id`)
-	if err != nil {
-		return nil, wrap("kiosk status", err)
-	}
-	defer rows.Close()
-	var out []storage.KioskStatus
-	for rows.Next() {
-		var k storage.KioskStatus
-		var at, devices string
-		if err := rows.Scan(&k.KioskID, &at, &devices); err != nil {
-			return nil, wrap("kiosk status", err)
-		}
-		k.Updated, _ = time.Parse(storage.StampLayout, at)
-		k.Devices = []byte(devices)
-		out = append(out, k)
-	}
-	return out, wrap("kiosk status", rows.Err())
+	return rowsOf(ctx, q, "kiosk status", `select kiosk_id, updated_at, devices from uketsuke.kiosk_status order by kiosk_id`,
+		func(row pgx.CollectableRow) (storage.KioskStatus, error) {
+			var k storage.KioskStatus
+			var at, devices string
+			err := row.Scan(&k.KioskID, &at, &devices)
+			k.Updated, _ = time.Parse(storage.StampLayout, at)
+			k.Devices = []byte(devices)
+			return k, err
+		})
 }
 
-// Reports returns every kiosk's Report as it last pushed it, by kiosk id.
-func (q *Queue) Reports(ctx context.Context) (map[string]Report, error) {
-	if err := q.ready(ctx); err != nil {
-		return nil, err
-	}
-	rows, err := q.pool.Query(ctx, `select kiosk_id, report from uketsuke.kiosk_reports`)
-	if err != nil {
-		return nil, wrap("kiosk reports", err)
-	}
-	defer rows.Close()
-	out := map[string]Report{}
-	for rows.Next() {
-		var id, report string
-		if err := rows.Scan(&id, &report); err != nil {
-			return nil, wrap("kiosk reports", err)
-		}
-		var rep Report
-		if err := json.Unmarshal([]byte(report), &rep); err != nil {
-			return nil, wrap("the report of "+id, err)
-		}
-		out[id] = rep
-	}
-	return out, wrap("kiosk reports", rows.Err())
+// Reports returns every kiosk's Report as it last pushed it, in kiosk id
+// order.
+func (q *Queue) Reports(ctx context.Context) ([]Report, error) {
+	return rowsOf(ctx, q, "kiosk reports", `select kiosk_id, report from uketsuke.kiosk_reports order by kiosk_id`,
+		func(row pgx.CollectableRow) (Report, error) {
+			var r Report
+			var report string
+			if err := row.Scan(&r.KioskID, &report); err != nil {
+				return r, err
+			}
+			if err := json.Unmarshal([]byte(report), &r); err != nil {
+				return r, fmt.Errorf("the report of %s: %w", r.KioskID, err)
+			}
+			return r, nil
+		})
 }
 
 // act changes the visit with number on day in the shared queue through

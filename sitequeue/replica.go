@@ -360,6 +360,7 @@ const (
 // retried, with the clinic system's words) and its latest audit rows (no
 // personal data: actors, actions, visit ids).
 type Report struct {
+	KioskID string                `json:"-"` // the shared queue's key
 	Runs    []storage.SyncRun     `json:"runs"`
 	Parked  []storage.ParkedEvent `json:"parked"`
 	Failing []storage.ParkedEvent `json:"failing"`

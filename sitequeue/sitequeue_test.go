@@ -408,7 +408,7 @@ func TestEveryKiosksHandOverAtTheDesk(t *testing.T) {
 		if err != nil {
 			return false
 		}
-		rep := reps["front-2"]
+		rep := reportOf(reps, "front-2")
 		return len(rep.Parked) == 1 && rep.Parked[0].KioskID == "front-2" && strings.Contains(rep.Parked[0].Reason, "患者番号に誤りがあります") &&
 			len(rep.Runs) == 1 && rep.Runs[0].Report == "0 sent, 1 parked" && rep.Runs[0].KioskID == "front-2"
 	})
@@ -417,8 +417,18 @@ func TestEveryKiosksHandOverAtTheDesk(t *testing.T) {
 	}
 	eventually(t, "the delivery back in line, not parked at the desk; staff's action in the kiosk's audit there", func() bool {
 		reps, err := q.Reports(ctx)
-		rep := reps["front-2"]
+		rep := reportOf(reps, "front-2")
 		return err == nil && len(rep.Parked) == 0 && len(rep.Audit) > 0 && rep.Audit[0].Action == "sync.unparked" &&
 			rep.Audit[0].Actor == "1001" && rep.Audit[0].KioskID == "front-2"
 	})
+}
+
+// reportOf is the report of kiosk id among reps (empty if none).
+func reportOf(reps []sitequeue.Report, id string) sitequeue.Report {
+	for _, r := range reps {
+		if r.KioskID == id {
+			return r
+		}
+	}
+	return sitequeue.Report{}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/uketsuke/uketsuke/console"
 	"github.com/uketsuke/uketsuke/internal/selfsigned"
+	"github.com/uketsuke/uketsuke/kiosklink"
 	"github.com/uketsuke/uketsuke/sitequeue"
 	"github.com/uketsuke/uketsuke/voice"
 	"github.com/uketsuke/uketsuke/waitroom"
@@ -84,7 +85,7 @@ func runDesk(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	links := &kioskLinks{localID: g.cfg.KioskID, socket: linkSocket(dir), log: g.log}
+	links := &kioskLinks{localID: g.cfg.KioskID, local: &kiosklink.Client{Path: linkSocket(dir)}, log: g.log}
 	if site != nil {
 		if links.cert, err = linkCertificate(filepath.Join(dir, "desk", "link"), "Uketsuke desk"); err != nil {
 			return fmt.Errorf("desk: %w", err)

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -115,16 +116,14 @@ func (l *kioskLink) serve(ctx context.Context, g *globals, k kiosklink.Kiosk) er
 // each pinned to the certificate the kiosk registered.
 type kioskLinks struct {
 	localID string
-	socket  string
-	site    *sitequeue.Queue // nil: the kiosk on this machine only
-	cert    tls.Certificate  // this desk's client certificate
-	name    string           // this desk, as registered
-	log     interface{ Warn(string, ...any) }
+	local   *kiosklink.Client // the socket of the kiosk on this machine
+	site    *sitequeue.Queue  // nil: the kiosk on this machine only
+	cert    tls.Certificate   // this desk's client certificate
+	name    string            // this desk, as registered
+	log     *slog.Logger
 
-	mu         sync.Mutex
-	registered bool
-	clients    map[sitequeue.Link]*kiosklink.Client
-	local      *kiosklink.Client
+	mu      sync.Mutex
+	clients map[sitequeue.Link]*kiosklink.Client // kept for their connections
 }
 
 type linkTo struct {
@@ -132,15 +131,11 @@ type linkTo struct {
 	c  *kiosklink.Client
 }
 
-// list is every kiosk to ask, by kiosk id.
+// list is every kiosk to ask, by kiosk id: with the site's queue the
+// kiosk on this machine only when its socket is there.
 func (l *kioskLinks) list(ctx context.Context) []linkTo {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.local == nil {
-		l.local = &kiosklink.Client{Path: l.socket}
-	}
 	var out []linkTo
-	_, err := os.Stat(l.socket)
+	_, err := os.Stat(l.local.Path)
 	haveLocal := l.site == nil || err == nil
 	if haveLocal {
 		out = append(out, linkTo{l.localID, l.local})
@@ -148,14 +143,13 @@ func (l *kioskLinks) list(ctx context.Context) []linkTo {
 	if l.site == nil {
 		return out
 	}
-	l.registerLocked(ctx)
 	links, err := l.site.Links(ctx)
 	if err != nil {
 		l.log.Warn("desk: the kiosks' links", "err", err)
 	}
-	if l.clients == nil {
-		l.clients = map[sitequeue.Link]*kiosklink.Client{}
-	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	clients := make(map[sitequeue.Link]*kiosklink.Client, len(links))
 	for _, k := range links {
 		if haveLocal && k.KioskID == l.localID {
 			continue // this machine's kiosk: its socket
@@ -163,36 +157,24 @@ func (l *kioskLinks) list(ctx context.Context) []linkTo {
 		c := l.clients[k]
 		if c == nil {
 			c = &kiosklink.Client{Addr: k.Addr, TLS: kiosklink.Pinned(l.cert, k.Cert)}
-			l.clients[k] = c
 		}
+		clients[k] = c
 		out = append(out, linkTo{k.KioskID, c})
 	}
+	l.clients = clients // a link no longer registered is dropped
 	return out
 }
 
-// registerLocked records this desk's certificate for the kiosks' links,
-// once (l.mu held).
-func (l *kioskLinks) registerLocked(ctx context.Context) bool {
-	if !l.registered {
-		if err := l.site.RegisterDesk(ctx, selfsigned.Fingerprint(l.cert.Certificate[0]), l.name); err != nil {
-			l.log.Warn("desk: not registered with the kiosks' links yet", "err", err)
-		} else {
-			l.registered = true
-		}
-	}
-	return l.registered
-}
-
-// register records this desk for the kiosks' links at start, trying every
-// 5 s while PostgreSQL does not answer, until ctx ends.
+// register records this desk's certificate for the kiosks' links, trying
+// every 5 s while PostgreSQL does not answer, until ctx ends.
 func (l *kioskLinks) register(ctx context.Context) {
+	fp := selfsigned.Fingerprint(l.cert.Certificate[0])
 	for {
-		l.mu.Lock()
-		ok := l.registerLocked(ctx)
-		l.mu.Unlock()
-		if ok {
+		err := l.site.RegisterDesk(ctx, fp, l.name)
+		if err == nil {
 			return
 		}
+		l.log.Warn("desk: not registered with the kiosks' links yet", "err", err)
 		select {
 		case <-ctx.Done():
 			return

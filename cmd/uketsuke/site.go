@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -48,8 +47,9 @@ func settleReplica(ctx context.Context, st *storage.Store, d time.Duration) (int
 }
 
 // siteDesk is the desk's store with the site's shared queue: the queue,
-// its actions, every kiosk's alerts and device reports from PostgreSQL;
-// staff, the audit and the hand-over from the desk machine's own store.
+// its actions, every kiosk's alerts, device reports, hand-over and audit
+// from PostgreSQL; staff and the desk's own audit from the desk machine's
+// store.
 type siteDesk struct {
 	*storage.Store
 	site *sitequeue.Queue
@@ -91,84 +91,55 @@ func (d siteDesk) KioskStatuses(ctx context.Context) ([]storage.KioskStatus, err
 	return d.site.KioskStatuses(ctx)
 }
 
-// reports are every kiosk's reports, by kiosk id in order.
-func (d siteDesk) reports(ctx context.Context) ([]sitequeue.Report, error) {
-	reps, err := d.site.Reports(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ids := slices.Sorted(maps.Keys(reps))
-	out := make([]sitequeue.Report, len(ids))
-	for i, id := range ids {
-		out[i] = reps[id]
-	}
-	return out, nil
-}
-
 // Runs are the latest n sync runs of all the kiosks, newest first.
 func (d siteDesk) Runs(ctx context.Context, n int) ([]storage.SyncRun, error) {
-	reps, err := d.reports(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var runs []storage.SyncRun
-	for _, r := range reps {
-		runs = append(runs, r.Runs...)
-	}
+	runs, err := fromReports(ctx, d, func(r sitequeue.Report) []storage.SyncRun { return r.Runs })
 	slices.SortStableFunc(runs, func(a, b storage.SyncRun) int { return strings.Compare(b.StartedAt, a.StartedAt) })
-	return runs[:min(n, len(runs))], nil
+	return runs[:min(n, len(runs))], err
 }
 
 // Parked are every kiosk's deliveries waiting for staff.
 func (d siteDesk) Parked(ctx context.Context) ([]storage.ParkedEvent, error) {
-	reps, err := d.reports(ctx)
-	var out []storage.ParkedEvent
-	for _, r := range reps {
-		out = append(out, r.Parked...)
-	}
-	return out, err
+	return fromReports(ctx, d, func(r sitequeue.Report) []storage.ParkedEvent { return r.Parked })
 }
 
 // Failing are every kiosk's deliveries being retried after many failures.
 func (d siteDesk) Failing(ctx context.Context) ([]storage.ParkedEvent, error) {
-	reps, err := d.reports(ctx)
-	var out []storage.ParkedEvent
-	for _, r := range reps {
-		out = append(out, r.Failing...)
-	}
-	return out, err
+	return fromReports(ctx, d, func(r sitequeue.Report) []storage.ParkedEvent { return r.Failing })
 }
 
 // RecentAudit is the newest n rows of the desk machine's own audit and of
 // every kiosk's, newest first (a kiosk on the desk's machine once).
 func (d siteDesk) RecentAudit(ctx context.Context, n int) ([]storage.AuditRow, error) {
-	own, err := d.Store.RecentAudit(ctx, n)
+	rows, err := d.Store.RecentAudit(ctx, n)
 	if err != nil {
 		return nil, err
 	}
-	reps, err := d.reports(ctx)
+	theirs, err := fromReports(ctx, d, func(r sitequeue.Report) []storage.AuditRow { return r.Audit })
 	type key struct {
 		kiosk string
 		id    int64
 	}
 	seen := map[key]bool{}
-	var rows []storage.AuditRow
-	for _, r := range append([][]storage.AuditRow{own}, auditOf(reps)...) {
-		for _, a := range r {
-			if k := (key{a.KioskID, a.ID}); !seen[k] {
-				seen[k] = true
-				rows = append(rows, a)
-			}
+	for _, a := range rows {
+		seen[key{a.KioskID, a.ID}] = true
+	}
+	for _, a := range theirs {
+		if k := (key{a.KioskID, a.ID}); !seen[k] {
+			seen[k] = true
+			rows = append(rows, a)
 		}
 	}
 	slices.SortStableFunc(rows, func(a, b storage.AuditRow) int { return strings.Compare(b.At, a.At) })
 	return rows[:min(n, len(rows))], err
 }
 
-func auditOf(reps []sitequeue.Report) [][]storage.AuditRow {
-	out := make([][]storage.AuditRow, len(reps))
-	for i, r := range reps {
-		out[i] = r.Audit
+// fromReports gathers part of every kiosk's report, in kiosk id order.
+func fromReports[T any](ctx context.Context, d siteDesk, part func(sitequeue.Report) []T) ([]T, error) {
+	reps, err := d.site.Reports(ctx)
+	var out []T
+	for _, r := range reps {
+		out = append(out, part(r)...)
 	}
-	return out
+	return out, err
 }
