@@ -372,8 +372,12 @@ type fakeKiosks struct {
 func (k *fakeKiosks) Sessions(context.Context) []KioskSession {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	s := kiosklink.Session{KioskID: "kiosk-1", State: "staff", Handover: "auth-failed", CanConfirm: k.can}
+	if k.can { // as a kiosk: the photo only while it can be confirmed
+		s.PhotoID = k.photoID
+	}
 	return []KioskSession{
-		{Session: kiosklink.Session{KioskID: "kiosk-1", State: "staff", Handover: "auth-failed", CanConfirm: k.can, Photo: k.can, PhotoID: k.photoID}},
+		{Session: s},
 		{Session: kiosklink.Session{KioskID: "kiosk-2"}, Err: errors.New("connection refused")},
 	}
 }
@@ -381,7 +385,7 @@ func (k *fakeKiosks) Sessions(context.Context) []KioskSession {
 func (k *fakeKiosks) Photo(_ context.Context, id, staff string) ([]byte, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if id != "kiosk-1" {
+	if id != "kiosk-1" || !k.can {
 		return nil, kiosklink.ErrNoPhoto
 	}
 	k.viewers = append(k.viewers, staff)

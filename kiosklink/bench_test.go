@@ -47,7 +47,7 @@ func BenchmarkDeskToKioskOverTLS(b *testing.B) {
 		c := &Client{Addr: addr, TLS: pin}
 		t0 := time.Now()
 		s, err := c.Session(ctx)
-		if err != nil || !s.Photo {
+		if err != nil || !s.Photo() {
 			b.Fatalf("%+v %v", s, err)
 		}
 		t1 := time.Now()

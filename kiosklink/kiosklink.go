@@ -48,9 +48,12 @@ type Session struct {
 	State      string `json:"state"`
 	Handover   string `json:"handover"`
 	CanConfirm bool   `json:"can_confirm"` // 目視確認 possible now
-	Photo      bool   `json:"photo"`       // the chip photo is at hand
-	PhotoID    string `json:"photo_id,omitempty"`
+	// PhotoID names the chip photo at hand for 目視確認 ("" for none).
+	PhotoID string `json:"photo_id,omitempty"`
 }
+
+// Photo reports whether the chip photo is at hand for 目視確認.
+func (s Session) Photo() bool { return s.PhotoID != "" }
 
 // ErrNoPhoto is a session without a chip photo.
 var ErrNoPhoto = errors.New("no chip photo in this session")
@@ -63,7 +66,6 @@ func Handler(kioskID string, k Kiosk, log *slog.Logger) http.Handler {
 		s := Session{KioskID: kioskID, State: v.State.String(), CanConfirm: v.CanConfirm}
 		if v.CanConfirm {
 			s.PhotoID = k.PhotoID()
-			s.Photo = s.PhotoID != ""
 		}
 		if v.State == kiosk.StateStaff {
 			s.Handover = v.Handover.String()

@@ -94,7 +94,7 @@ func confirmThrough(t *testing.T, ctx context.Context, c *Client, k *running, r 
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if s.State != "welcome" || s.CanConfirm || s.Photo {
+	if s.State != "welcome" || s.CanConfirm || s.Photo() {
 		t.Errorf("at welcome: %+v", s)
 	}
 	if _, err := c.Photo(ctx, "1001"); !errors.Is(err, ErrNoPhoto) {
@@ -109,7 +109,7 @@ func confirmThrough(t *testing.T, ctx context.Context, c *Client, k *running, r 
 			break
 		}
 	}
-	if s, _ = c.Session(ctx); !s.CanConfirm || !s.Photo || s.PhotoID != "p1" || s.State != "choosing-method" {
+	if s, _ = c.Session(ctx); !s.CanConfirm || !s.Photo() || s.PhotoID != "p1" || s.State != "choosing-method" {
 		t.Fatalf("with the card read: %+v", s)
 	}
 	b, err := c.Photo(ctx, "1001")
